@@ -1,0 +1,3 @@
+module github.com/epiloop/epiloop
+
+go 1.26.8
