@@ -1,0 +1,281 @@
+package epiloop
+
+import (
+	"strings"
+	"time"
+)
+
+// LeadStatus is where a lead stands in the closed loop.
+type LeadStatus string
+
+const (
+	LeadUnroutable LeadStatus = "unroutable"
+	LeadPushed     LeadStatus = "pushed"
+	LeadVerifying  LeadStatus = "verifying"
+	LeadConflict   LeadStatus = "conflict"
+	LeadClosed     LeadStatus = "closed"
+	LeadHandedOver LeadStatus = "handed_over"
+)
+
+// Valid reports whether s is a known lead status.
+func (s LeadStatus) Valid() bool {
+	switch s {
+	case LeadUnroutable, LeadPushed, LeadVerifying, LeadConflict, LeadClosed, LeadHandedOver:
+		return true
+	}
+	return false
+}
+
+// Open reports whether the lead still needs work.
+func (s LeadStatus) Open() bool { return s != LeadClosed && s != LeadHandedOver }
+
+// leadTransitions lists the moves the loop allows.
+var leadTransitions = map[LeadStatus][]LeadStatus{
+	LeadUnroutable: {LeadPushed},
+	LeadPushed:     {LeadVerifying, LeadUnroutable, LeadPushed, LeadConflict, LeadClosed, LeadHandedOver},
+	LeadVerifying:  {LeadVerifying, LeadConflict, LeadClosed, LeadHandedOver, LeadPushed, LeadUnroutable},
+	LeadConflict:   {LeadClosed, LeadHandedOver, LeadPushed},
+}
+
+// CanMoveLead reports whether a lead may go from one status to another.
+func CanMoveLead(from, to LeadStatus) bool {
+	for _, s := range leadTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Priority orders the work and sets the SLA.
+type Priority string
+
+const (
+	PriorityUrgent Priority = "urgent"
+	PriorityHigh   Priority = "high"
+	PriorityNormal Priority = "normal"
+)
+
+// Valid reports whether p is a known priority.
+func (p Priority) Valid() bool {
+	return p == PriorityUrgent || p == PriorityHigh || p == PriorityNormal
+}
+
+// rank orders priorities: a merge never lowers a lead's priority.
+func (p Priority) rank() int {
+	switch p {
+	case PriorityUrgent:
+		return 3
+	case PriorityHigh:
+		return 2
+	}
+	return 1
+}
+
+// Higher returns the higher of two priorities.
+func (p Priority) Higher(q Priority) Priority {
+	if q.rank() > p.rank() {
+		return q
+	}
+	return p
+}
+
+// SourceKind says where a lead came from.
+type SourceKind string
+
+// Source kinds accepted by the API.
+const (
+	SourceHotline    SourceKind = "hotline"
+	SourceHealth     SourceKind = "health"
+	SourceRail       SourceKind = "rail"
+	SourceRoad       SourceKind = "road"
+	SourceCheckpoint SourceKind = "checkpoint"
+	SourceCity       SourceKind = "city"
+	SourceOther      SourceKind = "other"
+)
+
+// Valid reports whether k is a known source kind.
+func (k SourceKind) Valid() bool {
+	switch k {
+	case SourceHotline, SourceHealth, SourceRail, SourceRoad, SourceCheckpoint, SourceCity, SourceOther:
+		return true
+	}
+	return false
+}
+
+// Person is someone a lead is about. IDNumber and Phone are personal data:
+// never logged, masked on screen unless the viewer may see them.
+type Person struct {
+	ID       int64  `json:"-"`
+	IDNumber string `json:"id_number,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Normalize validates and normalises the identity in place: the ID number
+// to its 18-character form, the phone to 11 digits, the name's spaces.
+func (p *Person) Normalize() error {
+	p.Name = NormalizeName(p.Name)
+	if strings.TrimSpace(p.IDNumber) != "" {
+		id, err := NormalizeIDNumber(p.IDNumber)
+		if err != nil {
+			return prefixField(err, "person.")
+		}
+		p.IDNumber = id
+	} else {
+		p.IDNumber = ""
+	}
+	if strings.TrimSpace(p.Phone) != "" {
+		ph, err := NormalizePhone(p.Phone)
+		if err != nil {
+			return prefixField(err, "person.")
+		}
+		p.Phone = ph
+	} else {
+		p.Phone = ""
+	}
+	switch {
+	case p.IDNumber == "" && p.Phone == "":
+		return ReasonError("person.id_number", "identity_missing", "An ID number or a phone number is required.")
+	case p.IDNumber == "" && p.Name == "":
+		return ReasonError("person.name", "name_missing", "A name is required when there is no ID number.")
+	case len(p.Name) > 128:
+		return ReasonError("person.name", "name_too_long", "Name too long.")
+	}
+	return nil
+}
+
+func prefixField(err error, prefix string) error {
+	if e, ok := err.(*Error); ok && e.Field != "" {
+		c := *e
+		c.Field = prefix + e.Field
+		return &c
+	}
+	return err
+}
+
+// Masked returns a copy with the ID number, phone and name masked.
+func (p Person) Masked() Person {
+	p.IDNumber = MaskIDNumber(p.IDNumber)
+	p.Phone = MaskPhone(p.Phone)
+	return p
+}
+
+// Reason is why a person is at risk.
+type Reason struct {
+	// Origin is where the person came from: a division code or name.
+	Origin       string `json:"origin,omitempty"`
+	ArrivalDate  string `json:"arrival_date,omitempty"`
+	Fever        bool   `json:"fever"`
+	CloseContact bool   `json:"close_contact"`
+	Note         string `json:"note,omitempty"`
+}
+
+// Validate checks the reason's formats.
+func (r *Reason) Validate() error {
+	if r.ArrivalDate != "" {
+		if _, err := time.Parse(time.DateOnly, r.ArrivalDate); err != nil {
+			return FieldError("reason.arrival_date", "arrival_date must be YYYY-MM-DD.")
+		}
+	}
+	if len(r.Note) > 2000 {
+		return FieldError("reason.note", "Note too long (at most 2000 bytes).")
+	}
+	return nil
+}
+
+// Source is one report that named the person, with its lineage.
+type Source struct {
+	ID        int64      `json:"id"`
+	Kind      SourceKind `json:"kind"`
+	Ref       string     `json:"ref,omitempty"`
+	File      string     `json:"file,omitempty"`
+	Row       int        `json:"row,omitempty"`
+	Reason    Reason     `json:"reason"`
+	Address   string     `json:"address,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// Lead is one at-risk person and why.
+type Lead struct {
+	ID            int64      `json:"id"`
+	Person        Person     `json:"person"`
+	Status        LeadStatus `json:"status"`
+	Priority      Priority   `json:"priority"`
+	Address       string     `json:"address"`
+	CommunityCode string     `json:"-"`
+	DistrictCode  string     `json:"district,omitempty"`
+	Reason        Reason     `json:"reason"`
+	// Outcome is the agreed or adjudicated result once closed.
+	Outcome *Feedback `json:"outcome,omitempty"`
+	// Conflict lists the reconcile reasons while the lead is in conflict.
+	Conflict []string `json:"conflict,omitempty"`
+	// Round counts pushes: tasks of the current round are the live ones.
+	Round int `json:"round"`
+	// Overdue is set by escalation while a live task is past its deadline.
+	Overdue   bool       `json:"overdue"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+
+	// Tasks, Sources are loaded with the lead.
+	Tasks   []*Task   `json:"tasks"`
+	Sources []*Source `json:"sources,omitempty"`
+}
+
+// LiveTasks returns the tasks of the current round that are not cancelled.
+func (l *Lead) LiveTasks() []*Task {
+	var out []*Task
+	for _, t := range l.Tasks {
+		if t.Round == l.Round && t.Status != TaskCancelled {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// LiveTask returns the current round's task for one side, or nil.
+func (l *Lead) LiveTask(side UnitKind) *Task {
+	for _, t := range l.LiveTasks() {
+		if t.Side == side {
+			return t
+		}
+	}
+	return nil
+}
+
+// HasUnit reports whether any task of the lead, in any round, belongs to
+// unit: such a unit may see the lead.
+func (l *Lead) HasUnit(unit string) bool {
+	for _, t := range l.Tasks {
+		if t.UnitCode == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// PriorityOf decides a lead's priority from its reason: fever or close
+// contact of a confirmed case is urgent; arrival from a risk area inside its
+// watch window (risky reports that) is high.
+func PriorityOf(r Reason, risky bool) Priority {
+	switch {
+	case r.Fever || r.CloseContact:
+		return PriorityUrgent
+	case risky:
+		return PriorityHigh
+	}
+	return PriorityNormal
+}
+
+// LeadFilter selects leads. Scope is always applied.
+type LeadFilter struct {
+	Scope     Scope
+	Status    *LeadStatus
+	Priority  *Priority
+	District  *string
+	Overdue   *bool
+	Community *string
+	Offset    int
+	Limit     int
+}

@@ -1,0 +1,110 @@
+package epiloop
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage contract every engine implements. Workflows run
+// their reads and writes inside Update (one write transaction, committed
+// durably before it returns) or View (a consistent read snapshot); the
+// engine supplies the primitives in Tx.
+type Store interface {
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// Engine names the engine ("sqlite", "postgres").
+	Engine() string
+	Close() error
+}
+
+// Tx is one transaction's view of the store. Methods return *Error with
+// ENOTFOUND for missing rows and ECONFLICT for uniqueness violations.
+type Tx interface {
+	JurisdictionTx
+	UserTx
+	LeadTx
+	TaskTx
+	EventTx
+}
+
+// JurisdictionTx reads and writes the jurisdiction tree and the units.
+type JurisdictionTx interface {
+	UpsertDistricts(ds []District) error
+	UpsertStreets(ss []Street) error
+	UpsertCommunities(cs []Community) error
+	UpsertUnits(us []Unit) error
+	FindDistricts() ([]District, error)
+	FindStreets() ([]Street, error)
+	FindCommunities() ([]Community, error)
+	FindCommunityByCode(code string) (*Community, error)
+	FindUnitByCode(code string) (*Unit, error)
+	FindUnits(kind *UnitKind, district *string) ([]Unit, error)
+	// SetCommunityStation assigns a community to a police station unit.
+	SetCommunityStation(community, station string) error
+	// AddAlias teaches the gazetteer: alias text routes to community.
+	AddAlias(alias, community string) error
+	FindAliases() (map[string]string, error)
+}
+
+// UserTx stores users, their sessions and their bearer tokens. Secrets are
+// stored hashed; callers pass the hash.
+type UserTx interface {
+	CreateUser(u *User) error
+	UpdateUser(u *User) error
+	FindUserByID(id int64) (*User, error)
+	FindUserByName(name string) (*User, error)
+	FindUsers() ([]*User, error)
+	CreateSession(hash []byte, userID int64, expires time.Time) error
+	FindUserBySession(hash []byte, now time.Time) (*User, error)
+	DeleteSession(hash []byte) error
+	CreateToken(hash []byte, userID int64, expires time.Time) error
+	FindUserByToken(hash []byte, now time.Time) (*User, error)
+}
+
+// LeadTx stores persons, leads and their sources.
+type LeadTx interface {
+	// FindPerson finds a person by ID number, or by phone and name when
+	// the ID number is empty.
+	FindPerson(p *Person) (*Person, error)
+	CreatePerson(p *Person) error
+	UpdatePerson(p *Person) error
+	CreateLead(l *Lead) error
+	// UpdateLead writes the lead's own fields (not its tasks or sources).
+	UpdateLead(l *Lead) error
+	// FindLeadByID loads a lead with its person, tasks (with units and
+	// feedback) and sources. With lock it is locked for update until the
+	// transaction ends.
+	FindLeadByID(id int64, lock bool) (*Lead, error)
+	// FindOpenLeadByPerson returns the person's open lead (at most one).
+	FindOpenLeadByPerson(personID int64, lock bool) (*Lead, error)
+	// FindLeads returns one page of leads (without sources) and the total.
+	FindLeads(f LeadFilter) ([]*Lead, int, error)
+	AddSource(leadID int64, s *Source) error
+}
+
+// TaskTx stores tasks and escalations.
+type TaskTx interface {
+	CreateTask(t *Task) error
+	UpdateTask(t *Task) error
+	FindTaskByID(id int64) (*Task, error)
+	FindTasks(f TaskFilter) ([]*Task, int, error)
+	// FindDueTasks returns open tasks whose next escalation is due at now.
+	FindDueTasks(now time.Time, limit int) ([]*Task, error)
+	// CreateEscalation records one escalation; it reports false when that
+	// task already reached that level for that deadline (idempotence across
+	// restarts and replicas).
+	CreateEscalation(taskID int64, deadline time.Time, level int, at time.Time) (bool, error)
+}
+
+// EventTx stores events and counters.
+type EventTx interface {
+	CreateEvent(e *Event) error
+	FindEventsAfter(id int64, limit int) ([]*Event, error)
+	FindLeadEvents(leadID int64) ([]*Event, error)
+	AddCounters(ds []CounterDelta) error
+	FindCounters(scope string) (map[string]int64, error)
+	// AllCounters returns every maintained counter, for verification
+	// against a recomputation from the rows.
+	AllCounters() (map[CounterKey]int64, error)
+	LastEventID() (int64, error)
+}

@@ -1,0 +1,138 @@
+package epiloop
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what a person does; with their unit it decides what they see.
+type Role string
+
+const (
+	RoleCommander  Role = "commander"
+	RoleDistrict   Role = "district"
+	RoleStation    Role = "station"
+	RoleCommittee  Role = "committee"
+	RoleCheckpoint Role = "checkpoint"
+	RoleAnalyst    Role = "analyst"
+	RoleAuditor    Role = "auditor"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, in the order the demo prints them.
+var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// UnitKind returns the kind of unit a user of this role must belong to, or ""
+// when the role is not tied to a unit of a particular kind.
+func (r Role) UnitKind() UnitKind {
+	switch r {
+	case RoleDistrict:
+		return UnitSubCommand
+	case RoleStation:
+		return UnitPoliceStation
+	case RoleCommittee:
+		return UnitCommittee
+	case RoleCheckpoint:
+		return UnitCheckpoint
+	}
+	return ""
+}
+
+// User is a person (or an integration acting through a token) with a role
+// in a unit.
+type User struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Role         Role      `json:"role"`
+	UnitCode     string    `json:"unit,omitempty"`
+	DistrictCode string    `json:"district,omitempty"`
+	Disabled     bool      `json:"disabled"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Validate checks a user's own fields; that the unit exists and is of the
+// right kind is checked by the workflow that has the store.
+func (u *User) Validate() error {
+	switch {
+	case u.Name == "" || len(u.Name) > 64:
+		return FieldError("name", "Name required (at most 64 bytes).")
+	case !u.Role.Valid():
+		return FieldError("role", "Unknown role.")
+	case u.Role.UnitKind() != "" && u.UnitCode == "":
+		return FieldError("unit", "This role needs a unit.")
+	}
+	return nil
+}
+
+// Scope is the part of the city a user may see: everything, one district,
+// or one unit's work. Storage queries filter by it.
+type Scope struct {
+	All      bool
+	District string
+	Unit     string
+}
+
+// Scope returns the user's jurisdiction.
+func (u *User) Scope() Scope {
+	switch u.Role {
+	case RoleCommander, RoleAnalyst, RoleAuditor, RoleAdmin:
+		return Scope{All: true}
+	case RoleDistrict:
+		return Scope{District: u.DistrictCode}
+	default:
+		return Scope{Unit: u.UnitCode}
+	}
+}
+
+// CanReadLeads reports whether the role may read leads and personal data at
+// all (analysts see counts only; auditors read the audit trail).
+func (u *User) CanReadLeads() bool {
+	switch u.Role {
+	case RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// CanCreateLeads reports whether the role may report leads (hotline and
+// integrations act as commander, checkpoint or admin accounts).
+func (u *User) CanCreateLeads() bool {
+	switch u.Role {
+	case RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// CanAdjudicate reports whether the role may decide conflicts (within its
+// scope).
+func (u *User) CanAdjudicate() bool {
+	return u.Role == RoleCommander || u.Role == RoleDistrict
+}
+
+// CanRoute reports whether the role may route unroutable leads by hand.
+func (u *User) CanRoute() bool { return u.Role == RoleCommander }
+
+type userContextKey struct{}
+
+// NewContextWithUser returns a context carrying the authenticated user.
+func NewContextWithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userContextKey{}, u)
+}
+
+// UserFromContext returns the authenticated user, or nil.
+func UserFromContext(ctx context.Context) *User {
+	u, _ := ctx.Value(userContextKey{}).(*User)
+	return u
+}
