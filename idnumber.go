@@ -213,3 +213,12 @@ func atoiDigits(b []byte) int {
 	}
 	return n
 }
+
+// CompleteIDNumber appends the GB 11643 check character to the first 17
+// digits of an ID number; generators of test data and the demo use it.
+func CompleteIDNumber(first17 string) string {
+	if len(first17) != 17 || !allDigits([]byte(first17)) {
+		return ""
+	}
+	return first17 + string(idCheckChar([]byte(first17)))
+}

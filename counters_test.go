@@ -1,0 +1,69 @@
+package epiloop_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestContributionAndDiff(t *testing.T) {
+	l := &epiloop.Lead{Status: epiloop.LeadUnroutable}
+	before := epiloop.Contribution(l)
+	if got := count(before, epiloop.ScopeCity, epiloop.MetricUnroutable); got != 1 {
+		t.Fatalf("unroutable counted %d, want 1", got)
+	}
+	l.Status, l.Round, l.DistrictCode = epiloop.LeadPushed, 1, "210102"
+	l.Tasks = []*epiloop.Task{
+		{Round: 1, Side: epiloop.UnitPoliceStation, UnitCode: "PS1", Status: epiloop.TaskAccepted},
+		{Round: 1, Side: epiloop.UnitCommittee, UnitCode: "CM1", Status: epiloop.TaskPushed},
+	}
+	after := epiloop.Contribution(l)
+	diff := epiloop.CounterDiff(before, after)
+	want := map[epiloop.CounterKey]int64{
+		{Scope: "city", Metric: "unroutable"}:             -1,
+		{Scope: "city", Metric: "pushed"}:                 1,
+		{Scope: "city", Metric: "accepted_station"}:       1,
+		{Scope: "d:210102", Metric: "received"}:           1,
+		{Scope: "u:PS1", Metric: "accepted_station"}:      1,
+		{Scope: "u:CM1", Metric: "open"}:                  1,
+		{Scope: "d:210102", Metric: "accepted_committee"}: 0,
+	}
+	got := map[epiloop.CounterKey]int64{}
+	for _, d := range diff {
+		got[d.CounterKey] = d.N
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%v: got %d, want %d", k, got[k], n)
+		}
+	}
+	for i := 1; i < len(diff); i++ {
+		a, b := diff[i-1], diff[i]
+		if a.Scope > b.Scope || (a.Scope == b.Scope && a.Metric >= b.Metric) {
+			t.Fatalf("diff not sorted at %d: %v then %v", i, a, b)
+		}
+	}
+	if d := epiloop.CounterDiff(after, after); len(d) != 0 {
+		t.Errorf("no change gives %v, want nothing", d)
+	}
+}
+
+func count(keys []epiloop.CounterKey, scope, metric string) int {
+	n := 0
+	for _, k := range keys {
+		if k.Scope == scope && k.Metric == metric {
+			n++
+		}
+	}
+	return n
+}
