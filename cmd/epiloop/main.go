@@ -1,0 +1,235 @@
+// Command epiloop runs the outbreak-response command platform: the server,
+// the demo, and the administrative subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
+	ehttp "github.com/epiloop/epiloop/http"
+	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/sqlite"
+)
+
+const usage = `epiloop — outbreak-response command platform
+
+Usage:
+  epiloop demo [--addr 127.0.0.1:8080] [--data DIR]
+  epiloop serve --db sqlite:PATH [--addr 127.0.0.1:8080]
+  epiloop migrate --db sqlite:PATH
+  epiloop user add --db … --name N --role ROLE [--unit CODE] [--password-stdin]
+  epiloop token create --db … --user N [--ttl 8760h]
+  epiloop escalate --db …
+  epiloop stats verify --db …
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "epiloop:", describe(err))
+		}
+		os.Exit(1)
+	}
+}
+
+// describe renders an error for a person at a terminal: the safe message
+// for application errors, the full chain for internal ones.
+func describe(err error) string {
+	if c := epiloop.ErrorCode(err); c != epiloop.EINTERNAL {
+		if f := epiloop.ErrorField(err); f != "" {
+			return f + ": " + epiloop.ErrorMessage(err)
+		}
+		return epiloop.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, stdout, stderr)
+	case "escalate":
+		return runEscalate(ctx, rest, stdout, stderr)
+	case "stats":
+		return runStats(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// Main is one running epiloop: its store, workflows, broker and server.
+type Main struct {
+	Store   epiloop.Store
+	Service *loop.Service
+	Broker  *loop.Broker
+	Server  *ehttp.Server
+	Logger  *slog.Logger
+	// EscalateEvery is how often overdue tasks are escalated.
+	EscalateEvery time.Duration
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// openStore opens the database a --db flag names, migrating it and loading
+// the built-in jurisdiction tree into a new one.
+func openStore(ctx context.Context, dsn string) (epiloop.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, errors.New("--db sqlite: needs a path")
+		}
+		return sqlite.Open(ctx, path)
+	case dsn == "":
+		return nil, errors.New("--db is required (sqlite:PATH)")
+	}
+	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH", redactDSN(dsn))
+}
+
+// redactDSN hides a password in a connection string.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "@"); i > 0 {
+		if j := strings.Index(dsn, "://"); j > 0 && j < i {
+			return dsn[:j+3] + "…" + dsn[i:]
+		}
+	}
+	return dsn
+}
+
+// NewMain opens the store and wires the service, broker and server.
+func NewMain(ctx context.Context, dsn string, logger *slog.Logger) (*Main, error) {
+	store, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{Store: store, Logger: logger, EscalateEvery: 30 * time.Second}
+	m.Service = loop.NewService(store)
+	m.Service.Logger = logger
+	regions, err := divisions.Regions()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	m.Service.Regions = regionCodes{regions}
+	if err := seedTree(ctx, m.Service); err != nil {
+		store.Close()
+		return nil, err
+	}
+	m.Broker = loop.NewBroker(store)
+	m.Service.Notify = m.Broker.Wake
+	m.Server = ehttp.NewServer(m.Service, m.Broker, logger)
+	return m, nil
+}
+
+// regionCodes adapts the division index to the workflow's origin lookup.
+type regionCodes struct{ idx *divisions.RegionIndex }
+
+func (r regionCodes) LookupCode(s string) (string, bool) {
+	reg, ok := r.idx.Lookup(s)
+	return reg.Code, ok
+}
+
+// seedTree loads Shenyang's jurisdiction tree into a new database.
+func seedTree(ctx context.Context, svc *loop.Service) error {
+	tree, err := divisions.Shenyang()
+	if err != nil {
+		return err
+	}
+	_, err = svc.SeedJurisdictions(ctx, loop.Jurisdictions{
+		Districts: tree.Districts, Streets: tree.Streets, Communities: tree.Communities, Units: tree.Units(),
+	})
+	return err
+}
+
+// Run starts serving on addr and the background work.
+func (m *Main) Run(ctx context.Context, addr string) error {
+	if err := m.Server.Listen(addr); err != nil {
+		return err
+	}
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.done = make(chan struct{})
+	go func() {
+		defer close(m.done)
+		go m.Broker.Run(ctx)
+		m.escalateLoop(ctx)
+	}()
+	go func() {
+		if err := m.Server.Serve(); err != nil {
+			m.Logger.Error("server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+func (m *Main) escalateLoop(ctx context.Context) {
+	t := time.NewTicker(m.EscalateEvery)
+	defer t.Stop()
+	for {
+		if n, err := m.Service.Escalate(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("tasks escalated", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the server and background work and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Server != nil {
+		errs = append(errs, m.Server.Close())
+	}
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// adminContext is the context of a command-line operator: an admin acting
+// on the database directly.
+func adminContext(ctx context.Context) context.Context {
+	return epiloop.NewContextWithUser(ctx, &epiloop.User{Name: "cli", Role: epiloop.RoleAdmin})
+}

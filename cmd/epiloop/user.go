@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: epiloop user add --db … --name N --role ROLE [--unit CODE] [--password-stdin]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", "", "database: sqlite:PATH")
+	name := fs.String("name", "", "user name")
+	role := fs.String("role", "", "commander|district|station|committee|checkpoint|analyst|auditor|admin")
+	unit := fs.String("unit", "", "unit code (district: SC+district code, station: PS…, committee: CM…)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var password string
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password = strings.TrimRight(line, "\r\n")
+		if password == "" {
+			return errors.New("--password-stdin: empty password")
+		}
+	}
+	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	u := &epiloop.User{Name: *name, Role: epiloop.Role(*role), UnitCode: *unit}
+	if err := m.Service.CreateUser(ctx, u, password); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s created (id %d, role %s)\n", u.Name, u.ID, u.Role)
+	return nil
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: epiloop token create --db … --user N")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", "", "database: sqlite:PATH")
+	user := fs.String("user", "", "user name")
+	ttl := fs.Duration("ttl", 365*24*time.Hour, "validity")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	tok, err := m.Service.CreateToken(ctx, *user, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

@@ -1,0 +1,52 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+func (s *Server) registerAuthRoutes() {
+	s.mux.HandleFunc("POST /api/v1/login", s.handle(s.handleLogin))
+	s.mux.HandleFunc("POST /api/v1/logout", s.authed(s.handleLogout))
+	s.mux.HandleFunc("GET /api/v1/me", s.authed(s.handleMe))
+}
+
+// handleLogin opens a session and sets its cookie.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	tok, u, err := s.Service.Login(r.Context(), req.Name, req.Password)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil, Expires: time.Now().Add(loop.SessionTTL),
+	})
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		if err := s.Service.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, epiloop.UserFromContext(r.Context()))
+	return nil
+}

@@ -1,0 +1,84 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+func (s *Server) registerEventRoutes() {
+	s.mux.HandleFunc("GET /api/v1/events", s.authed(s.handleEvents))
+}
+
+// handleEvents streams the changes the caller may see as server-sent
+// events. A client that reconnects with Last-Event-ID (or ?after=) first
+// gets what it missed.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
+	u := epiloop.UserFromContext(r.Context())
+	rc := http.NewResponseController(w)
+	var after int64
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		after, _ = strconv.ParseInt(v, 10, 64)
+	} else if v := r.URL.Query().Get("after"); v != "" {
+		after, _ = strconv.ParseInt(v, 10, 64)
+	}
+	sub := s.Broker.Subscribe(u)
+	defer s.Broker.Unsubscribe(sub)
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc.SetWriteDeadline(time.Time{})
+	fmt.Fprint(w, "retry: 2000\n\n")
+	last := after
+	if after > 0 {
+		missed, err := s.Broker.EventsAfter(r.Context(), u, after)
+		if err != nil {
+			return nil
+		}
+		for _, e := range missed {
+			writeEvent(w, u, e)
+			last = e.ID
+		}
+	}
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	beat := time.NewTicker(s.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-sub.Lost:
+			return nil
+		case <-beat.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case e := <-sub.C:
+			if e.ID <= last {
+				continue
+			}
+			writeEvent(w, u, e)
+			last = e.ID
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+// writeEvent writes one event; users who see counts only get the kind and
+// district without details.
+func writeEvent(w http.ResponseWriter, u *epiloop.User, e *epiloop.Event) {
+	if !u.CanReadLeads() {
+		e = &epiloop.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, District: e.District}
+	}
+	b, _ := json.Marshal(e)
+	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, b)
+}

@@ -1,0 +1,259 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+func (s *Server) registerLeadRoutes() {
+	s.mux.HandleFunc("POST /api/v1/leads", s.authed(s.handleLeadCreate))
+	s.mux.HandleFunc("GET /api/v1/leads", s.authed(s.handleLeadIndex))
+	s.mux.HandleFunc("GET /api/v1/leads/{id}", s.authed(s.handleLeadView))
+	s.mux.HandleFunc("POST /api/v1/leads/{id}/adjudicate", s.authed(s.handleLeadAdjudicate))
+	s.mux.HandleFunc("POST /api/v1/leads/{id}/route", s.authed(s.handleLeadRoute))
+}
+
+type leadRequest struct {
+	Person  epiloop.Person `json:"person"`
+	Address string         `json:"address"`
+	Source  struct {
+		Kind epiloop.SourceKind `json:"kind"`
+		Ref  string             `json:"ref"`
+	} `json:"source"`
+	Reason epiloop.Reason `json:"reason"`
+}
+
+func (s *Server) handleLeadCreate(w http.ResponseWriter, r *http.Request) error {
+	var req leadRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	l, created, err := s.Service.CreateLead(r.Context(), loop.LeadInput{
+		Person:  req.Person,
+		Address: req.Address,
+		Source:  epiloop.Source{Kind: req.Source.Kind, Ref: req.Source.Ref},
+		Reason:  req.Reason,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, s.leadJSON(l, nil))
+	return nil
+}
+
+func (s *Server) handleLeadIndex(w http.ResponseWriter, r *http.Request) error {
+	f, err := leadFilter(r)
+	if err != nil {
+		return err
+	}
+	leads, total, err := s.Service.FindLeads(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := list[leadResponse]{Items: make([]leadResponse, 0, len(leads)), Total: total}
+	for _, l := range leads {
+		out.Items = append(out.Items, s.leadJSON(l, nil))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// leadFilter reads the list query: status, priority, district, overdue.
+func leadFilter(r *http.Request) (epiloop.LeadFilter, error) {
+	var f epiloop.LeadFilter
+	var err error
+	if f.Offset, f.Limit, err = paging(r); err != nil {
+		return f, err
+	}
+	q := r.URL.Query()
+	if v := q.Get("status"); v != "" {
+		st := epiloop.LeadStatus(v)
+		if !st.Valid() {
+			return f, epiloop.FieldError("status", "Unknown lead status.")
+		}
+		f.Status = &st
+	}
+	if v := q.Get("priority"); v != "" {
+		p := epiloop.Priority(v)
+		if !p.Valid() {
+			return f, epiloop.FieldError("priority", "Unknown priority.")
+		}
+		f.Priority = &p
+	}
+	if v := q.Get("district"); v != "" {
+		if len(v) != 6 {
+			return f, epiloop.FieldError("district", "district must be a 6-digit division code.")
+		}
+		f.District = &v
+	}
+	if v := q.Get("community"); v != "" {
+		f.Community = &v
+	}
+	switch q.Get("overdue") {
+	case "":
+	case "true", "1":
+		t := true
+		f.Overdue = &t
+	case "false", "0":
+		b := false
+		f.Overdue = &b
+	default:
+		return f, epiloop.FieldError("overdue", "overdue must be true or false.")
+	}
+	return f, nil
+}
+
+func (s *Server) handleLeadView(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.Service.FindLeadView(r.Context(), id, true)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.leadJSON(v.Lead, v.Timeline))
+	return nil
+}
+
+type adjudicateRequest struct {
+	Outcome *epiloop.Feedback `json:"outcome"`
+	Action  string            `json:"action"`
+	Note    string            `json:"note"`
+}
+
+func (s *Server) handleLeadAdjudicate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req adjudicateRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Outcome != nil {
+		req.Outcome.SubmittedAt, req.Outcome.SubmittedBy = time.Time{}, 0
+	}
+	l, err := s.Service.Adjudicate(r.Context(), id, loop.Adjudication{Outcome: req.Outcome, Action: req.Action, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.leadJSON(l, nil))
+	return nil
+}
+
+func (s *Server) handleLeadRoute(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Community string `json:"community"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	l, err := s.Service.RouteLead(r.Context(), id, req.Community)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.leadJSON(l, nil))
+	return nil
+}
+
+// leadResponse is the API shape of a lead.
+type leadResponse struct {
+	ID        int64              `json:"id"`
+	Status    epiloop.LeadStatus `json:"status"`
+	Priority  epiloop.Priority   `json:"priority"`
+	Person    epiloop.Person     `json:"person"`
+	Address   string             `json:"address"`
+	Community *communityJSON     `json:"community"`
+	Reason    epiloop.Reason     `json:"reason"`
+	Outcome   *epiloop.Feedback  `json:"outcome"`
+	Conflict  []string           `json:"conflict,omitempty"`
+	Round     int                `json:"round"`
+	Overdue   bool               `json:"overdue"`
+	CreatedAt time.Time          `json:"created_at"`
+	UpdatedAt time.Time          `json:"updated_at"`
+	ClosedAt  *time.Time         `json:"closed_at,omitempty"`
+	Tasks     []taskJSON         `json:"tasks"`
+	Sources   []*epiloop.Source  `json:"sources,omitempty"`
+	Timeline  []*epiloop.Event   `json:"timeline,omitempty"`
+}
+
+type communityJSON struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	DistrictCode string `json:"district"`
+	District     string `json:"district_name,omitempty"`
+}
+
+type taskJSON struct {
+	ID           int64              `json:"id"`
+	LeadID       int64              `json:"lead_id"`
+	Round        int                `json:"round"`
+	Status       epiloop.TaskStatus `json:"status"`
+	Priority     epiloop.Priority   `json:"priority"`
+	Deadline     *time.Time         `json:"deadline"`
+	AcceptBy     time.Time          `json:"accept_by"`
+	FeedbackBy   time.Time          `json:"feedback_by"`
+	Overdue      bool               `json:"overdue"`
+	Escalation   string             `json:"escalation,omitempty"`
+	Unit         unitJSON           `json:"unit"`
+	Feedback     *epiloop.Feedback  `json:"feedback"`
+	ReturnReason string             `json:"return_reason,omitempty"`
+	CreatedAt    time.Time          `json:"created_at"`
+	AcceptedAt   *time.Time         `json:"accepted_at,omitempty"`
+	SubmittedAt  *time.Time         `json:"submitted_at,omitempty"`
+}
+
+type unitJSON struct {
+	Code string           `json:"code"`
+	Kind epiloop.UnitKind `json:"kind"`
+	Name string           `json:"name"`
+}
+
+func (s *Server) leadJSON(l *epiloop.Lead, timeline []*epiloop.Event) leadResponse {
+	out := leadResponse{
+		ID: l.ID, Status: l.Status, Priority: l.Priority, Person: l.Person, Address: l.Address,
+		Reason: l.Reason, Outcome: l.Outcome, Conflict: l.Conflict, Round: l.Round, Overdue: l.Overdue,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, ClosedAt: l.ClosedAt, Sources: l.Sources,
+		Timeline: timeline, Tasks: make([]taskJSON, 0, len(l.Tasks)),
+	}
+	if c, ok := s.Service.Community(l.CommunityCode); ok {
+		out.Community = &communityJSON{Code: c.Code, Name: c.Name, DistrictCode: c.DistrictCode}
+		if d, ok := s.Service.District(c.DistrictCode); ok {
+			out.Community.District = d.Name
+		}
+	}
+	now := s.Service.Clock.Now()
+	for _, t := range l.Tasks {
+		out.Tasks = append(out.Tasks, taskToJSON(t, now))
+	}
+	return out
+}
+
+func taskToJSON(t *epiloop.Task, now time.Time) taskJSON {
+	out := taskJSON{
+		ID: t.ID, LeadID: t.LeadID, Round: t.Round, Status: t.Status, Priority: t.Priority,
+		AcceptBy: t.AcceptBy, FeedbackBy: t.FeedbackBy, Overdue: t.Overdue(now),
+		Escalation: epiloop.EscalationLevelName(t.Escalation), Feedback: t.Feedback,
+		ReturnReason: t.ReturnReason, CreatedAt: t.CreatedAt, AcceptedAt: t.AcceptedAt, SubmittedAt: t.SubmittedAt,
+		Unit: unitJSON{Code: t.UnitCode, Kind: t.Side},
+	}
+	if d := t.Deadline(); !d.IsZero() {
+		out.Deadline = &d
+	}
+	if t.Unit != nil {
+		out.Unit.Name = t.Unit.Name
+	}
+	return out
+}

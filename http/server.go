@@ -1,0 +1,288 @@
+// Package http serves epiloop's JSON API (and, later, its pages) over
+// net/http.
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// MaxBodyBytes caps a JSON request body.
+const MaxBodyBytes = 1 << 20
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "epiloop_session"
+
+// Server is epiloop's HTTP server.
+type Server struct {
+	Service *loop.Service
+	Broker  *loop.Broker
+	Logger  *slog.Logger
+	// Heartbeat is how often an idle event stream sends a comment.
+	Heartbeat time.Duration
+
+	mux *http.ServeMux
+	srv *http.Server
+	ln  net.Listener
+}
+
+// NewServer returns a server with its routes registered.
+func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.registerAuthRoutes()
+	s.registerLeadRoutes()
+	s.registerTaskRoutes()
+	s.registerStatsRoutes()
+	s.registerEventRoutes()
+	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
+	}))
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.securityHeaders(s.mux) }
+
+// Listen opens the listener (":0" picks a free port).
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr returns the listening address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL returns the base URL of the listening server.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Serve serves until Close; it returns nil after a clean close.
+func (s *Server) Serve() error {
+	s.srv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close stops the server, waiting briefly for requests in flight.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		if s.ln != nil {
+			return s.ln.Close()
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"status":"ok"}`)
+}
+
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// handlerFunc is a handler that returns its error for one place to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc, rendering any error as JSON.
+func (s *Server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// authed is handle for routes that need a signed-in user or a token.
+func (s *Server) authed(h handlerFunc) http.HandlerFunc {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(epiloop.NewContextWithUser(r.Context(), u)))
+	})
+}
+
+// authenticate reads a bearer token or a session cookie.
+func (s *Server) authenticate(r *http.Request) (*epiloop.User, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authorization must be a Bearer token.")
+		}
+		return s.Service.UserByToken(r.Context(), strings.TrimSpace(tok))
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return s.Service.UserBySession(r.Context(), c.Value)
+	}
+	return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authentication required.")
+}
+
+var codeStatus = map[string]int{
+	epiloop.EINVALID:      http.StatusBadRequest,
+	epiloop.ENOTFOUND:     http.StatusNotFound,
+	epiloop.ECONFLICT:     http.StatusConflict,
+	epiloop.EUNAUTHORIZED: http.StatusUnauthorized,
+	epiloop.EFORBIDDEN:    http.StatusForbidden,
+	epiloop.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	epiloop.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus maps an error code to its HTTP status.
+func ErrorStatus(code string) int {
+	if st, ok := codeStatus[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+		Reason  string `json:"reason,omitempty"`
+	} `json:"error"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := epiloop.ErrorCode(err)
+	if code == epiloop.EINTERNAL {
+		s.Logger.Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = epiloop.ErrorMessage(err)
+	body.Error.Field = epiloop.ErrorField(err)
+	body.Error.Reason = epiloop.ErrorReason(err)
+	if code == epiloop.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, ErrorStatus(code), body)
+}
+
+// writeJSON renders v into a buffer, then writes it.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"Internal error."}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// decodeJSON reads a JSON body strictly: size-capped, no unknown fields,
+// no trailing data.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return epiloop.Errorf(epiloop.EINVALID, "Content-Type must be application/json.")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return epiloop.Errorf(epiloop.EINVALID, "Request body has data after the JSON value.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return epiloop.Errorf(epiloop.EINVALID, "Request body has data after the JSON value.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		big *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return epiloop.Errorf(epiloop.EINVALID, "Request body is empty.")
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return epiloop.Errorf(epiloop.EINVALID, "Request body is not valid JSON.")
+	case errors.As(err, &typ):
+		return &epiloop.Error{Code: epiloop.EINVALID, Field: typ.Field, Message: "Field has the wrong type."}
+	case errors.As(err, &big):
+		return epiloop.Errorf(epiloop.EINVALID, "Request body too large.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &epiloop.Error{Code: epiloop.EINVALID, Field: f, Message: "Unknown field."}
+	}
+	return epiloop.Errorf(epiloop.EINVALID, "Request body could not be read.")
+}
+
+// pathID parses a numeric path value.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, epiloop.Errorf(epiloop.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+// paging reads page and per_page (defaults 1 and 50, per_page at most 500).
+func paging(r *http.Request) (offset, limit int, err error) {
+	page, per := 1, 50
+	q := r.URL.Query()
+	if v := q.Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1_000_000 {
+			return 0, 0, epiloop.FieldError("page", "page must be a positive integer.")
+		}
+	}
+	if v := q.Get("per_page"); v != "" {
+		if per, err = strconv.Atoi(v); err != nil || per < 1 || per > 500 {
+			return 0, 0, epiloop.FieldError("per_page", "per_page must be between 1 and 500.")
+		}
+	}
+	return (page - 1) * per, per, nil
+}
+
+// list is the shape of every paged list.
+type list[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}

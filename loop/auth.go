@@ -1,0 +1,197 @@
+package loop
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/epiloop/epiloop"
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// SessionTTL is how long a login lasts.
+const SessionTTL = 12 * time.Hour
+
+// argon2id parameters (RFC 9106 second recommended option, memory-hard
+// enough for a login, cheap enough for a burst of morning logins).
+const (
+	argonTime    = 2
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an encoded argon2id hash of password.
+func HashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches an encoded hash.
+func CheckPassword(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// newSecret returns a random token and the hash under which it is stored.
+func newSecret() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, secretHash(tok), nil
+}
+
+func secretHash(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// CreateUser adds a user with a password (may be empty for token-only
+// integration accounts). The unit must exist and fit the role.
+func (s *Service) CreateUser(ctx context.Context, u *epiloop.User, password string) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if password != "" && len([]rune(password)) < MinPasswordLength {
+		return epiloop.FieldError("password", "Password too short (at least %d characters).", MinPasswordLength)
+	}
+	if password != "" {
+		h, err := HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = h
+	}
+	u.CreatedAt = s.now()
+	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		if u.UnitCode != "" {
+			unit, err := tx.FindUnitByCode(u.UnitCode)
+			if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+				return epiloop.FieldError("unit", "Unknown unit.")
+			} else if err != nil {
+				return err
+			}
+			if k := u.Role.UnitKind(); k != "" && unit.Kind != k {
+				return epiloop.FieldError("unit", "A %s user belongs to a %s unit.", u.Role, k)
+			}
+			u.DistrictCode = unit.DistrictCode
+		}
+		if err := tx.CreateUser(u); epiloop.ErrorCode(err) == epiloop.ECONFLICT {
+			return epiloop.FieldError("name", "A user with this name exists.")
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// Login checks a name and password and opens a session; it returns the
+// session token for the cookie. Wrong name and wrong password fail alike.
+func (s *Service) Login(ctx context.Context, name, password string) (string, *epiloop.User, error) {
+	var u *epiloop.User
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		u, err = tx.FindUserByName(name)
+		return err
+	})
+	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "Wrong name or password.")
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+		CheckPassword(dummyHash, password) // same time as a real check
+		return "", nil, bad
+	} else if err != nil {
+		return "", nil, err
+	}
+	if u.Disabled || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
+		return "", nil, bad
+	}
+	tok, hash, err := newSecret()
+	if err != nil {
+		return "", nil, err
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		return tx.CreateSession(hash, u.ID, s.now().Add(SessionTTL))
+	})
+	return tok, u, err
+}
+
+var dummyHash, _ = HashPassword("not a real password")
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, session string) error {
+	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		return tx.DeleteSession(secretHash(session))
+	})
+}
+
+// UserBySession returns the user of a live session.
+func (s *Service) UserBySession(ctx context.Context, session string) (*epiloop.User, error) {
+	return s.findUser(ctx, func(tx epiloop.Tx, now time.Time) (*epiloop.User, error) {
+		return tx.FindUserBySession(secretHash(session), now)
+	})
+}
+
+// UserByToken returns the user of a live bearer token.
+func (s *Service) UserByToken(ctx context.Context, token string) (*epiloop.User, error) {
+	return s.findUser(ctx, func(tx epiloop.Tx, now time.Time) (*epiloop.User, error) {
+		return tx.FindUserByToken(secretHash(token), now)
+	})
+}
+
+func (s *Service) findUser(ctx context.Context, find func(epiloop.Tx, time.Time) (*epiloop.User, error)) (*epiloop.User, error) {
+	var u *epiloop.User
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		u, err = find(tx, s.now())
+		return err
+	})
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && u.Disabled) {
+		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Invalid or expired credentials.")
+	}
+	return u, err
+}
+
+// CreateToken issues a bearer token for the named user, valid for ttl.
+func (s *Service) CreateToken(ctx context.Context, name string, ttl time.Duration) (string, error) {
+	tok, hash, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		u, err := tx.FindUserByName(name)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			return epiloop.FieldError("user", "No such user.")
+		} else if err != nil {
+			return err
+		}
+		return tx.CreateToken(hash, u.ID, s.now().Add(ttl))
+	})
+	return tok, err
+}

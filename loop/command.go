@@ -1,0 +1,143 @@
+package loop
+
+import (
+	"context"
+	"strings"
+
+	"github.com/epiloop/epiloop"
+)
+
+// Adjudication is a commander's decision on a conflict: an outcome (the
+// fields of a feedback) closes the lead; Action "repush" sends it back to
+// the units for a new round.
+type Adjudication struct {
+	Outcome *epiloop.Feedback
+	Action  string
+	Note    string
+}
+
+// commandChange loads a lead the commander may act on, for update.
+func (s *Service) commandChange(tx epiloop.Tx, u *epiloop.User, leadID int64) (*change, error) {
+	c, err := loadChange(tx, leadID, s.now(), u.ID)
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+		return nil, leadNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	if !visible(u, c.lead) {
+		return nil, leadNotFound()
+	}
+	return c, nil
+}
+
+// Adjudicate decides a lead in conflict.
+func (s *Service) Adjudicate(ctx context.Context, leadID int64, a Adjudication) (*epiloop.Lead, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Note = strings.TrimSpace(a.Note)
+	switch {
+	case a.Outcome != nil && a.Action != "":
+		return nil, epiloop.FieldError("action", "Give either an outcome or an action, not both.")
+	case a.Outcome == nil && a.Action != "repush":
+		return nil, epiloop.FieldError("outcome", "An outcome, or action \"repush\", is required.")
+	case len(a.Note) > 2000:
+		return nil, epiloop.FieldError("note", "Note too long (at most 2000 bytes).")
+	}
+	if a.Outcome != nil {
+		a.Outcome.Normalize()
+		if err := a.Outcome.Validate(); err != nil {
+			return nil, prefixOutcome(err)
+		}
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, err := s.commandChange(tx, u, leadID)
+		if err != nil {
+			return err
+		}
+		if !u.CanAdjudicate() {
+			return forbidden()
+		}
+		if c.lead.Status != epiloop.LeadConflict {
+			return epiloop.Errorf(epiloop.ECONFLICT, "Only a lead in conflict can be adjudicated (status %s).", c.lead.Status)
+		}
+		c.emit(epiloop.EventLeadAdjudicated, nil, map[string]any{"action": a.Action, "note": a.Note, "outcome": a.Outcome})
+		if a.Action == "repush" {
+			community := c.lead.CommunityCode
+			cancelLive(c, "repushed")
+			c.emit(epiloop.EventLeadRepushed, nil, nil)
+			if err := s.push(c, community); err != nil {
+				return err
+			}
+			return c.save()
+		}
+		out := *a.Outcome
+		out.SubmittedAt, out.SubmittedBy = c.now, u.ID
+		r := epiloop.Reconciliation{Verdict: epiloop.VerdictAgree, Outcome: out}
+		switch out.Located {
+		case epiloop.LocatedLeftCity:
+			r.Verdict = epiloop.VerdictHandOver
+		case epiloop.LocatedElsewhereInCity:
+			r.Verdict = epiloop.VerdictReroute
+		}
+		if err := s.apply(c, r, "adjudication"); err != nil {
+			return err
+		}
+		return c.save()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return s.FindLead(ctx, leadID)
+}
+
+func prefixOutcome(err error) error {
+	if e, ok := err.(*epiloop.Error); ok && e.Field != "" {
+		c := *e
+		c.Field = "outcome." + e.Field
+		return &c
+	}
+	return err
+}
+
+// RouteLead routes an unroutable lead to a community by hand and pushes it.
+func (s *Service) RouteLead(ctx context.Context, leadID int64, community string) (*epiloop.Lead, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	community = strings.TrimSpace(community)
+	if len(community) != 12 || strings.Trim(community, "0123456789") != "" {
+		return nil, epiloop.FieldError("community", "community must be a 12-digit community code.")
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, err := s.commandChange(tx, u, leadID)
+		if err != nil {
+			return err
+		}
+		if !u.CanRoute() {
+			return forbidden()
+		}
+		if c.lead.Status != epiloop.LeadUnroutable {
+			return epiloop.Errorf(epiloop.ECONFLICT, "Only an unroutable lead can be routed by hand (status %s).", c.lead.Status)
+		}
+		if _, err := tx.FindCommunityByCode(community); epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			return epiloop.FieldError("community", "Unknown community code.")
+		} else if err != nil {
+			return err
+		}
+		cancelLive(c, "routed_by_hand")
+		c.emit(epiloop.EventLeadRouted, nil, map[string]any{"community": community})
+		if err := s.push(c, community); err != nil {
+			return err
+		}
+		return c.save()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return s.FindLead(ctx, leadID)
+}

@@ -1,0 +1,80 @@
+package loop
+
+import (
+	"context"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// Escalate raises every task whose deadline (or previous escalation level)
+// has passed by one level: unit, then district, then headquarters. Each
+// level is recorded once per task and deadline in the store, so running it
+// again, after a restart or on another replica, escalates nothing twice.
+// It returns the number of escalations made.
+func (s *Service) Escalate(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, more, err := s.escalateBatch(ctx, 200)
+		total += n
+		if err != nil || !more {
+			if total > 0 {
+				s.notify()
+			}
+			return total, err
+		}
+	}
+}
+
+func (s *Service) escalateBatch(ctx context.Context, limit int) (n int, more bool, err error) {
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		n = 0
+		now := s.now()
+		due, err := tx.FindDueTasks(now, limit)
+		if err != nil {
+			return err
+		}
+		more = len(due) == limit
+		for _, d := range due {
+			ok, err := s.escalateTask(tx, d.LeadID, d.ID, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, more, err
+}
+
+func (s *Service) escalateTask(tx epiloop.Tx, leadID, taskID int64, now time.Time) (bool, error) {
+	c, err := loadChange(tx, leadID, now, 0)
+	if err != nil {
+		return false, err
+	}
+	var t *epiloop.Task
+	for _, lt := range c.lead.Tasks {
+		if lt.ID == taskID {
+			t = lt
+		}
+	}
+	if t == nil || !t.Status.Open() || t.EscalateAt.IsZero() || t.EscalateAt.After(now) {
+		return false, nil
+	}
+	level := t.Escalation + 1
+	inserted, err := tx.CreateEscalation(t.ID, t.Deadline(), level, now)
+	if err != nil {
+		return false, err
+	}
+	t.Escalation = level
+	s.schedule(t)
+	if inserted {
+		c.emit(epiloop.EventTaskEscalated, t, map[string]any{
+			"level": epiloop.EscalationLevelName(level), "unit": t.UnitCode,
+			"deadline": t.Deadline(), "stage": string(t.Status),
+		})
+	}
+	return inserted, c.save()
+}

@@ -1,0 +1,261 @@
+package loop
+
+import (
+	"context"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// LeadInput is a report of an at-risk person, from a form, the API or an
+// integration.
+type LeadInput struct {
+	Person  epiloop.Person
+	Address string
+	Source  epiloop.Source
+	Reason  epiloop.Reason
+}
+
+// validate normalises and checks the input; errors name the field.
+func (s *Service) validateLeadInput(in *LeadInput) error {
+	if err := in.Person.Normalize(); err != nil {
+		return err
+	}
+	in.Address = epiloop.NormalizeSpace(in.Address)
+	if len(in.Address) > 500 {
+		return epiloop.FieldError("address", "Address too long (at most 500 bytes).")
+	}
+	if !in.Source.Kind.Valid() {
+		return epiloop.FieldError("source.kind", "source.kind must be hotline, health, rail, road, checkpoint, city or other.")
+	}
+	if len(in.Source.Ref) > 200 {
+		return epiloop.FieldError("source.ref", "source.ref too long (at most 200 bytes).")
+	}
+	if err := in.Reason.Validate(); err != nil {
+		return err
+	}
+	if o := epiloop.NormalizeSpace(in.Reason.Origin); o != "" {
+		if s.Regions == nil {
+			in.Reason.Origin = o
+		} else if code, ok := s.Regions.LookupCode(o); ok {
+			in.Reason.Origin = code
+		} else {
+			return epiloop.ReasonError("reason.origin", "origin_unknown", "Unknown origin: give a division code or a province, city or county name.")
+		}
+	}
+	return nil
+}
+
+// priority decides the priority of a new report.
+func (s *Service) priority(ctx context.Context, r epiloop.Reason) epiloop.Priority {
+	risky := false
+	if s.Risk != nil && r.Origin != "" {
+		at := s.Clock.Now()
+		if d, err := time.Parse(time.DateOnly, r.ArrivalDate); err == nil {
+			at = d
+		}
+		risky = s.Risk.Risky(ctx, r.Origin, at)
+	}
+	return epiloop.PriorityOf(r, risky)
+}
+
+// CreateLead records a report. A person with an open lead gets the report
+// merged into it (created is false); otherwise a new lead is routed by its
+// address and pushed to two units, or queued as unroutable.
+func (s *Service) CreateLead(ctx context.Context, in LeadInput) (l *epiloop.Lead, created bool, err error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !u.CanCreateLeads() {
+		return nil, false, forbidden()
+	}
+	if err := s.validateLeadInput(&in); err != nil {
+		return nil, false, err
+	}
+	prio := s.priority(ctx, in.Reason)
+	match := s.route(in.Address)
+	var id int64
+	for attempt := 0; ; attempt++ {
+		err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+			id, created, err = s.createLeadTx(tx, u, &in, prio, match.Community)
+			return err
+		})
+		// Two reports of one new person racing on another replica: the
+		// loser's unique violation becomes a merge on retry.
+		if epiloop.ErrorCode(err) != epiloop.ECONFLICT || attempt == 2 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s.notify()
+	l, err = s.FindLead(ctx, id)
+	return l, created, err
+}
+
+func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, prio epiloop.Priority, community string) (int64, bool, error) {
+	now := s.now()
+	p, err := s.findOrCreatePerson(tx, &in.Person, now)
+	if err != nil {
+		return 0, false, err
+	}
+	src := in.Source
+	src.Reason = in.Reason
+	src.Address = in.Address
+	src.CreatedAt = now
+	open, err := tx.FindOpenLeadByPerson(p.ID, true)
+	switch {
+	case err == nil:
+		return open.ID, false, s.mergeTx(tx, open.ID, u, &src, prio, now)
+	case epiloop.ErrorCode(err) != epiloop.ENOTFOUND:
+		return 0, false, err
+	}
+	l := &epiloop.Lead{
+		Person:   *p,
+		Status:   epiloop.LeadUnroutable,
+		Priority: prio,
+		Address:  in.Address,
+		Reason:   in.Reason,
+	}
+	c := newChange(tx, l, now, u.ID)
+	c.emit(epiloop.EventLeadCreated, nil, map[string]any{"source": src.Kind, "priority": prio})
+	if community != "" {
+		if err := s.push(c, community); err != nil {
+			return 0, false, err
+		}
+	} else {
+		c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "address_not_matched"})
+	}
+	if err := c.save(); err != nil {
+		return 0, false, err
+	}
+	return l.ID, true, tx.AddSource(l.ID, &src)
+}
+
+// findOrCreatePerson finds the person by identity, filling in what the new
+// report adds, or creates them.
+func (s *Service) findOrCreatePerson(tx epiloop.Tx, in *epiloop.Person, now time.Time) (*epiloop.Person, error) {
+	p, err := tx.FindPerson(in)
+	switch {
+	case err == nil:
+		changed := false
+		if p.Phone == "" && in.Phone != "" {
+			p.Phone, changed = in.Phone, true
+		}
+		if p.Name == "" && in.Name != "" {
+			p.Name, changed = in.Name, true
+		}
+		if changed {
+			return p, tx.UpdatePerson(p)
+		}
+		return p, nil
+	case epiloop.ErrorCode(err) != epiloop.ENOTFOUND:
+		return nil, err
+	}
+	p = &epiloop.Person{IDNumber: in.IDNumber, Name: in.Name, Phone: in.Phone}
+	return p, tx.CreatePerson(p)
+}
+
+// mergeTx adds a report to an open lead; a higher priority tightens the
+// live tasks' deadlines.
+func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epiloop.Source, prio epiloop.Priority, now time.Time) error {
+	c, err := loadChange(tx, leadID, now, u.ID)
+	if err != nil {
+		return err
+	}
+	l := c.lead
+	if p := l.Priority.Higher(prio); p != l.Priority {
+		l.Priority = p
+		sla := s.SLAs[p]
+		for _, t := range l.LiveTasks() {
+			t.Priority = p
+			t.AcceptBy = minTime(t.AcceptBy, t.CreatedAt.Add(sla.Accept))
+			t.FeedbackBy = minTime(t.FeedbackBy, t.CreatedAt.Add(sla.Feedback))
+			s.schedule(t)
+		}
+	}
+	l.Reason.Fever = l.Reason.Fever || src.Reason.Fever
+	l.Reason.CloseContact = l.Reason.CloseContact || src.Reason.CloseContact
+	c.emit(epiloop.EventLeadMerged, nil, map[string]any{"source": src.Kind, "priority": l.Priority})
+	if err := c.save(); err != nil {
+		return err
+	}
+	return tx.AddSource(l.ID, src)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// push routes the lead to a community and creates the two tasks of a new
+// round: one for the community's police station, one for its committee.
+func (s *Service) push(c *change, community string) error {
+	l := c.lead
+	cm, err := c.tx.FindCommunityByCode(community)
+	if err != nil {
+		return err
+	}
+	sides := []struct {
+		kind epiloop.UnitKind
+		code string
+	}{
+		{epiloop.UnitPoliceStation, cm.Station},
+		{epiloop.UnitCommittee, epiloop.CommitteeCode(cm.Code)},
+	}
+	sla := s.SLAs[l.Priority]
+	l.Round++
+	l.Status = epiloop.LeadPushed
+	l.CommunityCode = cm.Code
+	l.DistrictCode = cm.DistrictCode
+	l.Conflict = nil
+	l.Outcome = nil
+	c.emit(epiloop.EventLeadPushed, nil, map[string]any{"community": cm.Code, "round": l.Round})
+	for _, side := range sides {
+		unit, err := c.tx.FindUnitByCode(side.code)
+		if err != nil {
+			return epiloop.Errorf(epiloop.EINVALID, "Community %s has no %s unit.", cm.Code, side.kind)
+		}
+		t := &epiloop.Task{
+			Round:        l.Round,
+			Side:         side.kind,
+			UnitCode:     unit.Code,
+			Unit:         unit,
+			Status:       epiloop.TaskPushed,
+			Priority:     l.Priority,
+			DistrictCode: cm.DistrictCode,
+			AcceptBy:     c.now.Add(sla.Accept),
+			FeedbackBy:   c.now.Add(sla.Feedback),
+			CreatedAt:    c.now,
+		}
+		s.schedule(t)
+		l.Tasks = append(l.Tasks, t)
+		c.emit(epiloop.EventTaskPushed, t, map[string]any{"unit": unit.Code, "side": side.kind})
+	}
+	return nil
+}
+
+// cancelLive cancels the live tasks of the current round.
+func cancelLive(c *change, why string) {
+	for _, t := range c.lead.LiveTasks() {
+		if t.Status == epiloop.TaskReturned {
+			continue
+		}
+		t.Status = epiloop.TaskCancelled
+		t.EscalateAt = time.Time{}
+		c.emit(epiloop.EventTaskCancelled, t, map[string]any{"reason": why})
+	}
+}
+
+// schedule sets when the task's next escalation is due.
+func (s *Service) schedule(t *epiloop.Task) {
+	if !t.Status.Open() {
+		t.EscalateAt = time.Time{}
+		return
+	}
+	t.EscalateAt = epiloop.NextEscalation(t.Deadline(), t.Escalation, s.SLAs[t.Priority].Accept)
+}

@@ -1,0 +1,223 @@
+package loop
+
+import (
+	"context"
+
+	"github.com/epiloop/epiloop"
+)
+
+// visible reports whether u may see lead l: everything for city-wide roles,
+// the district for a district commander, and for a unit only leads it has
+// held a task for.
+func visible(u *epiloop.User, l *epiloop.Lead) bool {
+	if !u.CanReadLeads() {
+		return false
+	}
+	s := u.Scope()
+	switch {
+	case s.All:
+		return true
+	case s.District != "":
+		return l.DistrictCode == s.District
+	default:
+		return l.HasUnit(s.Unit)
+	}
+}
+
+// mayUnmask reports whether u sees l's identity unmasked: commanders, and
+// the units that hold a task for the person (they must find them).
+func mayUnmask(u *epiloop.User, l *epiloop.Lead) bool {
+	if u.Role == epiloop.RoleCommander {
+		return true
+	}
+	if u.Role == epiloop.RoleStation || u.Role == epiloop.RoleCommittee {
+		return l.HasUnit(u.UnitCode)
+	}
+	return false
+}
+
+// present prepares a lead for u: masked identity unless u may see it.
+func present(u *epiloop.User, l *epiloop.Lead) {
+	if !mayUnmask(u, l) {
+		l.Person = l.Person.Masked()
+	}
+}
+
+// LeadView is a lead with its timeline.
+type LeadView struct {
+	*epiloop.Lead
+	Timeline []*epiloop.Event `json:"timeline"`
+}
+
+// FindLead returns a lead the caller may see; any other is not found.
+func (s *Service) FindLead(ctx context.Context, id int64) (*epiloop.Lead, error) {
+	v, err := s.FindLeadView(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return v.Lead, nil
+}
+
+// FindLeadView returns a lead and, with timeline, its events.
+func (s *Service) FindLeadView(ctx context.Context, id int64, timeline bool) (*LeadView, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &LeadView{}
+	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+		l, err := tx.FindLeadByID(id, false)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !visible(u, l)) {
+			return leadNotFound()
+		} else if err != nil {
+			return err
+		}
+		v.Lead = l
+		if timeline {
+			v.Timeline, err = tx.FindLeadEvents(id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	present(u, v.Lead)
+	return v, nil
+}
+
+// FindLeads returns one page of the leads the caller may see.
+func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !u.CanReadLeads() {
+		return nil, 0, forbidden()
+	}
+	f.Scope = u.Scope()
+	var (
+		leads []*epiloop.Lead
+		total int
+	)
+	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		leads, total, err = tx.FindLeads(f)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, l := range leads {
+		present(u, l)
+	}
+	return leads, total, nil
+}
+
+// TaskView is a task with the lead it belongs to, as a field unit needs it.
+type TaskView struct {
+	*epiloop.Task
+	Lead *epiloop.Lead `json:"lead"`
+}
+
+// FindTasks returns one page of the caller's unit's tasks, open ones by
+// deadline first.
+func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskView, int, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if u.UnitCode == "" {
+		return nil, 0, forbidden()
+	}
+	f.Unit = &u.UnitCode
+	var (
+		out   []TaskView
+		total int
+	)
+	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+		tasks, n, err := tx.FindTasks(f)
+		if err != nil {
+			return err
+		}
+		total = n
+		for _, t := range tasks {
+			l, err := tx.FindLeadByID(t.LeadID, false)
+			if err != nil {
+				return err
+			}
+			l.Sources = nil
+			present(u, l)
+			out = append(out, TaskView{Task: t, Lead: l})
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// Overview returns the funnel counters of the caller's jurisdiction, read
+// from the counters maintained with every change.
+func (s *Service) Overview(ctx context.Context) (map[string]int64, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Counters(ctx, epiloop.CounterScope(u.Scope()))
+}
+
+// Counters returns every funnel metric of one scope (zero when absent).
+func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64, error) {
+	var m map[string]int64
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		m, err = tx.FindCounters(scope)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(epiloop.Metrics))
+	for _, k := range epiloop.Metrics {
+		out[k] = m[k]
+	}
+	return out, nil
+}
+
+// VerifyCounters recomputes every counter from the leads and returns the
+// keys whose maintained value differs (want is the recomputed value).
+func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2]int64, error) {
+	want := map[epiloop.CounterKey]int64{}
+	var got map[epiloop.CounterKey]int64
+	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
+		const page = 1000
+		for off := 0; ; off += page {
+			leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: off, Limit: page})
+			if err != nil {
+				return err
+			}
+			for _, l := range leads {
+				for _, k := range epiloop.Contribution(l) {
+					want[k]++
+				}
+			}
+			if len(leads) < page {
+				break
+			}
+		}
+		var err error
+		got, err = tx.AllCounters()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	drift := map[epiloop.CounterKey][2]int64{}
+	for k, n := range want {
+		if got[k] != n {
+			drift[k] = [2]int64{got[k], n}
+		}
+	}
+	for k, n := range got {
+		if _, ok := want[k]; !ok && n != 0 {
+			drift[k] = [2]int64{n, 0}
+		}
+	}
+	return drift, nil
+}

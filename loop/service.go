@@ -1,0 +1,153 @@
+// Package loop holds the workflows of the closed verification loop — create
+// and merge leads, route and double-push them, accept, return, feedback,
+// reconcile, re-route, adjudicate, escalate — written once above the storage
+// contract so that every engine runs the same rules.
+package loop
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/gazetteer"
+)
+
+// Regions resolves a traveller's origin (division code or name) to its
+// canonical division code.
+type Regions interface {
+	LookupCode(codeOrName string) (code string, ok bool)
+}
+
+// RiskChecker reports whether an origin is a risk area on the arrival date;
+// a lead from one is high priority.
+type RiskChecker interface {
+	Risky(ctx context.Context, origin string, arrival time.Time) bool
+}
+
+// Service runs the workflows. Its fields are set once by the caller before
+// use.
+type Service struct {
+	Store   epiloop.Store
+	Clock   epiloop.Clock
+	SLAs    epiloop.SLAs
+	Regions Regions
+	Risk    RiskChecker
+	Logger  *slog.Logger
+	// Notify, when set, is called after every committed change so the
+	// event broker can deliver without waiting for its poll.
+	Notify func()
+
+	mu          sync.RWMutex
+	gaz         *gazetteer.Gazetteer
+	communities map[string]epiloop.Community
+	districts   map[string]epiloop.District
+}
+
+// NewService returns a service with default SLAs and the system clock.
+func NewService(store epiloop.Store) *Service {
+	return &Service{
+		Store:  store,
+		Clock:  epiloop.SystemClock{},
+		SLAs:   epiloop.DefaultSLAs(),
+		Logger: slog.Default(),
+	}
+}
+
+// LoadGazetteer (re)builds the address gazetteer from the stored
+// jurisdiction tree and aliases.
+func (s *Service) LoadGazetteer(ctx context.Context) error {
+	var (
+		ds      []epiloop.District
+		ss      []epiloop.Street
+		cs      []epiloop.Community
+		aliases map[string]string
+	)
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		if ds, err = tx.FindDistricts(); err != nil {
+			return err
+		}
+		if ss, err = tx.FindStreets(); err != nil {
+			return err
+		}
+		if cs, err = tx.FindCommunities(); err != nil {
+			return err
+		}
+		aliases, err = tx.FindAliases()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	g := gazetteer.New(ds, ss, cs)
+	for alias, code := range aliases {
+		if err := g.AddAlias(alias, code); err != nil {
+			s.Logger.Warn("gazetteer alias skipped", "community", code, "err", epiloop.ErrorCode(err))
+		}
+	}
+	cm := make(map[string]epiloop.Community, len(cs))
+	for _, c := range cs {
+		cm[c.Code] = c
+	}
+	dm := make(map[string]epiloop.District, len(ds))
+	for _, d := range ds {
+		dm[d.Code] = d
+	}
+	s.mu.Lock()
+	s.gaz, s.communities, s.districts = g, cm, dm
+	s.mu.Unlock()
+	return nil
+}
+
+// Community returns a community of the loaded tree by code.
+func (s *Service) Community(code string) (epiloop.Community, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.communities[code]
+	return c, ok
+}
+
+// District returns a district of the loaded tree by code.
+func (s *Service) District(code string) (epiloop.District, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.districts[code]
+	return d, ok
+}
+
+// route matches an address against the gazetteer.
+func (s *Service) route(address string) gazetteer.Match {
+	s.mu.RLock()
+	g := s.gaz
+	s.mu.RUnlock()
+	if g == nil || address == "" {
+		return gazetteer.Match{Reason: "no_match"}
+	}
+	return g.Route(address)
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+func (s *Service) notify() {
+	if s.Notify != nil {
+		s.Notify()
+	}
+}
+
+// actor returns the authenticated user or an unauthorized error.
+func actor(ctx context.Context) (*epiloop.User, error) {
+	u := epiloop.UserFromContext(ctx)
+	if u == nil {
+		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authentication required.")
+	}
+	return u, nil
+}
+
+func forbidden() error {
+	return epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not do this.")
+}
+
+func leadNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Lead not found.") }
+
+func taskNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Task not found.") }

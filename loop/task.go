@@ -1,0 +1,201 @@
+package loop
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// taskChange loads the lead of a task the caller's unit holds, for update,
+// and returns the task inside it. Another unit's task is not found.
+func (s *Service) taskChange(tx epiloop.Tx, u *epiloop.User, taskID int64) (*change, *epiloop.Task, error) {
+	t, err := tx.FindTaskByID(taskID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.UnitCode == "" || t.UnitCode != u.UnitCode {
+		return nil, nil, taskNotFound()
+	}
+	c, err := loadChange(tx, t.LeadID, s.now(), u.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, lt := range c.lead.Tasks {
+		if lt.ID == taskID {
+			return c, lt, nil
+		}
+	}
+	return nil, nil, taskNotFound()
+}
+
+// update runs a task workflow in one transaction and notifies watchers.
+func (s *Service) updateTask(ctx context.Context, taskID int64, fn func(c *change, t *epiloop.Task) error) (*epiloop.Task, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *epiloop.Task
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, t, err := s.taskChange(tx, u, taskID)
+		if err != nil {
+			return err
+		}
+		if err := fn(c, t); err != nil {
+			return err
+		}
+		out = t
+		return c.save()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return out, nil
+}
+
+// AcceptTask records that the unit took the task on; the feedback deadline
+// now runs.
+func (s *Service) AcceptTask(ctx context.Context, taskID int64) (*epiloop.Task, error) {
+	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
+		if t.Round != c.lead.Round || t.Status != epiloop.TaskPushed {
+			return epiloop.Errorf(epiloop.ECONFLICT, "Task is not waiting for acceptance (status %s).", t.Status)
+		}
+		s.accept(c, t)
+		return nil
+	})
+}
+
+func (s *Service) accept(c *change, t *epiloop.Task) {
+	now := c.now
+	t.Status = epiloop.TaskAccepted
+	t.AcceptedAt = &now
+	t.Escalation = 0
+	s.schedule(t)
+	if c.lead.Status == epiloop.LeadPushed {
+		c.lead.Status = epiloop.LeadVerifying
+	}
+	c.emit(epiloop.EventTaskAccepted, t, map[string]any{"unit": t.UnitCode})
+}
+
+// ReturnTask hands a task back as not the unit's jurisdiction. The lead's
+// other task is cancelled and the lead goes to the unroutable queue for
+// headquarters to route by hand.
+func (s *Service) ReturnTask(ctx context.Context, taskID int64, reason string) (*epiloop.Task, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, epiloop.FieldError("reason", "A reason is required to return a task.")
+	} else if len(reason) > 1000 {
+		return nil, epiloop.FieldError("reason", "Reason too long (at most 1000 bytes).")
+	}
+	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
+		if t.Round != c.lead.Round || !t.Status.Open() {
+			return epiloop.Errorf(epiloop.ECONFLICT, "Task can no longer be returned (status %s).", t.Status)
+		}
+		t.Status = epiloop.TaskReturned
+		t.ReturnReason = reason
+		s.schedule(t)
+		c.emit(epiloop.EventTaskReturned, t, map[string]any{"unit": t.UnitCode, "reason": reason})
+		cancelLive(c, "returned_by_other_unit")
+		c.lead.Status = epiloop.LeadUnroutable
+		c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "returned"})
+		return nil
+	})
+}
+
+// SubmitFeedback records a unit's structured report; when both units of the
+// round have reported, the two are reconciled in the same transaction.
+// Submitting twice is a conflict, never an overwrite.
+func (s *Service) SubmitFeedback(ctx context.Context, taskID int64, fb epiloop.Feedback) (*epiloop.Task, error) {
+	fb.Normalize()
+	if err := fb.Validate(); err != nil {
+		return nil, err
+	}
+	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
+		switch {
+		case t.Status == epiloop.TaskSubmitted:
+			return epiloop.Errorf(epiloop.ECONFLICT, "Feedback was already submitted for this task.")
+		case t.Round != c.lead.Round || !t.Status.Open():
+			return epiloop.Errorf(epiloop.ECONFLICT, "Task no longer takes feedback (status %s).", t.Status)
+		case t.Status == epiloop.TaskPushed:
+			s.accept(c, t)
+		}
+		now := c.now
+		fb.SubmittedAt, fb.SubmittedBy = now, c.actor
+		t.Feedback = &fb
+		t.Status = epiloop.TaskSubmitted
+		t.SubmittedAt = &now
+		s.schedule(t)
+		c.emit(epiloop.EventTaskSubmitted, t, map[string]any{"unit": t.UnitCode, "located": fb.Located, "measure": fb.Measure})
+		return s.reconcile(c)
+	})
+}
+
+// reconcile decides the lead once both live tasks have feedback.
+func (s *Service) reconcile(c *change) error {
+	l := c.lead
+	a, b := l.LiveTask(epiloop.UnitPoliceStation), l.LiveTask(epiloop.UnitCommittee)
+	if a == nil || b == nil || a.Feedback == nil || b.Feedback == nil ||
+		a.Status != epiloop.TaskSubmitted || b.Status != epiloop.TaskSubmitted {
+		return nil
+	}
+	r := epiloop.Reconcile(a.Feedback, b.Feedback)
+	if r.Verdict == epiloop.VerdictReroute && len(r.Reasons) > 0 {
+		ma, mb := s.route(a.Feedback.Address), s.route(b.Feedback.Address)
+		if ma.Community == "" || ma.Community != mb.Community {
+			r = epiloop.Reconciliation{Verdict: epiloop.VerdictConflict, Reasons: r.Reasons}
+		}
+	}
+	return s.apply(c, r, "reconcile")
+}
+
+// apply moves the lead as a reconciliation or adjudication decided.
+func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
+	l := c.lead
+	now := c.now
+	switch r.Verdict {
+	case epiloop.VerdictAgree, epiloop.VerdictHandOver:
+		out := r.Outcome
+		l.Outcome = &out
+		l.Conflict = nil
+		l.ClosedAt = &now
+		kind := epiloop.EventLeadClosed
+		l.Status = epiloop.LeadClosed
+		if r.Verdict == epiloop.VerdictHandOver {
+			l.Status, kind = epiloop.LeadHandedOver, epiloop.EventLeadHandedOver
+		}
+		cancelOpen(c, by)
+		c.emit(kind, nil, map[string]any{"by": by, "located": out.Located, "measure": out.Measure})
+	case epiloop.VerdictConflict:
+		l.Status = epiloop.LeadConflict
+		l.Conflict = r.Reasons
+		c.emit(epiloop.EventLeadConflict, nil, map[string]any{"reasons": r.Reasons})
+	case epiloop.VerdictReroute:
+		addr := r.Outcome.Address
+		l.Address = addr
+		cancelLive(c, "rerouted")
+		m := s.route(addr)
+		if m.Community == "" {
+			l.Status = epiloop.LeadUnroutable
+			l.Conflict = nil
+			c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "reroute_address_not_matched"})
+			return nil
+		}
+		c.emit(epiloop.EventLeadRerouted, nil, map[string]any{"by": by, "community": m.Community})
+		return s.push(c, m.Community)
+	}
+	return nil
+}
+
+// cancelOpen cancels the round's tasks still waiting (an adjudication may
+// close a lead before both units reported).
+func cancelOpen(c *change, why string) {
+	for _, t := range c.lead.LiveTasks() {
+		if t.Status.Open() {
+			t.Status = epiloop.TaskCancelled
+			t.EscalateAt = time.Time{}
+			c.emit(epiloop.EventTaskCancelled, t, map[string]any{"reason": why})
+		}
+	}
+}
