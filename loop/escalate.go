@@ -15,9 +15,11 @@ import (
 func (s *Service) Escalate(ctx context.Context) (int, error) {
 	total := 0
 	for {
+		// A task overdue by several levels rises one level a pass, so
+		// passes continue while any escalation happened.
 		n, more, err := s.escalateBatch(ctx, 200)
 		total += n
-		if err != nil || !more {
+		if err != nil || (!more && n == 0) {
 			if total > 0 {
 				s.notify()
 			}
