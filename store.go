@@ -8,7 +8,10 @@ import (
 // Store is the storage contract every engine implements. Workflows run
 // their reads and writes inside Update (one write transaction, committed
 // durably before it returns) or View (a consistent read snapshot); the
-// engine supplies the primitives in Tx.
+// engine supplies the primitives in Tx. An engine may run fn more than once
+// (a busy database, a serialization failure), so fn must have no effects
+// outside the transaction. Times are stored at millisecond precision in
+// UTC.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	View(ctx context.Context, fn func(tx Tx) error) error

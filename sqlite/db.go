@@ -1,0 +1,182 @@
+// Package sqlite is the embedded storage engine: one file, no setup. It
+// implements epiloop.Store over SQLite in WAL mode with one writer
+// connection (writers are serialised by BEGIN IMMEDIATE, so a write
+// transaction never fails half-way on a lock) and a pool of read-only
+// connections that read consistent snapshots beside it. Other processes
+// (CLI subcommands) may open the same file while a server has it open:
+// every connection waits up to busyTimeout for the write lock.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/mattn/go-sqlite3"
+)
+
+const (
+	// busyTimeout is how long a connection waits for a lock held by another
+	// connection or process before SQLITE_BUSY.
+	busyTimeout = 10 * time.Second
+	// busyRetries is how many more times Update runs a transaction that
+	// failed with SQLITE_BUSY or SQLITE_LOCKED despite busyTimeout.
+	busyRetries = 3
+	// cacheKiB is each connection's page cache (allocated as used).
+	cacheKiB = 65536
+	// stmtCache is how many prepared statements each connection keeps:
+	// every statement this package runs is a constant string, so the hot
+	// paths (events, counters, task updates) are prepared once per
+	// connection.
+	stmtCache = 128
+)
+
+// DB is an SQLite database file opened as an epiloop.Store.
+type DB struct {
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ epiloop.Store = (*DB)(nil)
+
+// Open opens or creates the database file at path and brings its schema up
+// to date. The path is a file name, not a URI: ":memory:" is refused because
+// the writer and the readers must share one database.
+func Open(ctx context.Context, path string) (*DB, error) {
+	switch {
+	case path == "", path == ":memory:", strings.HasPrefix(path, "file:"):
+		return nil, fmt.Errorf("sqlite: %q is not a database file path", path)
+	case strings.ContainsRune(path, '?'):
+		return nil, fmt.Errorf("sqlite: database path must not contain '?'")
+	}
+	db := &DB{}
+	var err error
+	if db.writer, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	if err := migrate(ctx, db.writer); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	// Refresh the planner's statistics where they are missing or stale
+	// (bounded work; SQLite's advice for long-lived connections).
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: optimize: %w", err)
+	}
+	if db.reader, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	db.reader.SetMaxOpenConns(n)
+	db.reader.SetMaxIdleConns(n)
+	if err := db.reader.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	return db, nil
+}
+
+// dsn returns the data source name of a writer or a reader connection. The
+// pragmas are DSN parameters so that every connection the pools open gets
+// them. synchronous=FULL makes an acknowledged commit durable (WAL fsynced
+// at each commit).
+func dsn(path string, write bool) string {
+	v := url.Values{}
+	v.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
+	v.Set("_foreign_keys", "on")
+	v.Set("_synchronous", "FULL")
+	v.Set("_cache_size", strconv.Itoa(-cacheKiB))
+	v.Set("_stmt_cache_size", strconv.Itoa(stmtCache))
+	if write {
+		v.Set("_journal_mode", "WAL")
+		v.Set("_txlock", "immediate")
+	} else {
+		v.Set("_query_only", "on")
+		v.Set("_txlock", "deferred")
+	}
+	return path + "?" + v.Encode()
+}
+
+// Engine names the engine.
+func (db *DB) Engine() string { return "sqlite" }
+
+// Close closes both pools, after letting SQLite refresh its query planner
+// statistics.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	if db.writer != nil {
+		_, err := db.writer.Exec("PRAGMA optimize")
+		errs = append(errs, err, db.writer.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Update runs fn in one write transaction and commits it durably. If fn
+// returns an error the transaction is rolled back and the error returned as
+// is. A transaction that fails with SQLITE_BUSY or SQLITE_LOCKED (another
+// process held the file beyond the busy timeout) is rolled back and run
+// again a few times, so fn must have no effects outside the transaction.
+// fn must not call Update itself: there is one writer connection.
+func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.update(ctx, fn)
+		if err == nil || attempt == busyRetries || !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
+	stx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer stx.Rollback() // no-op after Commit
+	if err := fn(&Tx{tx: stx, ctx: ctx}); err != nil {
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read transaction: every read in fn sees one snapshot
+// of the database, taken at fn's first read. Writes fail.
+func (db *DB) View(ctx context.Context, fn func(tx epiloop.Tx) error) error {
+	stx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer stx.Rollback()
+	if err := fn(&Tx{tx: stx, ctx: ctx}); err != nil {
+		return err
+	}
+	return stx.Commit()
+}
+
+// isBusy reports whether err is SQLite's "try again": the database or a
+// table was locked.
+func isBusy(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
+}

@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+
+	"github.com/epiloop/epiloop"
+)
+
+const eventColumns = `id, time, kind, lead_id, task_id, actor_id, district, units, data`
+
+func scanEvent(s scanner) (*epiloop.Event, error) {
+	var (
+		e                    epiloop.Event
+		t, lead, task, actor sql.NullInt64
+		units                string
+		data                 sql.NullString
+	)
+	if err := s.Scan(&e.ID, &t, &e.Kind, &lead, &task, &actor, &e.District, &units, &data); err != nil {
+		return nil, err
+	}
+	if units != "[]" {
+		if err := json.Unmarshal([]byte(units), &e.Units); err != nil {
+			return nil, err
+		}
+	}
+	e.Time = timeOf(t)
+	e.LeadID, e.TaskID, e.ActorID = lead.Int64, task.Int64, actor.Int64
+	if data.Valid {
+		e.Data = json.RawMessage(data.String)
+	}
+	return &e, nil
+}
+
+// CreateEvent appends e to the outbox and sets its ID. IDs only grow and
+// are never reused.
+func (tx *Tx) CreateEvent(e *epiloop.Event) error {
+	units := "[]"
+	if len(e.Units) > 0 {
+		var err error
+		if units, err = jsonText(e.Units); err != nil {
+			return wrap(err, "create event")
+		}
+	}
+	var data any
+	if len(e.Data) > 0 {
+		data = string(e.Data)
+	}
+	res, err := tx.exec(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data)
+	if err != nil {
+		return wrap(err, "create event")
+	}
+	e.ID, err = res.LastInsertId()
+	return wrap(err, "create event")
+}
+
+// nullID stores an absent reference (0) as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// FindEventsAfter returns up to limit events with IDs above id, in order;
+// limit defaults to 50 and is at most 1000.
+func (tx *Tx) FindEventsAfter(id int64, limit int) ([]*epiloop.Event, error) {
+	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+		id, pageLimit(limit))
+	if err != nil {
+		return nil, wrap(err, "find events")
+	}
+	events, err := collectEvents(rows)
+	return events, wrap(err, "find events")
+}
+
+// FindLeadEvents returns a lead's timeline, oldest first.
+func (tx *Tx) FindLeadEvents(leadID int64) ([]*epiloop.Event, error) {
+	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE lead_id = ? ORDER BY id`, leadID)
+	if err != nil {
+		return nil, wrap(err, "find lead events")
+	}
+	events, err := collectEvents(rows)
+	return events, wrap(err, "find lead events")
+}
+
+func collectEvents(rows *sql.Rows) ([]*epiloop.Event, error) {
+	defer rows.Close()
+	var out []*epiloop.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastEventID returns the highest event ID, 0 when there is none.
+func (tx *Tx) LastEventID() (int64, error) {
+	var id int64
+	err := tx.queryRow(`SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id)
+	return id, wrap(err, "last event id")
+}
+
+// AddCounters adds each delta to its counter, creating it at zero first.
+// SQLite has one writer, so every counter lives in shard 0.
+func (tx *Tx) AddCounters(ds []epiloop.CounterDelta) error {
+	for _, d := range ds {
+		if _, err := tx.exec(`INSERT INTO counters (scope, metric, shard, n) VALUES (?, ?, 0, ?)
+			ON CONFLICT (scope, metric, shard) DO UPDATE SET n = n + excluded.n`,
+			d.Scope, d.Metric, d.N); err != nil {
+			return wrap(err, "add counters")
+		}
+	}
+	return nil
+}
+
+// FindCounters returns the counters of one scope by metric. Counters that
+// sum to zero are left out: a missing metric reads as 0.
+func (tx *Tx) FindCounters(scope string) (map[string]int64, error) {
+	rows, err := tx.query(`SELECT metric, SUM(n) FROM counters WHERE scope = ?
+		GROUP BY metric HAVING SUM(n) <> 0`, scope)
+	if err != nil {
+		return nil, wrap(err, "find counters")
+	}
+	defer rows.Close()
+	out := make(map[string]int64)
+	for rows.Next() {
+		var (
+			m string
+			n int64
+		)
+		if err := rows.Scan(&m, &n); err != nil {
+			return nil, wrap(err, "find counters")
+		}
+		out[m] = n
+	}
+	return out, wrap(rows.Err(), "find counters")
+}
+
+// AllCounters returns every counter that does not sum to zero, so that it
+// compares equal to a recomputation from the rows.
+func (tx *Tx) AllCounters() (map[epiloop.CounterKey]int64, error) {
+	rows, err := tx.query(`SELECT scope, metric, SUM(n) FROM counters
+		GROUP BY scope, metric HAVING SUM(n) <> 0`)
+	if err != nil {
+		return nil, wrap(err, "all counters")
+	}
+	defer rows.Close()
+	out := make(map[epiloop.CounterKey]int64)
+	for rows.Next() {
+		var (
+			k epiloop.CounterKey
+			n int64
+		)
+		if err := rows.Scan(&k.Scope, &k.Metric, &n); err != nil {
+			return nil, wrap(err, "all counters")
+		}
+		out[k] = n
+	}
+	return out, wrap(rows.Err(), "all counters")
+}

@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/epiloop/epiloop"
+	"github.com/mattn/go-sqlite3"
+)
+
+func TestConstraintError(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Unique", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique}, epiloop.ECONFLICT},
+		{"PrimaryKey", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintPrimaryKey}, epiloop.ECONFLICT},
+		{"Wrapped", fmt.Errorf("x: %w", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique}), epiloop.ECONFLICT},
+		{"ForeignKey", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintForeignKey}, epiloop.ENOTFOUND},
+		{"NotNull", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintNotNull}, epiloop.EINTERNAL},
+		{"Busy", sqlite3.Error{Code: sqlite3.ErrBusy}, epiloop.EINTERNAL},
+		{"Other", errors.New("disk on fire"), epiloop.EINTERNAL},
+		{"Nil", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := epiloop.ErrorCode(constraintError(tc.err, "c", "m")); got != tc.want {
+				t.Errorf("code %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIsBusy(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Busy", sqlite3.Error{Code: sqlite3.ErrBusy}, true},
+		{"BusySnapshot", sqlite3.Error{Code: sqlite3.ErrBusy, ExtendedCode: sqlite3.ErrBusySnapshot}, true},
+		{"Locked", fmt.Errorf("begin: %w", sqlite3.Error{Code: sqlite3.ErrLocked}), true},
+		{"Constraint", sqlite3.Error{Code: sqlite3.ErrConstraint}, false},
+		{"NoRows", sql.ErrNoRows, false},
+		{"Nil", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isBusy(tc.err); got != tc.want {
+				t.Errorf("isBusy = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || ms[0].version != 1 {
+		t.Fatalf("migrations %v: want 1, 2, …", ms)
+	}
+}
+
+// TestPragmas checks that every connection of both pools gets its pragmas
+// from the DSN.
+func TestPragmas(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		pool   *sql.DB
+		pragma string
+		want   string
+	}{
+		{db.writer, "journal_mode", "wal"},
+		{db.writer, "synchronous", "2"}, // FULL
+		{db.writer, "foreign_keys", "1"},
+		{db.writer, "busy_timeout", "10000"},
+		{db.writer, "cache_size", "-65536"},
+		{db.writer, "query_only", "0"},
+		{db.reader, "journal_mode", "wal"},
+		{db.reader, "foreign_keys", "1"},
+		{db.reader, "busy_timeout", "10000"},
+		{db.reader, "query_only", "1"},
+	}
+	for _, tc := range tests {
+		name := "reader"
+		if tc.pool == db.writer {
+			name = "writer"
+		}
+		t.Run(name+"/"+tc.pragma, func(t *testing.T) {
+			var got string
+			if err := tc.pool.QueryRow("PRAGMA " + tc.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.pragma, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,305 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/epiloop/epiloop"
+)
+
+// FindPerson finds a person by ID number, or by phone and name among the
+// persons without one when p has no ID number. Several persons may share a
+// phone and name; the first recorded is returned.
+func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
+	var row *sql.Row
+	if p.IDNumber != "" {
+		// The literal id_number <> '' lets SQLite use the partial index.
+		row = tx.queryRow(`SELECT id, id_number, name, phone FROM persons
+			WHERE id_number = ? AND id_number <> ''`, p.IDNumber)
+	} else {
+		row = tx.queryRow(`SELECT id, id_number, name, phone FROM persons
+			WHERE phone = ? AND name = ? AND id_number = ''
+			ORDER BY id LIMIT 1`, p.Phone, p.Name)
+	}
+	var out epiloop.Person
+	if err := row.Scan(&out.ID, &out.IDNumber, &out.Name, &out.Phone); err != nil {
+		return nil, wrap(noRows(err, "Person not found."), "find person")
+	}
+	return &out, nil
+}
+
+// CreatePerson inserts p and sets its ID. An ID number already recorded is
+// ECONFLICT.
+func (tx *Tx) CreatePerson(p *epiloop.Person) error {
+	res, err := tx.exec(`INSERT INTO persons (id_number, name, phone) VALUES (?, ?, ?)`,
+		p.IDNumber, p.Name, p.Phone)
+	if err != nil {
+		return wrap(constraintError(err, "A person with this ID number already exists.", ""), "create person")
+	}
+	p.ID, err = res.LastInsertId()
+	return wrap(err, "create person")
+}
+
+// UpdatePerson writes the person's identity.
+func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
+	err := tx.execOne("Person not found.", `UPDATE persons SET id_number = ?, name = ?, phone = ? WHERE id = ?`,
+		p.IDNumber, p.Name, p.Phone, p.ID)
+	return wrap(constraintError(err, "A person with this ID number already exists.", ""), "update person")
+}
+
+const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
+	l.reason, l.outcome, l.conflict, l.round, l.overdue, l.created_at, l.updated_at, l.closed_at,
+	p.id, p.id_number, p.name, p.phone`
+
+const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
+
+func scanLead(s scanner) (*epiloop.Lead, error) {
+	var (
+		l                         epiloop.Lead
+		reason                    string
+		outcome, conflict         sql.NullString
+		created, updated, closedT sql.NullInt64
+	)
+	if err := s.Scan(&l.ID, &l.Status, &l.Priority, &l.Address, &l.CommunityCode, &l.DistrictCode,
+		&reason, &outcome, &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
+		&l.Person.ID, &l.Person.IDNumber, &l.Person.Name, &l.Person.Phone); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(reason), &l.Reason); err != nil {
+		return nil, err
+	}
+	var err error
+	if l.Outcome, err = feedbackOf(outcome); err != nil {
+		return nil, err
+	}
+	if conflict.Valid {
+		if err := json.Unmarshal([]byte(conflict.String), &l.Conflict); err != nil {
+			return nil, err
+		}
+	}
+	l.CreatedAt, l.UpdatedAt, l.ClosedAt = timeOf(created), timeOf(updated), timePtrOf(closedT)
+	return &l, nil
+}
+
+// leadValues returns the lead's own mutable columns in the order status,
+// priority, address, community_code, district_code, reason, outcome,
+// conflict, round, overdue, updated_at, closed_at.
+func leadValues(l *epiloop.Lead) ([]any, error) {
+	reason, err := jsonText(l.Reason)
+	if err != nil {
+		return nil, err
+	}
+	outcome, err := feedbackText(l.Outcome)
+	if err != nil {
+		return nil, err
+	}
+	var conflict any
+	if len(l.Conflict) > 0 {
+		if conflict, err = jsonText(l.Conflict); err != nil {
+			return nil, err
+		}
+	}
+	return []any{string(l.Status), string(l.Priority), l.Address, l.CommunityCode, l.DistrictCode,
+		reason, outcome, conflict, l.Round, l.Overdue, millis(l.UpdatedAt), millisPtr(l.ClosedAt)}, nil
+}
+
+// CreateLead inserts the lead's own fields (not its tasks or sources) for
+// l.Person, which must exist, and sets l.ID. A second open lead for the
+// person is ECONFLICT.
+func (tx *Tx) CreateLead(l *epiloop.Lead) error {
+	vals, err := leadValues(l)
+	if err != nil {
+		return wrap(err, "create lead")
+	}
+	res, err := tx.exec(`INSERT INTO leads (status, priority, address, community_code, district_code,
+			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append(vals, l.Person.ID, millis(l.CreatedAt))...)
+	if err != nil {
+		return wrap(constraintError(err, "The person already has an open lead.", "Person not found."), "create lead")
+	}
+	l.ID, err = res.LastInsertId()
+	return wrap(err, "create lead")
+}
+
+// UpdateLead writes the lead's own fields (not its person, tasks or
+// sources). Reopening a lead of a person who has another open lead is
+// ECONFLICT.
+func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
+	vals, err := leadValues(l)
+	if err != nil {
+		return wrap(err, "update lead")
+	}
+	err = tx.execOne("Lead not found.", `UPDATE leads SET status = ?, priority = ?, address = ?,
+			community_code = ?, district_code = ?, reason = ?, outcome = ?, conflict = ?, round = ?,
+			overdue = ?, updated_at = ?, closed_at = ?
+		WHERE id = ?`, append(vals, l.ID)...)
+	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
+}
+
+// FindLeadByID loads a lead with its person, tasks and sources. lock is
+// not needed on SQLite: a write transaction holds the database's one write
+// lock (BEGIN IMMEDIATE) from its start, so nothing can change the lead
+// until it ends.
+func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
+	l, err := scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = ?`, id))
+	if err != nil {
+		return nil, wrap(noRows(err, "Lead not found."), "find lead")
+	}
+	return l, wrap(tx.loadLead(l), "find lead")
+}
+
+// FindOpenLeadByPerson loads the person's open lead like FindLeadByID.
+func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, error) {
+	// The literal status list lets SQLite use the partial unique index.
+	l, err := scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
+		WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`, personID))
+	if err != nil {
+		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
+	}
+	return l, wrap(tx.loadLead(l), "find open lead")
+}
+
+// loadLead loads a lead's tasks and sources.
+func (tx *Tx) loadLead(l *epiloop.Lead) error {
+	tasks, err := tx.findTasksOfLeads([]int64{l.ID})
+	if err != nil {
+		return err
+	}
+	l.Tasks = tasks[l.ID]
+	l.Sources, err = tx.findSources(l.ID)
+	return err
+}
+
+// FindLeads returns one page of the leads f selects, newest first, with
+// their persons and tasks but not their sources, and the total.
+func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
+	where, args := leadWhere(f)
+	var total int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count leads")
+	}
+	offset := max(f.Offset, 0)
+	if offset >= total {
+		return nil, total, nil
+	}
+	rows, err := tx.query(`SELECT `+leadColumns+leadFrom+` WHERE `+where+` ORDER BY l.id DESC LIMIT ? OFFSET ?`,
+		append(args, pageLimit(f.Limit), offset)...)
+	if err != nil {
+		return nil, 0, wrap(err, "find leads")
+	}
+	defer rows.Close()
+	var (
+		leads []*epiloop.Lead
+		ids   []int64
+	)
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, 0, wrap(err, "find leads")
+		}
+		leads = append(leads, l)
+		ids = append(ids, l.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, wrap(err, "find leads")
+	}
+	tasks, err := tx.findTasksOfLeads(ids)
+	if err != nil {
+		return nil, 0, wrap(err, "find leads")
+	}
+	for _, l := range leads {
+		l.Tasks = tasks[l.ID]
+	}
+	return leads, total, nil
+}
+
+// leadWhere builds the WHERE clause of a lead filter. The scope comes
+// first and is never empty: a zero scope selects nothing. A unit sees the
+// leads it holds a task of, in any round, through the tasks_unit index.
+func leadWhere(f epiloop.LeadFilter) (string, []any) {
+	var (
+		conds []string
+		args  []any
+	)
+	switch s := f.Scope; {
+	case s.All:
+		conds = append(conds, "1")
+	case s.District != "":
+		conds = append(conds, "l.district_code = ?")
+		args = append(args, s.District)
+	case s.Unit != "":
+		conds = append(conds, "l.id IN (SELECT lead_id FROM tasks WHERE unit_code = ?)")
+		args = append(args, s.Unit)
+	default:
+		conds = append(conds, "0")
+	}
+	if f.Status != nil {
+		conds = append(conds, "l.status = ?")
+		args = append(args, string(*f.Status))
+	}
+	if f.Priority != nil {
+		conds = append(conds, "l.priority = ?")
+		args = append(args, string(*f.Priority))
+	}
+	if f.District != nil {
+		conds = append(conds, "l.district_code = ?")
+		args = append(args, *f.District)
+	}
+	if f.Overdue != nil {
+		// Literals, so that overdue = 1 uses the partial index.
+		if *f.Overdue {
+			conds = append(conds, "l.overdue = 1")
+		} else {
+			conds = append(conds, "l.overdue = 0")
+		}
+	}
+	if f.Community != nil {
+		conds = append(conds, "l.community_code = ?")
+		args = append(args, *f.Community)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// AddSource records one more source of a lead and sets s.ID.
+func (tx *Tx) AddSource(leadID int64, s *epiloop.Source) error {
+	reason, err := jsonText(s.Reason)
+	if err != nil {
+		return wrap(err, "add source")
+	}
+	res, err := tx.exec(`INSERT INTO sources (lead_id, kind, ref, file, file_row, reason, address, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		leadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, millis(s.CreatedAt))
+	if err != nil {
+		return wrap(constraintError(err, "Source already exists.", "Lead not found."), "add source")
+	}
+	s.ID, err = res.LastInsertId()
+	return wrap(err, "add source")
+}
+
+func (tx *Tx) findSources(leadID int64) ([]*epiloop.Source, error) {
+	rows, err := tx.query(`SELECT id, kind, ref, file, file_row, reason, address, created_at
+		FROM sources WHERE lead_id = ? ORDER BY id`, leadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*epiloop.Source
+	for rows.Next() {
+		var (
+			s       epiloop.Source
+			reason  string
+			created sql.NullInt64
+		)
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Ref, &s.File, &s.Row, &reason, &s.Address, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(reason), &s.Reason); err != nil {
+			return nil, err
+		}
+		s.CreatedAt = timeOf(created)
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}

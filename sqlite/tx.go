@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/mattn/go-sqlite3"
+)
+
+// Tx implements epiloop.Tx over one SQLite transaction. Its methods run in
+// the context given to Update or View.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+}
+
+var _ epiloop.Tx = (*Tx)(nil)
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// execOne runs a statement that must change one row; when it changes none
+// it returns ENOTFOUND with msg.
+func (tx *Tx) execOne(msg string, query string, args ...any) error {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return notFound(msg)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// wrap gives an internal error the operation's name; caller-safe errors
+// (*epiloop.Error) pass unchanged.
+func wrap(err error, op string) error {
+	var e *epiloop.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+func notFound(msg string) error {
+	return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: msg}
+}
+
+// constraintError maps a violated constraint to the caller-safe error the
+// contract promises, by SQLite's extended result code: a uniqueness
+// violation is ECONFLICT with conflict; a foreign key naming a missing row
+// is ENOTFOUND with missing. Any other error is returned as is.
+func constraintError(err error, conflict, missing string) error {
+	var e sqlite3.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.ExtendedCode {
+	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+		return &epiloop.Error{Code: epiloop.ECONFLICT, Message: conflict}
+	case sqlite3.ErrConstraintForeignKey:
+		return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: missing}
+	}
+	return err
+}
+
+// noRows maps sql.ErrNoRows to ENOTFOUND with msg.
+func noRows(err error, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(msg)
+	}
+	return err
+}
+
+// millis stores a time as unix milliseconds, the zero time as NULL.
+func millis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// millisPtr stores an optional time.
+func millisPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return millis(*t)
+}
+
+// timeOf reads a stored time back, in UTC; NULL is the zero time.
+func timeOf(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// timePtrOf reads an optional stored time back.
+func timePtrOf(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := timeOf(n)
+	return &t
+}
+
+// jsonText encodes v as JSON text (TEXT, not BLOB: SQLite would take a
+// BLOB for JSONB).
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// feedbackText stores an optional feedback; nil is NULL.
+func feedbackText(f *epiloop.Feedback) (any, error) {
+	if f == nil {
+		return nil, nil
+	}
+	return jsonText(f)
+}
+
+// feedbackOf decodes an optional stored feedback, with its time in UTC.
+func feedbackOf(s sql.NullString) (*epiloop.Feedback, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var f epiloop.Feedback
+	if err := json.Unmarshal([]byte(s.String), &f); err != nil {
+		return nil, err
+	}
+	if !f.SubmittedAt.IsZero() {
+		f.SubmittedAt = f.SubmittedAt.UTC()
+	}
+	return &f, nil
+}
+
+// pageLimit bounds a page size: default 50, at most 1000.
+func pageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return 50
+	case limit > 1000:
+		return 1000
+	}
+	return limit
+}
