@@ -2,6 +2,7 @@ package loop_test
 
 import (
 	"context"
+	"github.com/epiloop/epiloop/keyring"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(treeErr)
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"), testKeyring(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,3 +151,12 @@ const (
 	id3 = "420102198505120036"
 	id4 = "21010319770203456X"
 )
+
+func testKeyring(t testing.TB) *keyring.Keyring {
+	t.Helper()
+	k, err := keyring.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

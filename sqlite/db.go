@@ -42,6 +42,7 @@ const (
 type DB struct {
 	writer *sql.DB
 	reader *sql.DB
+	cipher epiloop.Cipher
 }
 
 var _ epiloop.Store = (*DB)(nil)
@@ -49,14 +50,17 @@ var _ epiloop.Store = (*DB)(nil)
 // Open opens or creates the database file at path and brings its schema up
 // to date. The path is a file name, not a URI: ":memory:" is refused because
 // the writer and the readers must share one database.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	switch {
 	case path == "", path == ":memory:", strings.HasPrefix(path, "file:"):
 		return nil, fmt.Errorf("sqlite: %q is not a database file path", path)
 	case strings.ContainsRune(path, '?'):
 		return nil, fmt.Errorf("sqlite: database path must not contain '?'")
 	}
-	db := &DB{}
+	if c == nil {
+		return nil, fmt.Errorf("sqlite: a cipher for personal data is required")
+	}
+	db := &DB{cipher: c}
 	var err error
 	if db.writer, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -151,7 +155,7 @@ func (db *DB) update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer stx.Rollback() // no-op after Commit
-	if err := fn(&Tx{tx: stx, ctx: ctx}); err != nil {
+	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
@@ -168,7 +172,7 @@ func (db *DB) View(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, ctx: ctx}); err != nil {
+	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher}); err != nil {
 		return err
 	}
 	return stx.Commit()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/epiloop/epiloop/keyring"
 	"path/filepath"
 	"testing"
 
@@ -71,7 +72,7 @@ func TestMigrations(t *testing.T) {
 // TestPragmas checks that every connection of both pools gets its pragmas
 // from the DSN.
 func TestPragmas(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,4 +108,13 @@ func TestPragmas(t *testing.T) {
 			}
 		})
 	}
+}
+
+func internalKeys(t testing.TB) *keyring.Keyring {
+	t.Helper()
+	k, err := keyring.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -3,37 +3,81 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/epiloop/epiloop"
 )
 
-// FindPerson finds a person by ID number, or by phone and name among the
-// persons without one when p has no ID number. Several persons may share a
-// phone and name; the first recorded is returned.
+// FindPerson finds a person by the blind index of their ID number, or by
+// phone index and name among the persons without one when p has no ID
+// number. Several persons may share a phone and name; the first recorded is
+// returned.
 func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 	var row *sql.Row
 	if p.IDNumber != "" {
-		// The literal id_number <> '' lets SQLite use the partial index.
-		row = tx.queryRow(`SELECT id, id_number, name, phone FROM persons
-			WHERE id_number = ? AND id_number <> ''`, p.IDNumber)
+		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
+			WHERE id_key = ? AND id_key IS NOT NULL`, tx.cipher.Index("id", p.IDNumber))
 	} else {
-		row = tx.queryRow(`SELECT id, id_number, name, phone FROM persons
-			WHERE phone = ? AND name = ? AND id_number = ''
-			ORDER BY id LIMIT 1`, p.Phone, p.Name)
+		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
+			WHERE phone_key = ? AND name = ? AND id_key IS NULL
+			ORDER BY id LIMIT 1`, tx.cipher.Index("phone", p.Phone), p.Name)
 	}
-	var out epiloop.Person
-	if err := row.Scan(&out.ID, &out.IDNumber, &out.Name, &out.Phone); err != nil {
+	var (
+		out        epiloop.Person
+		idE, phone []byte
+	)
+	if err := row.Scan(&out.ID, &idE, &out.Name, &phone); err != nil {
 		return nil, wrap(noRows(err, "Person not found."), "find person")
 	}
+	if err := tx.openPerson(&out, idE, phone); err != nil {
+		return nil, err
+	}
 	return &out, nil
+}
+
+// openPerson decrypts a person's sealed identity.
+func (tx *Tx) openPerson(p *epiloop.Person, idSealed, phoneSealed []byte) (err error) {
+	if p.IDNumber, err = tx.cipher.Open(idSealed); err != nil {
+		return fmt.Errorf("open person %d: %w", p.ID, err)
+	}
+	if p.Phone, err = tx.cipher.Open(phoneSealed); err != nil {
+		return fmt.Errorf("open person %d: %w", p.ID, err)
+	}
+	return nil
+}
+
+// personValues returns the sealed columns id_key, id_enc, phone_key,
+// phone_enc, name.
+func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
+	idE, err := tx.cipher.Seal(p.IDNumber)
+	if err != nil {
+		return nil, err
+	}
+	phoneE, err := tx.cipher.Seal(p.Phone)
+	if err != nil {
+		return nil, err
+	}
+	return []any{nilBytes(tx.cipher.Index("id", p.IDNumber)), nilBytes(idE),
+		nilBytes(tx.cipher.Index("phone", p.Phone)), nilBytes(phoneE), p.Name}, nil
+}
+
+// nilBytes stores an empty value as NULL.
+func nilBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // CreatePerson inserts p and sets its ID. An ID number already recorded is
 // ECONFLICT.
 func (tx *Tx) CreatePerson(p *epiloop.Person) error {
-	res, err := tx.exec(`INSERT INTO persons (id_number, name, phone) VALUES (?, ?, ?)`,
-		p.IDNumber, p.Name, p.Phone)
+	vals, err := tx.personValues(p)
+	if err != nil {
+		return wrap(err, "create person")
+	}
+	res, err := tx.exec(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
 		return wrap(constraintError(err, "A person with this ID number already exists.", ""), "create person")
 	}
@@ -43,27 +87,35 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 
 // UpdatePerson writes the person's identity.
 func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
-	err := tx.execOne("Person not found.", `UPDATE persons SET id_number = ?, name = ?, phone = ? WHERE id = ?`,
-		p.IDNumber, p.Name, p.Phone, p.ID)
+	vals, err := tx.personValues(p)
+	if err != nil {
+		return wrap(err, "update person")
+	}
+	err = tx.execOne("Person not found.", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ? WHERE id = ?`,
+		append(vals, p.ID)...)
 	return wrap(constraintError(err, "A person with this ID number already exists.", ""), "update person")
 }
 
 const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
 	l.reason, l.outcome, l.conflict, l.round, l.overdue, l.created_at, l.updated_at, l.closed_at,
-	p.id, p.id_number, p.name, p.phone`
+	p.id, p.id_enc, p.name, p.phone_enc`
 
 const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
 
-func scanLead(s scanner) (*epiloop.Lead, error) {
+func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	var (
 		l                         epiloop.Lead
 		reason                    string
 		outcome, conflict         sql.NullString
 		created, updated, closedT sql.NullInt64
+		idSealed, phoneSealed     []byte
 	)
 	if err := s.Scan(&l.ID, &l.Status, &l.Priority, &l.Address, &l.CommunityCode, &l.DistrictCode,
 		&reason, &outcome, &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
-		&l.Person.ID, &l.Person.IDNumber, &l.Person.Name, &l.Person.Phone); err != nil {
+		&l.Person.ID, &idSealed, &l.Person.Name, &phoneSealed); err != nil {
+		return nil, err
+	}
+	if err := tx.openPerson(&l.Person, idSealed, phoneSealed); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(reason), &l.Reason); err != nil {
@@ -143,7 +195,7 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 // lock (BEGIN IMMEDIATE) from its start, so nothing can change the lead
 // until it ends.
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
-	l, err := scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = ?`, id))
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = ?`, id))
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find lead")
 	}
@@ -153,7 +205,7 @@ func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID.
 func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, error) {
 	// The literal status list lets SQLite use the partial unique index.
-	l, err := scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
 		WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`, personID))
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
@@ -195,7 +247,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 		ids   []int64
 	)
 	for rows.Next() {
-		l, err := scanLead(rows)
+		l, err := tx.scanLead(rows)
 		if err != nil {
 			return nil, 0, wrap(err, "find leads")
 		}

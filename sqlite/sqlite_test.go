@@ -2,13 +2,16 @@ package sqlite_test
 
 import (
 	"context"
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/sqlite"
 	"github.com/epiloop/epiloop/storetest"
 )
@@ -22,7 +25,7 @@ func open(t testing.TB) *sqlite.DB {
 // openPath opens the database file at path and closes it with the test.
 func openPath(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlite.Open(context.Background(), path, testKeys)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -46,7 +49,7 @@ func TestEngine(t *testing.T) {
 
 func TestOpenRefusesNonFiles(t *testing.T) {
 	for _, path := range []string{"", ":memory:", "file:x.db?mode=memory", "x.db?_fk=0"} {
-		if db, err := sqlite.Open(context.Background(), path); err == nil {
+		if db, err := sqlite.Open(context.Background(), path, testKeys); err == nil {
 			db.Close()
 			t.Errorf("Open(%q) succeeded", path)
 		}
@@ -57,7 +60,7 @@ func TestOpenRefusesNonFiles(t *testing.T) {
 // keeps its data and its schema version.
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "epiloop.db")
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlite.Open(context.Background(), path, testKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +218,74 @@ func BenchmarkBatch(b *testing.B) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// testKeys is one keyring for every database of the tests, so that two
+// handles on one file read each other's rows.
+var testKeys = func() *keyring.Keyring {
+	k, err := keyring.New()
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// TestNoPlaintextIdentityOnDisk greps the raw database files (main file and
+// write-ahead log) for the identity numbers and phones written through the
+// store, and finds none: they are sealed, and looked up by blind index.
+func TestNoPlaintextIdentityOnDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	db, err := sqlite.Open(context.Background(), path, testKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	persons := []epiloop.Person{
+		{IDNumber: "11010519491231002X", Name: "张三", Phone: "13800138000"},
+		{IDNumber: "210102199001011237", Name: "李四", Phone: "13912345678"},
+		{Name: "王五", Phone: "15011112222"},
+	}
+	err = db.Update(context.Background(), func(tx epiloop.Tx) error {
+		for i := range persons {
+			if err := tx.CreatePerson(&persons[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range persons {
+		err := db.View(context.Background(), func(tx epiloop.Tx) error {
+			got, err := tx.FindPerson(&epiloop.Person{IDNumber: p.IDNumber, Phone: p.Phone, Name: p.Name})
+			if err == nil && (got.IDNumber != p.IDNumber || got.Phone != p.Phone) {
+				t.Errorf("found person %d with a different identity", got.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("find by blind index: %v", err)
+		}
+	}
+	var raw []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	raw = append(raw, b...)
+	for _, p := range persons {
+		for _, v := range []string{p.IDNumber, p.Phone} {
+			if v != "" && bytes.Contains(raw, []byte(v)) {
+				t.Errorf("database files contain a plaintext identity value (%d bytes)", len(v))
+			}
+		}
 	}
 }

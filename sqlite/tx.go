@@ -15,8 +15,9 @@ import (
 // Tx implements epiloop.Tx over one SQLite transaction. Its methods run in
 // the context given to Update or View.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
+	tx     *sql.Tx
+	ctx    context.Context
+	cipher epiloop.Cipher
 }
 
 var _ epiloop.Tx = (*Tx)(nil)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/divisions"
 	ehttp "github.com/epiloop/epiloop/http"
+	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/loop"
 	"github.com/epiloop/epiloop/sqlite"
 )
@@ -100,20 +102,63 @@ type Main struct {
 	done   chan struct{}
 }
 
-// openStore opens the database a --db flag names, migrating it and loading
-// the built-in jurisdiction tree into a new one.
-func openStore(ctx context.Context, dsn string) (epiloop.Store, error) {
+// dbFlags are the flags of every subcommand that opens the database.
+type dbFlags struct {
+	dsn     string
+	keyFile string
+	// createKey lets the subcommand create a missing key file (demo and
+	// migrate; others only for a database that does not exist yet).
+	createKey bool
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dsn, "db", "", "database: sqlite:PATH")
+	fs.StringVar(&f.keyFile, "key-file", "", "key file protecting personal data (default: the database path + .key; env EPILOOP_KEY_FILE)")
+}
+
+// openStore opens the database a --db flag names with its keyring,
+// migrating it.
+func openStore(ctx context.Context, f dbFlags) (epiloop.Store, error) {
 	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(dsn, "sqlite:")
+	case strings.HasPrefix(f.dsn, "sqlite:"):
+		path := strings.TrimPrefix(f.dsn, "sqlite:")
 		if path == "" {
 			return nil, errors.New("--db sqlite: needs a path")
 		}
-		return sqlite.Open(ctx, path)
-	case dsn == "":
+		_, statErr := os.Stat(path)
+		kr, err := openKeyring(f, path+".key", f.createKey || errors.Is(statErr, fs.ErrNotExist))
+		if err != nil {
+			return nil, err
+		}
+		return sqlite.Open(ctx, path, kr)
+	case f.dsn == "":
 		return nil, errors.New("--db is required (sqlite:PATH)")
 	}
-	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH", redactDSN(dsn))
+	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH", redactDSN(f.dsn))
+}
+
+// openKeyring loads the key file (flag, environment, or the default path),
+// creating it only when allowed: a new key for existing data would make the
+// data unreadable.
+func openKeyring(f dbFlags, defaultPath string, create bool) (*keyring.Keyring, error) {
+	path := f.keyFile
+	if path == "" {
+		path = os.Getenv("EPILOOP_KEY_FILE")
+	}
+	if path == "" {
+		path = defaultPath
+	}
+	if path == "" {
+		return nil, errors.New("--key-file (or EPILOOP_KEY_FILE) is required")
+	}
+	if create {
+		return keyring.LoadOrCreate(path)
+	}
+	kr, err := keyring.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key file %s not found: personal data in this database cannot be read without it (run 'epiloop migrate' to create one for a new database)", path)
+	}
+	return kr, err
 }
 
 // redactDSN hides a password in a connection string.
@@ -127,8 +172,8 @@ func redactDSN(dsn string) string {
 }
 
 // NewMain opens the store and wires the service, broker and server.
-func NewMain(ctx context.Context, dsn string, logger *slog.Logger) (*Main, error) {
-	store, err := openStore(ctx, dsn)
+func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error) {
+	store, err := openStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +273,3 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// adminContext is the context of a command-line operator: an admin acting
-// on the database directly.
-func adminContext(ctx context.Context) context.Context {
-	return epiloop.NewContextWithUser(ctx, &epiloop.User{Name: "cli", Role: epiloop.RoleAdmin})
-}

@@ -10,12 +10,13 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	var db dbFlags
+	db.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -31,11 +32,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	db := dbFlags{createKey: true}
+	db.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -47,11 +49,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("escalate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	var db dbFlags
+	db.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -70,11 +73,12 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fs := flag.NewFlagSet("stats verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	var db dbFlags
+	db.register(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

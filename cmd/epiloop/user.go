@@ -19,7 +19,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	var db dbFlags
+	db.register(fs)
 	name := fs.String("name", "", "user name")
 	role := fs.String("role", "", "commander|district|station|committee|checkpoint|analyst|auditor|admin")
 	unit := fs.String("unit", "", "unit code (district: SC+district code, station: PS…, committee: CM…)")
@@ -38,7 +39,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return errors.New("--password-stdin: empty password")
 		}
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -57,13 +58,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database: sqlite:PATH")
+	var db dbFlags
+	db.register(fs)
 	user := fs.String("user", "", "user name")
 	ttl := fs.Duration("ttl", 365*24*time.Hour, "validity")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, *dsn, newLogger(stderr))
+	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

@@ -75,17 +75,20 @@ CREATE INDEX tokens_user ON tokens (user_id);
 CREATE INDEX tokens_expires ON tokens (expires_at);
 
 -- persons are de-duplicated by ID number, then by phone and name among
--- those without one.
+-- those without one. ID numbers and phones are kept sealed (AES-GCM, key
+-- outside the database) with a keyed blind index for the lookups.
 CREATE TABLE persons (
 	id         INTEGER PRIMARY KEY,
-	id_number  TEXT NOT NULL DEFAULT '',
+	id_key     BLOB,
+	id_enc     BLOB,
+	phone_key  BLOB,
+	phone_enc  BLOB,
 	name       TEXT NOT NULL DEFAULT '',
-	phone      TEXT NOT NULL DEFAULT '',
 	created_at INTEGER NOT NULL DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER))
 ) STRICT;
 
-CREATE UNIQUE INDEX persons_id_number ON persons (id_number) WHERE id_number <> '';
-CREATE INDEX persons_phone_name ON persons (phone, name) WHERE id_number = '';
+CREATE UNIQUE INDEX persons_id_key ON persons (id_key) WHERE id_key IS NOT NULL;
+CREATE INDEX persons_phone_name ON persons (phone_key, name) WHERE id_key IS NULL;
 
 CREATE TABLE leads (
 	id             INTEGER PRIMARY KEY,

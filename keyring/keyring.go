@@ -1,0 +1,207 @@
+// Package keyring holds the keys that protect personal data at rest:
+// AES-256-GCM for sealing identity numbers and phones, and an HMAC-SHA256
+// key for their blind indexes. Keys live in a file outside the database.
+package keyring
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+)
+
+// Keyring is a set of sealing keys (the newest seals, all open) and the
+// blind-index key. It is safe for concurrent use once loaded.
+type Keyring struct {
+	current byte
+	aeads   map[byte]cipher.AEAD
+	mac     []byte
+}
+
+// file is the key file's JSON form.
+type file struct {
+	Current byte              `json:"current"`
+	Keys    map[string]string `json:"keys"` // id → base64 32-byte AES key
+	Index   string            `json:"index"`
+}
+
+// New returns a keyring with fresh random keys, kept in memory.
+func New() (*Keyring, error) {
+	f := file{Current: 1, Keys: map[string]string{"1": randomKey()}, Index: randomKey()}
+	return fromFile(f)
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func fromFile(f file) (*Keyring, error) {
+	mac, err := base64.StdEncoding.DecodeString(f.Index)
+	if err != nil || len(mac) != 32 {
+		return nil, errors.New("keyring: index key must be 32 bytes, base64")
+	}
+	k := &Keyring{current: f.Current, aeads: map[byte]cipher.AEAD{}, mac: mac}
+	for id, enc := range f.Keys {
+		var n int
+		if _, err := fmt.Sscanf(id, "%d", &n); err != nil || n < 1 || n > 255 {
+			return nil, fmt.Errorf("keyring: key id %q must be 1–255", id)
+		}
+		key, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("keyring: key %d must be 32 bytes, base64", n)
+		}
+		block, _ := aes.NewCipher(key)
+		aead, _ := cipher.NewGCM(block)
+		k.aeads[byte(n)] = aead
+	}
+	if k.aeads[k.current] == nil {
+		return nil, errors.New("keyring: the current key is missing")
+	}
+	return k, nil
+}
+
+// Load reads a key file.
+func Load(path string) (*Keyring, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	var f file
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("keyring: %s is not a key file", path)
+	}
+	return fromFile(f)
+}
+
+// Create writes a new key file at path; it refuses to overwrite one.
+func Create(path string) (*Keyring, error) {
+	f := file{Current: 1, Keys: map[string]string{"1": randomKey()}, Index: randomKey()}
+	if err := write(path, f, os.O_EXCL); err != nil {
+		return nil, err
+	}
+	return fromFile(f)
+}
+
+// LoadOrCreate loads the key file at path, creating it when missing.
+func LoadOrCreate(path string) (*Keyring, error) {
+	k, err := Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Create(path)
+	}
+	return k, err
+}
+
+// Rotate adds a new sealing key to the file at path and makes it current;
+// values sealed with older keys still open until re-sealed.
+func Rotate(path string) (*Keyring, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	var f file
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("keyring: %s is not a key file", path)
+	}
+	if f.Current == 255 {
+		return nil, errors.New("keyring: no key ids left")
+	}
+	f.Current++
+	f.Keys[fmt.Sprint(f.Current)] = randomKey()
+	if err := write(path, f, os.O_TRUNC); err != nil {
+		return nil, err
+	}
+	return fromFile(f)
+}
+
+func write(path string, f file, flag int) error {
+	b, _ := json.MarshalIndent(f, "", "  ")
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o600)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if _, err := fh.Write(append(b, '\n')); err != nil {
+		fh.Close()
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return fmt.Errorf("keyring: %w", err)
+	}
+	return fh.Close()
+}
+
+// Current returns the id of the key that seals.
+func (k *Keyring) Current() byte { return k.current }
+
+// KeyIDs lists the key ids the keyring can open.
+func (k *Keyring) KeyIDs() []byte {
+	ids := make([]byte, 0, len(k.aeads))
+	for id := range k.aeads {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// Seal encrypts plaintext with the current key: key id, nonce, ciphertext.
+// The empty string seals to nil.
+func (k *Keyring) Seal(plaintext string) ([]byte, error) {
+	if plaintext == "" {
+		return nil, nil
+	}
+	aead := k.aeads[k.current]
+	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plaintext)+aead.Overhead())
+	out[0] = k.current
+	if _, err := rand.Read(out[1:]); err != nil {
+		return nil, err
+	}
+	return aead.Seal(out, out[1:], []byte(plaintext), []byte{k.current}), nil
+}
+
+// Open decrypts a value sealed by any key of the ring; nil opens to "".
+func (k *Keyring) Open(sealed []byte) (string, error) {
+	if len(sealed) == 0 {
+		return "", nil
+	}
+	aead := k.aeads[sealed[0]]
+	if aead == nil || len(sealed) < 1+aead.NonceSize()+aead.Overhead() {
+		return "", errors.New("keyring: value sealed with an unknown key or damaged")
+	}
+	n := 1 + aead.NonceSize()
+	pt, err := aead.Open(nil, sealed[1:n], sealed[n:], sealed[:1])
+	if err != nil {
+		return "", errors.New("keyring: value damaged or sealed with another key")
+	}
+	return string(pt), nil
+}
+
+// SealedWith returns the id of the key that sealed a value.
+func SealedWith(sealed []byte) byte {
+	if len(sealed) == 0 {
+		return 0
+	}
+	return sealed[0]
+}
+
+// Index returns HMAC-SHA256(kind ":" value) truncated to 16 bytes: enough
+// against collisions among billions of values, compact in indexes.
+func (k *Keyring) Index(kind, value string) []byte {
+	if value == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte(kind))
+	m.Write([]byte{':'})
+	m.Write([]byte(value))
+	return m.Sum(nil)[:16]
+}
