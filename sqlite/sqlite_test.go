@@ -1,8 +1,8 @@
 package sqlite_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
