@@ -28,6 +28,7 @@ type Tx interface {
 	LeadTx
 	TaskTx
 	EventTx
+	AuditTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.
@@ -62,6 +63,11 @@ type UserTx interface {
 	DeleteSession(hash []byte) error
 	CreateToken(hash []byte, userID int64, expires time.Time) error
 	FindUserByToken(hash []byte, now time.Time) (*User, error)
+	// DeleteUserSessions ends every session of a user (logout everywhere,
+	// a disabled account, a reset password).
+	DeleteUserSessions(userID int64) error
+	// DeleteUserTokens revokes every bearer token of a user.
+	DeleteUserTokens(userID int64) error
 }
 
 // LeadTx stores persons, leads and their sources.

@@ -59,6 +59,10 @@ type User struct {
 	Disabled     bool      `json:"disabled"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// FailedLogins counts consecutive failed logins; at the limit the
+	// account is locked until LockedUntil.
+	FailedLogins int       `json:"-"`
+	LockedUntil  time.Time `json:"-"`
 }
 
 // Validate checks a user's own fields; that the unit exists and is of the

@@ -7,15 +7,16 @@ import (
 	"github.com/epiloop/epiloop"
 )
 
-const userColumns = `u.id, u.name, u.role, u.unit_code, u.district_code, u.disabled, u.password_hash, u.created_at`
+const userColumns = `u.id, u.name, u.role, u.unit_code, u.district_code, u.disabled, u.password_hash, u.created_at, u.failed_logins, u.locked_until`
 
 func scanUser(s scanner) (*epiloop.User, error) {
 	var u epiloop.User
-	var created sql.NullInt64
-	if err := s.Scan(&u.ID, &u.Name, &u.Role, &u.UnitCode, &u.DistrictCode, &u.Disabled, &u.PasswordHash, &created); err != nil {
+	var created, locked sql.NullInt64
+	if err := s.Scan(&u.ID, &u.Name, &u.Role, &u.UnitCode, &u.DistrictCode, &u.Disabled, &u.PasswordHash, &created,
+		&u.FailedLogins, &locked); err != nil {
 		return nil, err
 	}
-	u.CreatedAt = timeOf(created)
+	u.CreatedAt, u.LockedUntil = timeOf(created), timeOf(locked)
 	return &u, nil
 }
 
@@ -34,9 +35,10 @@ func (tx *Tx) CreateUser(u *epiloop.User) error {
 // UpdateUser writes every field of u but its ID and creation time.
 func (tx *Tx) UpdateUser(u *epiloop.User) error {
 	err := tx.execOne("User not found.", `UPDATE users SET name = ?, role = ?, unit_code = ?, district_code = ?,
-			disabled = ?, password_hash = ?
+			disabled = ?, password_hash = ?, failed_logins = ?, locked_until = ?
 		WHERE id = ?`,
-		u.Name, string(u.Role), u.UnitCode, u.DistrictCode, u.Disabled, u.PasswordHash, u.ID)
+		u.Name, string(u.Role), u.UnitCode, u.DistrictCode, u.Disabled, u.PasswordHash,
+		u.FailedLogins, millis(u.LockedUntil), u.ID)
 	return wrap(constraintError(err, "User name already taken.", ""), "update user")
 }
 
@@ -107,4 +109,16 @@ func (tx *Tx) FindUserByToken(hash []byte, now time.Time) (*epiloop.User, error)
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.disabled = 0`, hash, now.UnixMilli()))
 	return u, wrap(noRows(err, "Token not found."), "find token")
+}
+
+// DeleteUserSessions ends every session of a user.
+func (tx *Tx) DeleteUserSessions(userID int64) error {
+	_, err := tx.exec(`DELETE FROM sessions WHERE user_id = ?`, userID)
+	return wrap(err, "delete sessions")
+}
+
+// DeleteUserTokens revokes every bearer token of a user.
+func (tx *Tx) DeleteUserTokens(userID int64) error {
+	_, err := tx.exec(`DELETE FROM tokens WHERE user_id = ?`, userID)
+	return wrap(err, "delete tokens")
 }
