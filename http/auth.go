@@ -36,8 +36,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	everywhere := r.URL.Query().Get("everywhere") == "true"
+	session := ""
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		if err := s.Service.Logout(r.Context(), c.Value); err != nil {
+		session = c.Value
+	}
+	if session != "" || everywhere {
+		if err := s.Service.Logout(r.Context(), session, everywhere); err != nil {
 			return err
 		}
 	}

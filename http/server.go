@@ -50,6 +50,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerTaskRoutes()
 	s.registerStatsRoutes()
 	s.registerEventRoutes()
+	s.registerAuditRoutes()
 	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
 	}))

@@ -111,12 +111,21 @@ func (s *Service) CreateUser(ctx context.Context, u *epiloop.User, password stri
 		} else if err != nil {
 			return err
 		}
-		return nil
+		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditAdmin, fmt.Sprintf("user:%d", u.ID), "create user, role "+string(u.Role))
 	})
 }
 
+// Login lock-out: after MaxFailedLogins wrong passwords in a row the account
+// is locked for LockOut; the counters live in the database, so every
+// replica enforces them.
+const (
+	MaxFailedLogins = 5
+	LockOut         = 15 * time.Minute
+)
+
 // Login checks a name and password and opens a session; it returns the
-// session token for the cookie. Wrong name and wrong password fail alike.
+// session token for the cookie. Wrong name and wrong password fail alike;
+// every attempt is audited.
 func (s *Service) Login(ctx context.Context, name, password string) (string, *epiloop.User, error) {
 	var u *epiloop.User
 	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
@@ -126,29 +135,77 @@ func (s *Service) Login(ctx context.Context, name, password string) (string, *ep
 	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "Wrong name or password.")
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
 		CheckPassword(dummyHash, password) // same time as a real check
+		if err := s.Audit(ctx, epiloop.AuditLoginFailed, "", "unknown user"); err != nil {
+			return "", nil, err
+		}
 		return "", nil, bad
 	} else if err != nil {
 		return "", nil, err
 	}
-	if u.Disabled || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
-		return "", nil, bad
+	now := s.now()
+	if u.LockedUntil.After(now) {
+		return "", nil, &epiloop.Error{Code: epiloop.EUNAUTHORIZED, Reason: "locked",
+			Message: "Too many failed logins: the account is locked for a while. Try again later or ask an admin."}
 	}
+	ok := !u.Disabled && u.PasswordHash != "" && CheckPassword(u.PasswordHash, password)
 	tok, hash, err := newSecret()
 	if err != nil {
 		return "", nil, err
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		return tx.CreateSession(hash, u.ID, s.now().Add(SessionTTL))
+		cur, err := tx.FindUserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		object := fmt.Sprintf("user:%d", u.ID)
+		if !ok {
+			cur.FailedLogins++
+			if cur.FailedLogins >= MaxFailedLogins {
+				cur.FailedLogins, cur.LockedUntil = 0, now.Add(LockOut)
+			}
+			if err := tx.UpdateUser(cur); err != nil {
+				return err
+			}
+			return s.audit(tx, cur, epiloop.AuditLoginFailed, object, "")
+		}
+		if cur.FailedLogins != 0 || !cur.LockedUntil.IsZero() {
+			cur.FailedLogins, cur.LockedUntil = 0, time.Time{}
+			if err := tx.UpdateUser(cur); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateSession(hash, u.ID, now.Add(SessionTTL)); err != nil {
+			return err
+		}
+		return s.audit(tx, cur, epiloop.AuditLogin, object, "")
 	})
-	return tok, u, err
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return "", nil, bad
+	}
+	return tok, u, nil
 }
 
 var dummyHash, _ = HashPassword("not a real password")
 
-// Logout ends a session.
-func (s *Service) Logout(ctx context.Context, session string) error {
+// Logout ends a session; with everywhere, every session of the user.
+func (s *Service) Logout(ctx context.Context, session string, everywhere bool) error {
+	u := epiloop.UserFromContext(ctx)
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		return tx.DeleteSession(secretHash(session))
+		if everywhere && u != nil {
+			if err := tx.DeleteUserSessions(u.ID); err != nil {
+				return err
+			}
+		} else if err := tx.DeleteSession(secretHash(session)); err != nil {
+			return err
+		}
+		detail := ""
+		if everywhere {
+			detail = "everywhere"
+		}
+		return s.audit(tx, u, epiloop.AuditLogout, "", detail)
 	})
 }
 
@@ -191,7 +248,26 @@ func (s *Service) CreateToken(ctx context.Context, name string, ttl time.Duratio
 		} else if err != nil {
 			return err
 		}
-		return tx.CreateToken(hash, u.ID, s.now().Add(ttl))
+		if err := tx.CreateToken(hash, u.ID, s.now().Add(ttl)); err != nil {
+			return err
+		}
+		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditKey, fmt.Sprintf("user:%d", u.ID), "token created")
 	})
 	return tok, err
+}
+
+// RevokeTokens revokes every bearer token of the named user.
+func (s *Service) RevokeTokens(ctx context.Context, name string) error {
+	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		u, err := tx.FindUserByName(name)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			return epiloop.FieldError("user", "No such user.")
+		} else if err != nil {
+			return err
+		}
+		if err := tx.DeleteUserTokens(u.ID); err != nil {
+			return err
+		}
+		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditKey, fmt.Sprintf("user:%d", u.ID), "tokens revoked")
+	})
 }

@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -12,7 +13,7 @@ import (
 type change struct {
 	tx      epiloop.Tx
 	now     time.Time
-	actor   int64
+	user    *epiloop.User // nil for the system (escalation)
 	lead    *epiloop.Lead
 	before  []epiloop.CounterKey
 	orig    map[int64]epiloop.Task
@@ -27,12 +28,12 @@ type pendingEvent struct {
 }
 
 // loadChange loads a lead for update and remembers its state.
-func loadChange(tx epiloop.Tx, leadID int64, now time.Time, actor int64) (*change, error) {
+func loadChange(tx epiloop.Tx, leadID int64, now time.Time, u *epiloop.User) (*change, error) {
 	l, err := tx.FindLeadByID(leadID, true)
 	if err != nil {
 		return nil, err
 	}
-	c := &change{tx: tx, now: now, actor: actor, lead: l, before: epiloop.Contribution(l)}
+	c := &change{tx: tx, now: now, user: u, lead: l, before: epiloop.Contribution(l)}
 	c.orig = make(map[int64]epiloop.Task, len(l.Tasks))
 	for _, t := range l.Tasks {
 		c.orig[t.ID] = *t
@@ -41,8 +42,8 @@ func loadChange(tx epiloop.Tx, leadID int64, now time.Time, actor int64) (*chang
 }
 
 // newChange starts the change that creates lead l.
-func newChange(tx epiloop.Tx, l *epiloop.Lead, now time.Time, actor int64) *change {
-	return &change{tx: tx, now: now, actor: actor, lead: l, created: true, orig: map[int64]epiloop.Task{}}
+func newChange(tx epiloop.Tx, l *epiloop.Lead, now time.Time, u *epiloop.User) *change {
+	return &change{tx: tx, now: now, user: u, lead: l, created: true, orig: map[int64]epiloop.Task{}}
 }
 
 func (c *change) emit(kind string, t *epiloop.Task, data any) {
@@ -79,8 +80,10 @@ func (c *change) save() error {
 			return err
 		}
 	}
+	kinds := make([]string, 0, len(c.events))
 	for _, pe := range c.events {
-		e := epiloop.NewEvent(pe.kind, l, c.now, c.actor, pe.data)
+		kinds = append(kinds, pe.kind)
+		e := epiloop.NewEvent(pe.kind, l, c.now, c.actorID(), pe.data)
 		if pe.task != nil {
 			e.TaskID = pe.task.ID
 		}
@@ -88,7 +91,19 @@ func (c *change) save() error {
 			return err
 		}
 	}
-	return c.tx.AddCounters(epiloop.CounterDiff(c.before, epiloop.Contribution(l)))
+	if err := c.tx.AddCounters(epiloop.CounterDiff(c.before, epiloop.Contribution(l))); err != nil {
+		return err
+	}
+	a := epiloop.NewAuditEntry(c.user, epiloop.AuditChange, leadObject(l.ID), c.now)
+	a.Detail = strings.Join(kinds, ",")
+	return c.tx.AppendAudit(a)
+}
+
+func (c *change) actorID() int64 {
+	if c.user == nil {
+		return 0
+	}
+	return c.user.ID
 }
 
 // overdue reports whether any live open task has been escalated.

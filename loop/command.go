@@ -18,7 +18,7 @@ type Adjudication struct {
 
 // commandChange loads a lead the commander may act on, for update.
 func (s *Service) commandChange(tx epiloop.Tx, u *epiloop.User, leadID int64) (*change, error) {
-	c, err := loadChange(tx, leadID, s.now(), u.ID)
+	c, err := loadChange(tx, leadID, s.now(), u)
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
 		return nil, leadNotFound()
 	} else if err != nil {
@@ -90,7 +90,7 @@ func (s *Service) Adjudicate(ctx context.Context, leadID int64, a Adjudication) 
 		return nil, err
 	}
 	s.notify()
-	return s.FindLead(ctx, leadID)
+	return s.loadLead(ctx, leadID)
 }
 
 func prefixOutcome(err error) error {
@@ -139,5 +139,5 @@ func (s *Service) RouteLead(ctx context.Context, leadID int64, community string)
 		return nil, err
 	}
 	s.notify()
-	return s.FindLead(ctx, leadID)
+	return s.loadLead(ctx, leadID)
 }

@@ -52,7 +52,7 @@ func (s *Service) escalateBatch(ctx context.Context, limit int) (n int, more boo
 }
 
 func (s *Service) escalateTask(tx epiloop.Tx, leadID, taskID int64, now time.Time) (bool, error) {
-	c, err := loadChange(tx, leadID, now, 0)
+	c, err := loadChange(tx, leadID, now, nil)
 	if err != nil {
 		return false, err
 	}

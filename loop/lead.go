@@ -91,7 +91,7 @@ func (s *Service) CreateLead(ctx context.Context, in LeadInput) (l *epiloop.Lead
 		return nil, false, err
 	}
 	s.notify()
-	l, err = s.FindLead(ctx, id)
+	l, err = s.loadLead(ctx, id)
 	return l, created, err
 }
 
@@ -119,7 +119,7 @@ func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, pr
 		Address:  in.Address,
 		Reason:   in.Reason,
 	}
-	c := newChange(tx, l, now, u.ID)
+	c := newChange(tx, l, now, u)
 	c.emit(epiloop.EventLeadCreated, nil, map[string]any{"source": src.Kind, "priority": prio})
 	if community != "" {
 		if err := s.push(c, community); err != nil {
@@ -161,7 +161,7 @@ func (s *Service) findOrCreatePerson(tx epiloop.Tx, in *epiloop.Person, now time
 // mergeTx adds a report to an open lead; a higher priority tightens the
 // live tasks' deadlines.
 func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epiloop.Source, prio epiloop.Priority, now time.Time) error {
-	c, err := loadChange(tx, leadID, now, u.ID)
+	c, err := loadChange(tx, leadID, now, u)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/epiloop/epiloop"
 )
@@ -24,8 +25,9 @@ func visible(u *epiloop.User, l *epiloop.Lead) bool {
 	}
 }
 
-// mayUnmask reports whether u sees l's identity unmasked: commanders, and
-// the units that hold a task for the person (they must find them).
+// mayUnmask reports whether u may ask to see l's identity unmasked:
+// commanders, and the units that hold a task for the person (they must find
+// them). Even they see it masked until they reveal it for a purpose.
 func mayUnmask(u *epiloop.User, l *epiloop.Lead) bool {
 	if u.Role == epiloop.RoleCommander {
 		return true
@@ -36,11 +38,10 @@ func mayUnmask(u *epiloop.User, l *epiloop.Lead) bool {
 	return false
 }
 
-// present prepares a lead for u: masked identity unless u may see it.
-func present(u *epiloop.User, l *epiloop.Lead) {
-	if !mayUnmask(u, l) {
-		l.Person = l.Person.Masked()
-	}
+// present prepares a lead for u: the identity is masked for everyone;
+// Reveal shows it, audited.
+func present(_ *epiloop.User, l *epiloop.Lead) {
+	l.Person = l.Person.Masked()
 }
 
 // LeadView is a lead with its timeline.
@@ -58,13 +59,37 @@ func (s *Service) FindLead(ctx context.Context, id int64) (*epiloop.Lead, error)
 	return v.Lead, nil
 }
 
-// FindLeadView returns a lead and, with timeline, its events.
+// FindLeadView returns a lead and, with timeline, its events; the read is
+// audited.
 func (s *Service) FindLeadView(ctx context.Context, id int64, timeline bool) (*LeadView, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
+	v, err := s.findLeadView(ctx, u, id, timeline)
+	if err != nil {
+		return nil, err
+	}
+	return v, s.auditRead(ctx, u, leadObject(id), "")
+}
+
+// loadLead returns the lead a workflow just changed, for its answer: the
+// change itself is audited, so the read is not.
+func (s *Service) loadLead(ctx context.Context, id int64) (*epiloop.Lead, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.findLeadView(ctx, u, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return v.Lead, nil
+}
+
+func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, timeline bool) (*LeadView, error) {
 	v := &LeadView{}
+	var err error
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		l, err := tx.FindLeadByID(id, false)
 		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !visible(u, l)) {
@@ -109,7 +134,7 @@ func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epilo
 	for _, l := range leads {
 		present(u, l)
 	}
-	return leads, total, nil
+	return leads, total, s.auditRead(ctx, u, "leads", fmt.Sprintf("list of %d", len(leads)))
 }
 
 // TaskView is a task with the lead it belongs to, as a field unit needs it.
@@ -150,7 +175,10 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 		}
 		return nil
 	})
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.auditRead(ctx, u, "tasks", fmt.Sprintf("list of %d", len(out)))
 }
 
 // Overview returns the funnel counters of the caller's jurisdiction, read

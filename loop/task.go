@@ -18,7 +18,7 @@ func (s *Service) taskChange(tx epiloop.Tx, u *epiloop.User, taskID int64) (*cha
 	if u.UnitCode == "" || t.UnitCode != u.UnitCode {
 		return nil, nil, taskNotFound()
 	}
-	c, err := loadChange(tx, t.LeadID, s.now(), u.ID)
+	c, err := loadChange(tx, t.LeadID, s.now(), u)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) SubmitFeedback(ctx context.Context, taskID int64, fb epiloop.F
 			s.accept(c, t)
 		}
 		now := c.now
-		fb.SubmittedAt, fb.SubmittedBy = now, c.actor
+		fb.SubmittedAt, fb.SubmittedBy = now, c.actorID()
 		t.Feedback = &fb
 		t.Status = epiloop.TaskSubmitted
 		t.SubmittedAt = &now
