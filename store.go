@@ -29,6 +29,7 @@ type Tx interface {
 	TaskTx
 	EventTx
 	AuditTx
+	RetentionTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -32,6 +32,8 @@ type Server struct {
 	Logger  *slog.Logger
 	// Heartbeat is how often an idle event stream sends a comment.
 	Heartbeat time.Duration
+	// TLSCert and TLSKey, when set, serve HTTPS directly.
+	TLSCert, TLSKey string
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -57,8 +59,13 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	return s
 }
 
-// Handler returns the server's root handler.
-func (s *Server) Handler() http.Handler { return s.securityHeaders(s.mux) }
+// Handler returns the server's root handler. Cross-origin protection
+// refuses state-changing requests a browser sends from another site (CSRF),
+// so a session cookie cannot be ridden; bearer-token clients send no
+// browser fetch metadata and pass.
+func (s *Server) Handler() http.Handler {
+	return s.securityHeaders(http.NewCrossOriginProtection().Handler(s.mux))
+}
 
 // Listen opens the listener (":0" picks a free port).
 func (s *Server) Listen(addr string) error {
@@ -74,7 +81,12 @@ func (s *Server) Listen(addr string) error {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL returns the base URL of the listening server.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.TLSCert != "" {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Serve serves until Close; it returns nil after a clean close.
 func (s *Server) Serve() error {
@@ -85,7 +97,13 @@ func (s *Server) Serve() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if s.TLSCert != "" {
+		err = s.srv.ServeTLS(s.ln, s.TLSCert, s.TLSKey)
+	} else {
+		err = s.srv.Serve(s.ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -16,14 +16,20 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"sync"
 )
 
 // Keyring is a set of sealing keys (the newest seals, all open) and the
 // blind-index key. It is safe for concurrent use once loaded.
 type Keyring struct {
+	mu      sync.RWMutex
 	current byte
 	aeads   map[byte]cipher.AEAD
 	mac     []byte
+	// path is the key file, when loaded from one: a value sealed under a
+	// key this ring does not know yet (rotated by another process) makes
+	// it read the file again.
+	path string
 }
 
 // file is the key file's JSON form.
@@ -80,7 +86,12 @@ func Load(path string) (*Keyring, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("keyring: %s is not a key file", path)
 	}
-	return fromFile(f)
+	k, err := fromFile(f)
+	if err != nil {
+		return nil, err
+	}
+	k.path = path
+	return k, nil
 }
 
 // Create writes a new key file at path; it refuses to overwrite one.
@@ -89,7 +100,7 @@ func Create(path string) (*Keyring, error) {
 	if err := write(path, f, os.O_EXCL); err != nil {
 		return nil, err
 	}
-	return fromFile(f)
+	return Load(path)
 }
 
 // LoadOrCreate loads the key file at path, creating it when missing.
@@ -120,7 +131,7 @@ func Rotate(path string) (*Keyring, error) {
 	if err := write(path, f, os.O_TRUNC); err != nil {
 		return nil, err
 	}
-	return fromFile(f)
+	return Load(path)
 }
 
 func write(path string, f file, flag int) error {
@@ -141,10 +152,49 @@ func write(path string, f file, flag int) error {
 }
 
 // Current returns the id of the key that seals.
-func (k *Keyring) Current() byte { return k.current }
+func (k *Keyring) Current() byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.current
+}
+
+// SealedWithCurrent reports whether a value is sealed under the current
+// key (an empty value needs no sealing).
+func (k *Keyring) SealedWithCurrent(sealed []byte) bool {
+	return len(sealed) == 0 || sealed[0] == k.Current()
+}
+
+// reload reads the key file again after a rotation elsewhere.
+func (k *Keyring) reload() {
+	if k.path == "" {
+		return
+	}
+	fresh, err := Load(k.path)
+	if err != nil || fresh.mac == nil || string(fresh.mac) != string(k.mac) {
+		return
+	}
+	k.mu.Lock()
+	k.current, k.aeads = fresh.current, fresh.aeads
+	k.mu.Unlock()
+}
+
+func (k *Keyring) aead(id byte) cipher.AEAD {
+	k.mu.RLock()
+	a := k.aeads[id]
+	k.mu.RUnlock()
+	if a == nil {
+		k.reload()
+		k.mu.RLock()
+		a = k.aeads[id]
+		k.mu.RUnlock()
+	}
+	return a
+}
 
 // KeyIDs lists the key ids the keyring can open.
 func (k *Keyring) KeyIDs() []byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
 	ids := make([]byte, 0, len(k.aeads))
 	for id := range k.aeads {
 		ids = append(ids, id)
@@ -159,13 +209,14 @@ func (k *Keyring) Seal(plaintext string) ([]byte, error) {
 	if plaintext == "" {
 		return nil, nil
 	}
-	aead := k.aeads[k.current]
+	cur := k.Current()
+	aead := k.aead(cur)
 	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plaintext)+aead.Overhead())
-	out[0] = k.current
+	out[0] = cur
 	if _, err := rand.Read(out[1:]); err != nil {
 		return nil, err
 	}
-	return aead.Seal(out, out[1:], []byte(plaintext), []byte{k.current}), nil
+	return aead.Seal(out, out[1:], []byte(plaintext), []byte{cur}), nil
 }
 
 // Open decrypts a value sealed by any key of the ring; nil opens to "".
@@ -173,7 +224,7 @@ func (k *Keyring) Open(sealed []byte) (string, error) {
 	if len(sealed) == 0 {
 		return "", nil
 	}
-	aead := k.aeads[sealed[0]]
+	aead := k.aead(sealed[0])
 	if aead == nil || len(sealed) < 1+aead.NonceSize()+aead.Overhead() {
 		return "", errors.New("keyring: value sealed with an unknown key or damaged")
 	}

@@ -85,3 +85,24 @@ func TestFileRotate(t *testing.T) {
 		t.Errorf("reload: %v", err)
 	}
 }
+
+// TestReloadAfterRotationElsewhere: a server holding the old ring opens
+// values sealed by the process that rotated the key.
+func TestReloadAfterRotationElsewhere(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "epiloop.key")
+	server, err := keyring.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := keyring.Rotate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := rotated.Seal("13800138000")
+	if got, err := server.Open(s); err != nil || got != "13800138000" {
+		t.Fatalf("server opening a value sealed under the new key: %q, %v", got, err)
+	}
+	if server.Current() != 2 {
+		t.Errorf("server seals with key %d after reload, want 2", server.Current())
+	}
+}

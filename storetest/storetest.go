@@ -44,6 +44,9 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Counters", testCounters},
 		{"Rollback", testRollback},
 		{"ViewIsolation", testViewIsolation},
+		{"Audit", testAudit},
+		{"Retention", testRetention},
+		{"UserSecretsRevoked", testUserSecretsRevoked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,6 +34,9 @@ Usage:
   epiloop token create --db … --user N [--ttl 8760h]
   epiloop escalate --db …
   epiloop stats verify --db …
+  epiloop audit verify --db …
+  epiloop retention run --db … [--days 30] [--dry-run]
+  epiloop token revoke --db … --user N
 `
 
 func main() {
@@ -80,6 +83,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runEscalate(ctx, rest, stdout, stderr)
 	case "stats":
 		return runStats(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
+	case "retention":
+		return runRetention(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -97,6 +104,9 @@ type Main struct {
 	Logger  *slog.Logger
 	// EscalateEvery is how often overdue tasks are escalated.
 	EscalateEvery time.Duration
+	// Retention is how long personal data of ended leads is kept; the
+	// purge runs daily (and at start).
+	Retention time.Duration
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -177,7 +187,7 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{Store: store, Logger: logger, EscalateEvery: 30 * time.Second}
+	m := &Main{Store: store, Logger: logger, EscalateEvery: 30 * time.Second, Retention: epiloop.DefaultRetention}
 	m.Service = loop.NewService(store)
 	m.Service.Logger = logger
 	regions, err := divisions.Regions()
@@ -226,6 +236,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 	go func() {
 		defer close(m.done)
 		go m.Broker.Run(ctx)
+		go m.retentionLoop(ctx)
 		m.escalateLoop(ctx)
 	}()
 	go func() {
@@ -244,6 +255,25 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("tasks escalated", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// retentionLoop purges personal data past its retention once a day.
+func (m *Main) retentionLoop(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		rep, err := m.Service.Purge(epiloop.NewContextWithUser(ctx, nil), m.Retention, false)
+		if err != nil && ctx.Err() == nil {
+			m.Logger.Error("retention run failed", "err", err)
+		} else if rep.Leads > 0 {
+			m.Logger.Info("personal data purged", "leads", rep.Leads, "persons", rep.Persons)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,14 +14,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var db dbFlags
 	db.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	cert := fs.String("tls-cert", "", "TLS certificate file (serve HTTPS)")
+	key := fs.String("tls-key", "", "TLS key file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("--tls-cert and --tls-key go together")
 	}
 	m, err := NewMain(ctx, db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	m.Server.TLSCert, m.Server.TLSKey = *cert, *key
 	if err := m.Run(ctx, *addr); err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer m.Close()
 	u := &epiloop.User{Name: *name, Role: epiloop.Role(*role), UnitCode: *unit}
-	if err := m.Service.CreateUser(ctx, u, password); err != nil {
+	if err := m.Service.CreateUser(cliContext(ctx), u, password); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s created (id %d, role %s)\n", u.Name, u.ID, u.Role)
@@ -53,8 +53,11 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "revoke" {
+		return runTokenRevoke(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: epiloop token create --db … --user N")
+		return errors.New("usage: epiloop token create|revoke --db … --user N")
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -70,10 +73,31 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
-	tok, err := m.Service.CreateToken(ctx, *user, *ttl)
+	tok, err := m.Service.CreateToken(cliContext(ctx), *user, *ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var db dbFlags
+	db.register(fs)
+	user := fs.String("user", "", "user name: every token of this user is revoked")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	m, err := NewMain(ctx, db, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Service.RevokeTokens(cliContext(ctx), *user); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tokens of %s revoked\n", *user)
 	return nil
 }

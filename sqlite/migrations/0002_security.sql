@@ -28,3 +28,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+
+-- Retention: when a lead's personal data was purged.
+ALTER TABLE leads ADD COLUMN purged_at INTEGER;
+CREATE INDEX leads_purge ON leads (closed_at, id) WHERE purged_at IS NULL AND closed_at IS NOT NULL;

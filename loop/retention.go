@@ -1,0 +1,172 @@
+package loop
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// RetentionReport says what a retention run purged (or would purge).
+type RetentionReport struct {
+	Cutoff  time.Time `json:"cutoff"`
+	Leads   int       `json:"leads"`
+	Persons int       `json:"persons"`
+	DryRun  bool      `json:"dry_run"`
+}
+
+// Purge replaces the personal data of leads that ended more than keep ago:
+// the person's identity (ID number, phone, name), the address and every
+// free-text note, in the lead, its tasks' feedback, its sources and its
+// events. Statuses, outcomes' measures, dates and counters stay, so purged
+// persons stay countable. A person with an open lead keeps their identity.
+// With dryRun nothing is written. It is safe to run on several replicas at
+// once and to interrupt: each lead is purged in its own transaction.
+func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (RetentionReport, error) {
+	rep := RetentionReport{Cutoff: s.now().Add(-keep), DryRun: dryRun}
+	var after int64
+	for {
+		var ids []int64
+		err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+			ids, err = tx.FindPurgeableLeads(rep.Cutoff, after, 500)
+			return err
+		})
+		if err != nil || len(ids) == 0 {
+			if err == nil && !dryRun && rep.Leads > 0 {
+				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons", rep.Leads, rep.Persons))
+			}
+			return rep, err
+		}
+		for _, id := range ids {
+			after = id
+			if dryRun {
+				rep.Leads++
+				continue
+			}
+			person, err := s.purgeLead(ctx, id, rep.Cutoff)
+			if err != nil {
+				return rep, err
+			}
+			rep.Leads++
+			if person {
+				rep.Persons++
+			}
+		}
+	}
+}
+
+// purgeLead purges one lead; it reports whether the person was purged too.
+func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time) (bool, error) {
+	person := false
+	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		person = false
+		l, err := tx.FindLeadByID(id, true)
+		if err != nil {
+			return err
+		}
+		if l.Status.Open() || l.ClosedAt == nil || !l.ClosedAt.Before(cutoff) {
+			return nil // reopened or changed since it was found
+		}
+		l.Address, l.Reason.Note = "", ""
+		if l.Outcome != nil {
+			blankFeedback(l.Outcome)
+		}
+		if err := tx.UpdateLead(l); err != nil {
+			return err
+		}
+		for _, t := range l.Tasks {
+			t.ReturnReason = ""
+			if t.Feedback != nil {
+				fb := *t.Feedback
+				blankFeedback(&fb)
+				t.Feedback = &fb
+			}
+			if err := tx.UpdateTask(t); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.FindOpenLeadByPerson(l.Person.ID, false); epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			p := l.Person
+			p.IDNumber, p.Phone, p.Name = "", "", epiloop.PurgedName
+			if err := tx.UpdatePerson(&p); err != nil {
+				return err
+			}
+			person = true
+		} else if err != nil {
+			return err
+		}
+		return tx.PurgeLeadRecords(id, s.now())
+	})
+	return person, err
+}
+
+func blankFeedback(f *epiloop.Feedback) {
+	f.Address, f.Destination, f.Site, f.Note = "", "", "", ""
+}
+
+// Resealer opens values sealed under any key and seals under the current
+// one.
+type Resealer interface {
+	Open(sealed []byte) (string, error)
+	Seal(plaintext string) ([]byte, error)
+	// SealedWithCurrent reports whether a value is sealed under the
+	// current key.
+	SealedWithCurrent(sealed []byte) bool
+}
+
+// Reseal re-encrypts every person's identity still sealed under an older
+// key, in batches of batch persons per transaction: online (other work
+// goes on between batches) and resumable (a rerun skips what is done).
+// progress, if set, is told the persons checked so far.
+func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress func(checked, resealed int)) (int, error) {
+	var after int64
+	checked, resealed := 0, 0
+	for {
+		var page []epiloop.SealedPerson
+		err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+			var err error
+			if page, err = tx.FindSealedPersons(after, batch); err != nil {
+				return err
+			}
+			for _, p := range page {
+				if r.SealedWithCurrent(p.IDSealed) && r.SealedWithCurrent(p.PhoneSealed) {
+					continue
+				}
+				if p.IDSealed, err = reseal(r, p.IDSealed); err != nil {
+					return err
+				}
+				if p.PhoneSealed, err = reseal(r, p.PhoneSealed); err != nil {
+					return err
+				}
+				if err := tx.UpdateSealedPerson(p); err != nil {
+					return err
+				}
+				resealed++
+			}
+			return nil
+		})
+		if err != nil {
+			return resealed, err
+		}
+		if len(page) == 0 {
+			return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d persons", resealed))
+		}
+		after = page[len(page)-1].ID
+		checked += len(page)
+		if progress != nil {
+			progress(checked, resealed)
+		}
+	}
+}
+
+func reseal(r Resealer, sealed []byte) ([]byte, error) {
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	v, err := r.Open(sealed)
+	if err != nil {
+		return nil, err
+	}
+	return r.Seal(v)
+}

@@ -1,0 +1,124 @@
+package loop_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/keyring"
+	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/sqlite"
+)
+
+func TestPurgeAfterRetention(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	closed := f.lead(id1, addrHome, epiloop.Reason{Note: "邻居举报"})
+	fb := home
+	fb.Note = "本人在家，已告知居家观察"
+	f.submit(station, taskOf(t, closed, epiloop.UnitPoliceStation).ID, fb)
+	f.submit(committee, taskOf(t, closed, epiloop.UnitCommittee).ID, fb)
+	open := f.lead(id2, addrHome, epiloop.Reason{})
+	before, _ := f.svc.Overview(commander)
+
+	f.clock.Add(29 * 24 * time.Hour)
+	if rep, err := f.svc.Purge(ctx, epiloop.DefaultRetention, false); err != nil || rep.Leads != 0 {
+		t.Fatalf("before the period: %+v, %v", rep, err)
+	}
+	f.clock.Add(2 * 24 * time.Hour)
+	rep, err := f.svc.Purge(ctx, epiloop.DefaultRetention, true)
+	if err != nil || rep.Leads != 1 {
+		t.Fatalf("dry run: %+v, %v", rep, err)
+	}
+	if p, err := f.svc.Reveal(commander, closed.ID, "核查"); err != nil || p.IDNumber != id1 {
+		t.Fatalf("dry run purged: %q %v", p.IDNumber, err)
+	}
+	rep, err = f.svc.Purge(ctx, epiloop.DefaultRetention, false)
+	if err != nil || rep.Leads != 1 || rep.Persons != 1 {
+		t.Fatalf("purge: %+v, %v", rep, err)
+	}
+	got := f.find(closed.ID)
+	if got.Person.Name != epiloop.PurgedName || got.Address != "" || got.Reason.Note != "" {
+		t.Errorf("purged lead keeps %q / %q / %q", got.Person.Name, got.Address, got.Reason.Note)
+	}
+	for _, tk := range got.Tasks {
+		if tk.Feedback != nil && tk.Feedback.Note != "" {
+			t.Errorf("task %d keeps its note", tk.ID)
+		}
+	}
+	if p, _ := f.svc.Reveal(commander, closed.ID, "核查"); p.IDNumber != "" || p.Phone != "" {
+		t.Errorf("purged identity still revealed")
+	}
+	if got.Outcome == nil || got.Outcome.Measure != epiloop.MeasureHomeObservation {
+		t.Errorf("outcome measure lost: %+v", got.Outcome)
+	}
+	if o := f.find(open.ID); o.Status != epiloop.LeadPushed || o.Address == "" {
+		t.Errorf("open lead touched")
+	}
+	after, _ := f.svc.Overview(commander)
+	if after[epiloop.MetricClosed] != before[epiloop.MetricClosed] || after[epiloop.MetricReceived] != before[epiloop.MetricReceived] {
+		t.Errorf("statistics changed: %v → %v", before, after)
+	}
+	f.checkCounters()
+	if rep, _ := f.svc.Purge(ctx, epiloop.DefaultRetention, false); rep.Leads != 0 {
+		t.Errorf("second run purged %d again", rep.Leads)
+	}
+	// A new report for a purged person starts a fresh person record.
+	if l := f.lead(id1, addrHome, epiloop.Reason{}); l.ID == closed.ID {
+		t.Errorf("merged into a purged lead")
+	}
+}
+
+func TestResealAfterKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "epiloop.key")
+	k1, err := keyring.Create(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "epiloop.db"), k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	f := newFixture(t)
+	f.store, f.svc.Store = store, store
+	if _, err := f.svc.SeedJurisdictions(ctx, tree); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{id1, id2, id3, id4}
+	for _, id := range ids {
+		f.lead(id, addrHome, epiloop.Reason{})
+	}
+	k2, err := keyring.Rotate(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.Reseal(ctx, k2, 3, nil)
+	if err != nil || n != 4 {
+		t.Fatalf("resealed %d (%v), want 4", n, err)
+	}
+	if n, _ := f.svc.Reseal(ctx, k2, 3, nil); n != 0 {
+		t.Errorf("rerun resealed %d, want 0 (resumable)", n)
+	}
+	err = store.View(ctx, func(tx epiloop.Tx) error {
+		ps, err := tx.FindSealedPersons(0, 10)
+		for _, p := range ps {
+			if keyring.SealedWith(p.IDSealed) != 2 || keyring.SealedWith(p.PhoneSealed) != 2 {
+				t.Errorf("person %d still under key %d", p.ID, keyring.SealedWith(p.IDSealed))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server's ring (k1) reads what k2 sealed.
+	if p, err := f.svc.Reveal(commander, 1, "核查"); err != nil || p.IDNumber != id1 {
+		t.Errorf("after rotation: %q %v", p.IDNumber, err)
+	}
+	var _ loop.Resealer = k2
+}
