@@ -136,11 +136,17 @@ func CounterDiff(before, after []CounterKey) []CounterDelta {
 			out = append(out, CounterDelta{k, n})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Scope != out[j].Scope {
-			return out[i].Scope < out[j].Scope
-		}
-		return out[i].Metric < out[j].Metric
-	})
+	SortCounterDeltas(out)
 	return out
+}
+
+// SortCounterDeltas orders deltas by key, so that concurrent transactions
+// lock counter rows in the same order.
+func SortCounterDeltas(ds []CounterDelta) {
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].Scope != ds[j].Scope {
+			return ds[i].Scope < ds[j].Scope
+		}
+		return ds[i].Metric < ds[j].Metric
+	})
 }

@@ -11,6 +11,7 @@ import (
 const (
 	EventLeadCreated     = "lead.created"
 	EventLeadMerged      = "lead.merged"
+	EventLeadImported    = "lead.imported"
 	EventLeadPushed      = "lead.pushed"
 	EventLeadUnroutable  = "lead.unroutable"
 	EventLeadRouted      = "lead.routed"

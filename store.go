@@ -30,6 +30,7 @@ type Tx interface {
 	EventTx
 	AuditTx
 	RetentionTx
+	ImportTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -195,18 +195,26 @@ func minTime(a, b time.Time) time.Time {
 // push routes the lead to a community and creates the two tasks of a new
 // round: one for the community's police station, one for its committee.
 func (s *Service) push(c *change, community string) error {
-	l := c.lead
 	cm, err := c.tx.FindCommunityByCode(community)
 	if err != nil {
 		return err
 	}
-	sides := []struct {
-		kind epiloop.UnitKind
-		code string
-	}{
-		{epiloop.UnitPoliceStation, cm.Station},
-		{epiloop.UnitCommittee, epiloop.CommitteeCode(cm.Code)},
+	c.emit(epiloop.EventLeadPushed, nil, map[string]any{"community": cm.Code, "round": c.lead.Round + 1})
+	for _, t := range s.newRound(c.lead, *cm, c.now) {
+		unit, err := c.tx.FindUnitByCode(t.UnitCode)
+		if err != nil {
+			return epiloop.Errorf(epiloop.EINVALID, "Community %s has no %s unit.", cm.Code, t.Side)
+		}
+		t.Unit = unit
+		c.emit(epiloop.EventTaskPushed, t, map[string]any{"unit": unit.Code, "side": t.Side})
 	}
+	return nil
+}
+
+// newRound routes l to community cm and adds the round's two tasks, with
+// deadlines from the lead's priority: the rule of the double push, shared
+// by single reports and bulk imports. It returns the new tasks.
+func (s *Service) newRound(l *epiloop.Lead, cm epiloop.Community, now time.Time) []*epiloop.Task {
 	sla := s.SLAs[l.Priority]
 	l.Round++
 	l.Status = epiloop.LeadPushed
@@ -214,29 +222,31 @@ func (s *Service) push(c *change, community string) error {
 	l.DistrictCode = cm.DistrictCode
 	l.Conflict = nil
 	l.Outcome = nil
-	c.emit(epiloop.EventLeadPushed, nil, map[string]any{"community": cm.Code, "round": l.Round})
+	sides := []struct {
+		kind epiloop.UnitKind
+		code string
+	}{
+		{epiloop.UnitPoliceStation, cm.Station},
+		{epiloop.UnitCommittee, epiloop.CommitteeCode(cm.Code)},
+	}
+	tasks := make([]*epiloop.Task, 0, 2)
 	for _, side := range sides {
-		unit, err := c.tx.FindUnitByCode(side.code)
-		if err != nil {
-			return epiloop.Errorf(epiloop.EINVALID, "Community %s has no %s unit.", cm.Code, side.kind)
-		}
 		t := &epiloop.Task{
 			Round:        l.Round,
 			Side:         side.kind,
-			UnitCode:     unit.Code,
-			Unit:         unit,
+			UnitCode:     side.code,
 			Status:       epiloop.TaskPushed,
 			Priority:     l.Priority,
 			DistrictCode: cm.DistrictCode,
-			AcceptBy:     c.now.Add(sla.Accept),
-			FeedbackBy:   c.now.Add(sla.Feedback),
-			CreatedAt:    c.now,
+			AcceptBy:     now.Add(sla.Accept),
+			FeedbackBy:   now.Add(sla.Feedback),
+			CreatedAt:    now,
 		}
 		s.schedule(t)
-		l.Tasks = append(l.Tasks, t)
-		c.emit(epiloop.EventTaskPushed, t, map[string]any{"unit": unit.Code, "side": side.kind})
+		tasks = append(tasks, t)
 	}
-	return nil
+	l.Tasks = append(l.Tasks, tasks...)
+	return tasks
 }
 
 // cancelLive cancels the live tasks of the current round.

@@ -18,6 +18,9 @@ type Tx struct {
 	tx     *sql.Tx
 	ctx    context.Context
 	cipher epiloop.Cipher
+	// reserved holds the next free id of each table whose ids this
+	// transaction reserved (bulk import).
+	reserved map[string]int64
 }
 
 var _ epiloop.Tx = (*Tx)(nil)

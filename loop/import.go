@@ -1,0 +1,422 @@
+package loop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// ImportRow is one data row of a file as intake read it: either a valid
+// report or a reject with its reason.
+type ImportRow struct {
+	// Line is the row's number in the file (1 = the first data row).
+	Line   int
+	Cells  []string
+	Reject *epiloop.ImportReject
+	Person epiloop.Person
+	// Address, Reason and Ref are the report's; Ref names the row's own
+	// lineage (train and seat, plate).
+	Address string
+	Reason  epiloop.Reason
+	Ref     string
+}
+
+// RowSource yields rows until io.EOF.
+type RowSource interface {
+	Next() (ImportRow, error)
+}
+
+// ImportOptions describe one import.
+type ImportOptions struct {
+	Name        string
+	Fingerprint string
+	Source      epiloop.SourceKind
+	Ref         string
+	Format      string
+	Encoding    string
+	// BatchSize is how many rows commit together (default 20,000).
+	BatchSize int
+	// Progress, when set, is told the import after every committed batch.
+	Progress func(*epiloop.Import)
+}
+
+// Import takes a file's rows in: rejected rows are recorded with their
+// reason, valid rows are de-duplicated by identity (within the file and
+// against the database, by blind index — never by scanning), merged into
+// the person's open lead or made new leads, routed and double-pushed like
+// any other lead, in large batches that each commit atomically with the
+// import's progress. Importing the same content again creates nothing;
+// an import cut short (a crash, a kill) is resumed by running it again
+// and ends with the counts of an uninterrupted run. It returns the import
+// and whether it had been done before.
+func (s *Service) Import(ctx context.Context, rows RowSource, opt ImportOptions) (*epiloop.Import, bool, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !u.CanCreateLeads() {
+		return nil, false, forbidden()
+	}
+	if !opt.Source.Valid() {
+		return nil, false, epiloop.FieldError("source", "source must be rail, road, health, hotline, checkpoint, city or other.")
+	}
+	if opt.Fingerprint == "" {
+		return nil, false, epiloop.FieldError("file", "The file has no fingerprint.")
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 20000
+	}
+	im, done, err := s.startImport(ctx, u, opt)
+	if err != nil || done {
+		return im, done, err
+	}
+	batches := make(chan []ImportRow, 2)
+	readErr := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { readErr <- readBatches(rctx, rows, im.NextRow, opt.BatchSize, batches) }()
+	for b := range batches {
+		if err := s.importBatch(ctx, u, im, opt, b); err != nil {
+			cancel()
+			for range batches {
+			}
+			return im, false, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(im)
+		}
+	}
+	if err := <-readErr; err != nil {
+		return im, false, err
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		im.Status, im.UpdatedAt = epiloop.ImportDone, s.now()
+		if err := tx.UpdateImport(im); err != nil {
+			return err
+		}
+		return s.audit(tx, u, epiloop.AuditChange, fmt.Sprintf("import:%d", im.ID),
+			fmt.Sprintf("import done: %d rows, %d leads", im.Counts.Rows, im.Counts.LeadsCreated))
+	})
+	s.notify()
+	return im, false, err
+}
+
+// startImport finds the import of this content — done (nothing to do) or
+// interrupted (resume) — or records a new one.
+func (s *Service) startImport(ctx context.Context, u *epiloop.User, opt ImportOptions) (*epiloop.Import, bool, error) {
+	var (
+		im   *epiloop.Import
+		done bool
+	)
+	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		prev, err := tx.FindImportByFingerprint(opt.Fingerprint)
+		switch {
+		case err == nil:
+			im, done = prev, prev.Status == epiloop.ImportDone
+			if !done {
+				im.Status, im.Error, im.UpdatedAt = epiloop.ImportRunning, "", s.now()
+				return tx.UpdateImport(im)
+			}
+			return nil
+		case epiloop.ErrorCode(err) != epiloop.ENOTFOUND:
+			return err
+		}
+		im = &epiloop.Import{
+			Fingerprint: opt.Fingerprint, Name: opt.Name, Source: opt.Source, Ref: opt.Ref,
+			Status: epiloop.ImportRunning, Format: opt.Format, Encoding: opt.Encoding, NextRow: 1,
+			CreatedBy: u.ID, CreatedAt: s.now(), UpdatedAt: s.now(),
+		}
+		if err := tx.CreateImport(im); err != nil {
+			return err
+		}
+		return s.audit(tx, u, epiloop.AuditChange, fmt.Sprintf("import:%d", im.ID), "import started")
+	})
+	return im, done, err
+}
+
+// readBatches reads rows from the first not yet committed, in batches.
+func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<- []ImportRow) error {
+	defer close(out)
+	batch := make([]ImportRow, 0, size)
+	for {
+		r, err := rows.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if r.Line < from {
+			continue
+		}
+		batch = append(batch, r)
+		if len(batch) == size {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]ImportRow, 0, size)
+		}
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// importBatch writes one batch and the import's progress in one
+// transaction.
+func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow) error {
+	var counts epiloop.ImportCounts
+	next := rows[len(rows)-1].Line + 1
+	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		var err error
+		b := &bulkBuilder{s: s, tx: tx, u: u, im: im, opt: opt, now: s.now()}
+		if counts, err = b.build(ctx, rows); err != nil {
+			return err
+		}
+		up := *im
+		up.NextRow = next
+		up.Counts.Add(counts)
+		up.UpdatedAt = b.now
+		return tx.UpdateImport(&up)
+	})
+	if err != nil {
+		return err
+	}
+	im.NextRow = next
+	im.Counts.Add(counts)
+	im.UpdatedAt = s.now()
+	s.notify()
+	return nil
+}
+
+// bulkBuilder turns a batch of rows into new persons, leads, tasks,
+// sources, events and counter deltas, following the same rules as
+// CreateLead: merge into an open lead, else route and double-push.
+type bulkBuilder struct {
+	s   *Service
+	tx  epiloop.Tx
+	u   *epiloop.User
+	im  *epiloop.Import
+	opt ImportOptions
+	now time.Time
+
+	batch      epiloop.BulkBatch
+	counters   map[epiloop.CounterKey]int64
+	byKey      map[string]*epiloop.Lead // new leads of this batch by identity
+	nextSource int64
+}
+
+func identityKey(p *epiloop.Person) string {
+	if p.IDNumber != "" {
+		return "i" + p.IDNumber
+	}
+	return "p" + p.Phone + "\x00" + p.Name
+}
+
+func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.ImportCounts, error) {
+	var c epiloop.ImportCounts
+	var rejects []epiloop.ImportReject
+	var valid []*ImportRow
+	var persons []epiloop.Person
+	for i := range rows {
+		r := &rows[i]
+		c.Rows++
+		if r.Reject != nil {
+			rej := *r.Reject
+			rej.Row, rej.Cells = r.Line, r.Cells
+			rejects = append(rejects, rej)
+			c.Rejected++
+			continue
+		}
+		c.Accepted++
+		valid = append(valid, r)
+		persons = append(persons, r.Person)
+	}
+	if err := b.tx.AddImportRejects(b.im.ID, rejects); err != nil {
+		return c, err
+	}
+	matches, err := b.tx.MatchPersons(persons)
+	if err != nil {
+		return c, err
+	}
+	b.counters = map[epiloop.CounterKey]int64{}
+	b.byKey = map[string]*epiloop.Lead{}
+	type merge struct {
+		leadID int64
+		src    *epiloop.Source
+	}
+	var merges []merge
+	var fresh []*epiloop.Lead
+	for i, r := range valid {
+		src := &epiloop.Source{Kind: b.opt.Source, Ref: joinRef(b.opt.Ref, r.Ref), File: b.opt.Name, Row: r.Line,
+			Reason: r.Reason, Address: r.Address, CreatedAt: b.now}
+		prio := b.s.priority(ctx, r.Reason)
+		key := identityKey(&r.Person)
+		if l := b.byKey[key]; l != nil {
+			c.Merged++
+			b.mergeNew(l, src, prio)
+			continue
+		}
+		m := matches[i]
+		if m.OpenLeadID != 0 {
+			c.Merged++
+			if m.Priority.Higher(prio) != m.Priority || r.Reason.Fever || r.Reason.CloseContact {
+				// Rare: the report raises the lead; take the full path.
+				if err := b.s.mergeTx(b.tx, m.OpenLeadID, b.u, src, prio, b.now); err != nil {
+					return c, err
+				}
+				continue
+			}
+			merges = append(merges, merge{m.OpenLeadID, src})
+			continue
+		}
+		l := b.newLead(r, m.PersonID, prio, src)
+		b.byKey[key] = l
+		fresh = append(fresh, l)
+		c.LeadsCreated++
+		c.TasksCreated += len(l.Tasks)
+		if l.Status == epiloop.LeadUnroutable {
+			c.Unroutable++
+		}
+	}
+	if err := b.reserve(fresh, len(merges)); err != nil {
+		return c, err
+	}
+	next := b.nextSource
+	for _, m := range merges {
+		m.src.ID, next = next, next+1
+		b.batch.Sources = append(b.batch.Sources, epiloop.BulkSource{LeadID: m.leadID, Source: m.src})
+		b.batch.Events = append(b.batch.Events, &epiloop.Event{Time: b.now, Kind: epiloop.EventLeadMerged, LeadID: m.leadID,
+			ActorID: b.u.ID, Data: mustJSON(map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind})})
+	}
+	for k, n := range b.counters {
+		if n != 0 {
+			b.batch.Counters = append(b.batch.Counters, epiloop.CounterDelta{CounterKey: k, N: n})
+		}
+	}
+	epiloop.SortCounterDeltas(b.batch.Counters)
+	if err := b.tx.InsertBulk(&b.batch); err != nil {
+		return c, err
+	}
+	return c, b.s.audit(b.tx, b.u, epiloop.AuditChange, fmt.Sprintf("import:%d", b.im.ID),
+		fmt.Sprintf("rows %d–%d: %d leads, %d merged", rows[0].Line, rows[len(rows)-1].Line, c.LeadsCreated, c.Merged))
+}
+
+// newLead builds a new lead for a row (and its person when personID is
+// 0), routed and pushed as CreateLead would.
+func (b *bulkBuilder) newLead(r *ImportRow, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
+	l := &epiloop.Lead{
+		Person:   r.Person,
+		Status:   epiloop.LeadUnroutable,
+		Priority: prio,
+		Address:  r.Address,
+		Reason:   r.Reason,
+		Sources:  []*epiloop.Source{src},
+	}
+	l.Person.ID = personID
+	l.CreatedAt, l.UpdatedAt = b.now, b.now
+	if m := b.s.route(r.Address); m.Community != "" {
+		if cm, ok := b.s.Community(m.Community); ok {
+			b.s.newRound(l, cm, b.now)
+		}
+	}
+	return l
+}
+
+// mergeNew merges a row into a lead created earlier in the same batch.
+func (b *bulkBuilder) mergeNew(l *epiloop.Lead, src *epiloop.Source, prio epiloop.Priority) {
+	l.Sources = append(l.Sources, src)
+	l.Reason.Fever = l.Reason.Fever || src.Reason.Fever
+	l.Reason.CloseContact = l.Reason.CloseContact || src.Reason.CloseContact
+	if p := l.Priority.Higher(prio); p != l.Priority {
+		l.Priority = p
+		sla := b.s.SLAs[p]
+		for _, t := range l.Tasks {
+			t.Priority = p
+			t.AcceptBy, t.FeedbackBy = t.CreatedAt.Add(sla.Accept), t.CreatedAt.Add(sla.Feedback)
+			b.s.schedule(t)
+		}
+	}
+}
+
+// reserve assigns ids to the batch's new rows and adds them, with their
+// events and counters, to the batch; the sources merged into existing
+// leads take ids from nextSource on.
+func (b *bulkBuilder) reserve(fresh []*epiloop.Lead, merged int) error {
+	var nPersons, nTasks, nSources int
+	for _, l := range fresh {
+		if l.Person.ID == 0 {
+			nPersons++
+		}
+		nTasks += len(l.Tasks)
+		nSources += len(l.Sources)
+	}
+	nextPerson, err := b.tx.ReserveIDs("persons", nPersons)
+	if err != nil {
+		return err
+	}
+	nextLead, err := b.tx.ReserveIDs("leads", len(fresh))
+	if err != nil {
+		return err
+	}
+	nextTask, err := b.tx.ReserveIDs("tasks", nTasks)
+	if err != nil {
+		return err
+	}
+	nextSource, err := b.tx.ReserveIDs("sources", nSources+merged)
+	if err != nil {
+		return err
+	}
+	for _, l := range fresh {
+		if l.Person.ID == 0 {
+			l.Person.ID, nextPerson = nextPerson, nextPerson+1
+			p := l.Person
+			b.batch.Persons = append(b.batch.Persons, &p)
+		}
+		l.ID, nextLead = nextLead, nextLead+1
+		b.batch.Leads = append(b.batch.Leads, l)
+		for _, t := range l.Tasks {
+			t.ID, t.LeadID, nextTask = nextTask, l.ID, nextTask+1
+			b.batch.Tasks = append(b.batch.Tasks, t)
+		}
+		for _, src := range l.Sources {
+			src.ID, nextSource = nextSource, nextSource+1
+			b.batch.Sources = append(b.batch.Sources, epiloop.BulkSource{LeadID: l.ID, Source: src})
+		}
+		data := map[string]any{"import": b.im.ID, "row": l.Sources[0].Row, "source": b.opt.Source, "priority": l.Priority}
+		if l.CommunityCode != "" {
+			data["community"] = l.CommunityCode
+		}
+		b.batch.Events = append(b.batch.Events, epiloop.NewEvent(epiloop.EventLeadImported, l, b.now, b.u.ID, data))
+		for _, k := range epiloop.Contribution(l) {
+			b.counters[k]++
+		}
+	}
+	b.nextSource = nextSource
+	return nil
+}
+
+func joinRef(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " " + b
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

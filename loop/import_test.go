@@ -1,0 +1,154 @@
+package loop_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// rowSlice is a RowSource over rows; failAt > 0 makes it fail at that row
+// (a crash mid-file).
+type rowSlice struct {
+	rows   []loop.ImportRow
+	i      int
+	failAt int
+}
+
+func (s *rowSlice) Next() (loop.ImportRow, error) {
+	if s.i >= len(s.rows) {
+		return loop.ImportRow{}, io.EOF
+	}
+	if s.failAt > 0 && s.i+1 == s.failAt {
+		return loop.ImportRow{}, errors.New("disk read error")
+	}
+	s.i++
+	return s.rows[s.i-1], nil
+}
+
+// manifest builds n rows: every 10th rejected, every 7th a repeat of an
+// earlier person, every 13th unroutable.
+func manifest(n int) []loop.ImportRow {
+	var rows []loop.ImportRow
+	for i := 1; i <= n; i++ {
+		person := i
+		if i%7 == 0 {
+			person = i - 3
+		}
+		r := loop.ImportRow{
+			Line:    i,
+			Cells:   []string{fmt.Sprint(i)},
+			Person:  epiloop.Person{IDNumber: epiloop.CompleteIDNumber(fmt.Sprintf("42010219850101%03d", person%1000)), Name: "旅客"},
+			Address: addrHome,
+			Reason:  epiloop.Reason{Origin: "4201", ArrivalDate: "2020-01-22"},
+			Ref:     "G1234",
+		}
+		if i%13 == 0 {
+			r.Address = "沈阳市某某小区"
+		}
+		if i%10 == 0 {
+			r.Reject = &epiloop.ImportReject{Code: "id_checksum", Message: "身份证号校验位错误"}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func importAs(ctx context.Context, f *fixture, rows loop.RowSource, fp string) (*epiloop.Import, bool, error) {
+	return f.svc.Import(ctx, rows, loop.ImportOptions{Name: "manifest.csv", Fingerprint: fp, Source: epiloop.SourceRail, BatchSize: 16})
+}
+
+func TestImport(t *testing.T) {
+	f := newFixture(t)
+	existing := f.lead(epiloop.CompleteIDNumber("42010219850101001"), addrHome, epiloop.Reason{})
+	rows := manifest(100)
+	im, done, err := importAs(commander, f, &rowSlice{rows: rows}, "fp1")
+	if err != nil || done {
+		t.Fatalf("import: %v (done before: %v)", err, done)
+	}
+	want := epiloop.ImportCounts{Rows: 100, Accepted: 90, Rejected: 10}
+	seen := map[string]bool{identity(existing.ID, f): true}
+	for _, r := range rows {
+		if r.Reject != nil {
+			continue
+		}
+		if seen[r.Person.IDNumber] {
+			want.Merged++
+			continue
+		}
+		seen[r.Person.IDNumber] = true
+		want.LeadsCreated++
+		if r.Address == addrHome {
+			want.TasksCreated += 2
+		} else {
+			want.Unroutable++
+		}
+	}
+	if im.Counts != want || im.Status != epiloop.ImportDone {
+		t.Errorf("counts = %+v (%s)\nwant     %+v", im.Counts, im.Status, want)
+	}
+	got := f.find(existing.ID)
+	if len(got.Sources) != 2 {
+		t.Errorf("existing lead has %d sources, want the imported row merged in", len(got.Sources))
+	}
+	m, _ := f.svc.Overview(commander)
+	if m[epiloop.MetricReceived] != int64(want.LeadsCreated+1) || m[epiloop.MetricUnroutable] != int64(want.Unroutable) {
+		t.Errorf("overview = %v", m)
+	}
+	f.checkCounters()
+	tasks, total, _ := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true})
+	if total != want.TasksCreated/2+1 || len(tasks) == 0 {
+		t.Errorf("station sees %d open tasks, want %d", total, want.TasksCreated/2+1)
+	}
+
+	again, done, err := importAs(commander, f, &rowSlice{rows: rows}, "fp1")
+	if err != nil || !done || again.ID != im.ID {
+		t.Fatalf("re-import: done=%v id %d (%v)", done, again.ID, err)
+	}
+	if m2, _ := f.svc.Overview(commander); m2[epiloop.MetricReceived] != m[epiloop.MetricReceived] {
+		t.Errorf("re-import created leads")
+	}
+	if _, _, err := f.svc.Import(station, &rowSlice{rows: rows}, loop.ImportOptions{Fingerprint: "x", Source: "rail"}); epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
+		t.Errorf("station importing: %v", err)
+	}
+}
+
+// identity returns the ID number of a lead (revealed).
+func identity(id int64, f *fixture) string {
+	p, _ := f.svc.Reveal(commander, id, "测试")
+	return p.IDNumber
+}
+
+// TestImportResumesAfterACrash: a failure mid-file leaves the committed
+// batches; running again finishes with the counts of an uninterrupted run.
+func TestImportResumesAfterACrash(t *testing.T) {
+	whole := newFixture(t)
+	want, _, err := importAs(commander, whole, &rowSlice{rows: manifest(100)}, "fp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	_, _, err = importAs(commander, f, &rowSlice{rows: manifest(100), failAt: 57}, "fp")
+	if err == nil {
+		t.Fatal("interrupted import reported success")
+	}
+	got, done, err := importAs(commander, f, &rowSlice{rows: manifest(100)}, "fp")
+	if err != nil || done {
+		t.Fatalf("resume: %v done=%v", err, done)
+	}
+	if got.Counts != want.Counts {
+		t.Errorf("resumed counts = %+v\nuninterrupted  = %+v", got.Counts, want.Counts)
+	}
+	a, _ := whole.svc.Overview(commander)
+	b, _ := f.svc.Overview(commander)
+	for _, k := range epiloop.Metrics {
+		if a[k] != b[k] {
+			t.Errorf("%s: resumed %d, uninterrupted %d", k, b[k], a[k])
+		}
+	}
+	f.checkCounters()
+}

@@ -1,0 +1,270 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/epiloop/epiloop"
+)
+
+const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, next_row, counts, error,
+	created_by, created_at, updated_at`
+
+func scanImport(s scanner) (*epiloop.Import, error) {
+	var (
+		im               epiloop.Import
+		counts           string
+		created, updated sql.NullInt64
+	)
+	if err := s.Scan(&im.ID, &im.Fingerprint, &im.Name, &im.Source, &im.Ref, &im.Status, &im.Format, &im.Encoding,
+		&im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(counts), &im.Counts); err != nil {
+		return nil, err
+	}
+	im.CreatedAt, im.UpdatedAt = timeOf(created), timeOf(updated)
+	return &im, nil
+}
+
+// CreateImport inserts an import; a fingerprint already recorded is
+// ECONFLICT.
+func (tx *Tx) CreateImport(im *epiloop.Import) error {
+	counts, err := jsonText(im.Counts)
+	if err != nil {
+		return wrap(err, "create import")
+	}
+	res, err := tx.exec(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, next_row,
+			counts, error, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, im.NextRow,
+		counts, im.Error, im.CreatedBy, millis(im.CreatedAt), millis(im.UpdatedAt))
+	if err != nil {
+		return wrap(constraintError(err, "This file was imported already.", ""), "create import")
+	}
+	im.ID, err = res.LastInsertId()
+	return wrap(err, "create import")
+}
+
+// UpdateImport writes an import's progress.
+func (tx *Tx) UpdateImport(im *epiloop.Import) error {
+	counts, err := jsonText(im.Counts)
+	if err != nil {
+		return wrap(err, "update import")
+	}
+	return wrap(tx.execOne("Import not found.", `UPDATE imports SET status = ?, format = ?, encoding = ?, next_row = ?,
+			counts = ?, error = ?, updated_at = ? WHERE id = ?`,
+		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, millis(im.UpdatedAt), im.ID), "update import")
+}
+
+// FindImportByID returns one import.
+func (tx *Tx) FindImportByID(id int64) (*epiloop.Import, error) {
+	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE id = ?`, id))
+	return im, wrap(noRows(err, "Import not found."), "find import")
+}
+
+// FindImportByFingerprint returns the import of a file's content.
+func (tx *Tx) FindImportByFingerprint(fp string) (*epiloop.Import, error) {
+	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE fingerprint = ?`, fp))
+	return im, wrap(noRows(err, "Import not found."), "find import")
+}
+
+// AddImportRejects stores rejected rows.
+func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO import_rejects (import_id, row, cells, code, message) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return wrap(err, "add rejects")
+	}
+	defer st.Close()
+	for _, r := range rs {
+		cells, err := jsonText(r.Cells)
+		if err != nil {
+			return wrap(err, "add rejects")
+		}
+		if _, err := st.ExecContext(tx.ctx, importID, r.Row, cells, r.Code, r.Message); err != nil {
+			return wrap(constraintError(err, "Reject already recorded.", "Import not found."), "add rejects")
+		}
+	}
+	return nil
+}
+
+// FindImportRejects returns rejected rows after afterRow in row order.
+func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epiloop.ImportReject, error) {
+	rows, err := tx.query(`SELECT row, cells, code, message FROM import_rejects
+		WHERE import_id = ? AND row > ? ORDER BY row LIMIT ?`, importID, afterRow, limit)
+	if err != nil {
+		return nil, wrap(err, "find rejects")
+	}
+	defer rows.Close()
+	var out []epiloop.ImportReject
+	for rows.Next() {
+		var (
+			r     epiloop.ImportReject
+			cells string
+		)
+		if err := rows.Scan(&r.Row, &cells, &r.Code, &r.Message); err != nil {
+			return nil, wrap(err, "find rejects")
+		}
+		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
+			return nil, wrap(err, "find rejects")
+		}
+		out = append(out, r)
+	}
+	return out, wrap(rows.Err(), "find rejects")
+}
+
+// MatchPersons looks each identity up by its blind index, with the
+// person's open lead.
+func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
+	byID, err := tx.tx.PrepareContext(tx.ctx, `SELECT p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
+		WHERE p.id_key = ? AND p.id_key IS NOT NULL`)
+	if err != nil {
+		return nil, wrap(err, "match persons")
+	}
+	defer byID.Close()
+	byPhone, err := tx.tx.PrepareContext(tx.ctx, `SELECT p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
+		WHERE p.phone_key = ? AND p.name = ? AND p.id_key IS NULL ORDER BY p.id LIMIT 1`)
+	if err != nil {
+		return nil, wrap(err, "match persons")
+	}
+	defer byPhone.Close()
+	out := make([]epiloop.ImportMatch, len(ps))
+	for i := range ps {
+		var row *sql.Row
+		if ps[i].IDNumber != "" {
+			row = byID.QueryRowContext(tx.ctx, tx.cipher.Index("id", ps[i].IDNumber))
+		} else {
+			row = byPhone.QueryRowContext(tx.ctx, tx.cipher.Index("phone", ps[i].Phone), ps[i].Name)
+		}
+		m := &out[i]
+		if err := row.Scan(&m.PersonID, &m.OpenLeadID, &m.Priority); err != nil && err != sql.ErrNoRows {
+			return nil, wrap(err, "match persons")
+		}
+	}
+	return out, nil
+}
+
+var reservable = map[string]bool{"persons": true, "leads": true, "tasks": true, "sources": true}
+
+// ReserveIDs reserves ids above the table's largest. The write
+// transaction is the only writer, so the range stays free until it ends;
+// the transaction remembers its own reservations.
+func (tx *Tx) ReserveIDs(table string, n int) (int64, error) {
+	if !reservable[table] || n < 0 {
+		return 0, fmt.Errorf("sqlite: cannot reserve ids in %q", table)
+	}
+	if tx.reserved == nil {
+		tx.reserved = map[string]int64{}
+	}
+	next, ok := tx.reserved[table]
+	if !ok {
+		var max int64
+		if err := tx.queryRow(`SELECT coalesce(max(id), 0) FROM ` + table).Scan(&max); err != nil {
+			return 0, wrap(err, "reserve ids")
+		}
+		next = max + 1
+	}
+	tx.reserved[table] = next + int64(n)
+	return next, nil
+}
+
+// InsertBulk writes the batch with statements prepared once per batch.
+func (tx *Tx) InsertBulk(b *epiloop.BulkBatch) error {
+	if err := tx.insertPersons(b.Persons); err != nil {
+		return wrap(err, "insert persons")
+	}
+	if err := tx.insertLeads(b.Leads); err != nil {
+		return wrap(err, "insert leads")
+	}
+	if err := tx.insertTasks(b.Tasks); err != nil {
+		return wrap(err, "insert tasks")
+	}
+	if err := tx.insertSources(b.Sources); err != nil {
+		return wrap(err, "insert sources")
+	}
+	if err := tx.insertEvents(b.Events); err != nil {
+		return wrap(err, "insert events")
+	}
+	return tx.AddCounters(b.Counters)
+}
+
+// bulk prepares one statement and runs it for each of n rows.
+func (tx *Tx) bulk(query string, n int, args func(i int) ([]any, error)) error {
+	if n == 0 {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := 0; i < n; i++ {
+		a, err := args(i)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(tx.ctx, a...); err != nil {
+			return constraintError(err, "Row already exists.", "Referenced row not found.")
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) insertPersons(ps []*epiloop.Person) error {
+	return tx.bulk(`INSERT INTO persons (id, id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?, ?)`,
+		len(ps), func(i int) ([]any, error) {
+			vals, err := tx.personValues(ps[i])
+			return append([]any{ps[i].ID}, vals...), err
+		})
+}
+
+func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
+	return tx.bulk(`INSERT INTO leads (status, priority, address, community_code, district_code,
+			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at, id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(ls), func(i int) ([]any, error) {
+			vals, err := leadValues(ls[i])
+			return append(vals, ls[i].Person.ID, millis(ls[i].CreatedAt), ls[i].ID), err
+		})
+}
+
+func (tx *Tx) insertTasks(ts []*epiloop.Task) error {
+	return tx.bulk(`INSERT INTO tasks (round, side, unit_code, status, priority, district_code,
+			accept_by, feedback_by, escalate_at, escalation, return_reason, feedback, accepted_at,
+			submitted_at, lead_id, created_at, id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(ts), func(i int) ([]any, error) {
+			vals, err := taskValues(ts[i])
+			return append(vals, ts[i].LeadID, millis(ts[i].CreatedAt), ts[i].ID), err
+		})
+}
+
+func (tx *Tx) insertSources(ss []epiloop.BulkSource) error {
+	return tx.bulk(`INSERT INTO sources (id, lead_id, kind, ref, file, file_row, reason, address, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(ss), func(i int) ([]any, error) {
+			s := ss[i].Source
+			reason, err := jsonText(s.Reason)
+			return []any{s.ID, ss[i].LeadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, millis(s.CreatedAt)}, err
+		})
+}
+
+func (tx *Tx) insertEvents(es []*epiloop.Event) error {
+	return tx.bulk(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(es), func(i int) ([]any, error) {
+			e := es[i]
+			units, err := jsonText(e.Units)
+			var data any
+			if len(e.Data) > 0 {
+				data = string(e.Data)
+			}
+			return []any{millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data}, err
+		})
+}
