@@ -43,6 +43,10 @@ type DB struct {
 	writer *sql.DB
 	reader *sql.DB
 	cipher epiloop.Cipher
+
+	queue   chan *request
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 var _ epiloop.Store = (*DB)(nil)
@@ -60,7 +64,8 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	if c == nil {
 		return nil, fmt.Errorf("sqlite: a cipher for personal data is required")
 	}
-	db := &DB{cipher: c}
+	db := &DB{cipher: c, queue: make(chan *request, maxQueue), stop: make(chan struct{}), stopped: make(chan struct{})}
+	go db.commitLoop()
 	var err error
 	if db.writer, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -118,6 +123,15 @@ func (db *DB) Engine() string { return "sqlite" }
 // Close closes both pools, after letting SQLite refresh its query planner
 // statistics.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		select {
+		case <-db.stop:
+			return nil // closed already
+		default:
+			close(db.stop)
+			<-db.stopped
+		}
+	}
 	var errs []error
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
@@ -127,41 +141,6 @@ func (db *DB) Close() error {
 		errs = append(errs, err, db.writer.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// Update runs fn in one write transaction and commits it durably. If fn
-// returns an error the transaction is rolled back and the error returned as
-// is. A transaction that fails with SQLITE_BUSY or SQLITE_LOCKED (another
-// process held the file beyond the busy timeout) is rolled back and run
-// again a few times, so fn must have no effects outside the transaction.
-// fn must not call Update itself: there is one writer connection.
-func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
-	for attempt := 0; ; attempt++ {
-		err := db.update(ctx, fn)
-		if err == nil || attempt == busyRetries || !isBusy(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
-		}
-	}
-}
-
-func (db *DB) update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
-	stx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer stx.Rollback() // no-op after Commit
-	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher}); err != nil {
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
 }
 
 // View runs fn in a read transaction: every read in fn sees one snapshot

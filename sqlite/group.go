@@ -1,0 +1,195 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/epiloop/epiloop"
+)
+
+// Group commit: writers queue their transactions; one committer runs every
+// transaction waiting at that moment inside one SQLite transaction, each in
+// its own savepoint, and commits them with a single fsync. A request's
+// error rolls back its savepoint only. Durability is unchanged — Update
+// returns after the commit that holds its writes is on disk — and the cost
+// of the sync is shared by everyone who arrived while the previous one ran.
+const (
+	// maxGroup caps the transactions that share one commit.
+	maxGroup = 256
+	// maxQueue caps the transactions waiting; beyond it Update answers
+	// EUNAVAILABLE at once (back-pressure instead of time-outs).
+	maxQueue = 4096
+)
+
+type request struct {
+	ctx  context.Context
+	fn   func(tx epiloop.Tx) error
+	done chan error
+}
+
+// errGroupBroken means SQLite dropped the whole transaction (an I/O error,
+// a lock lost): every request of the group runs again alone.
+var errGroupBroken = errors.New("sqlite: group transaction broken")
+
+// Update runs fn in a write transaction that commits durably before
+// Update returns. If fn returns an error, its writes are rolled back and
+// the error returned as is. Transactions arriving together share one
+// commit. fn may run more than once (a busy file, a broken group), so it
+// must have no effects outside the transaction, and it must not call
+// Update itself.
+func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case <-db.stop:
+		return errClosed
+	default:
+	}
+	select {
+	case db.queue <- r:
+	default:
+		return epiloop.Errorf(epiloop.EUNAVAILABLE, "The server is busy; try again in a moment.")
+	}
+	// Wait for the outcome even if ctx ends meanwhile: the caller must not
+	// be told "failed" about a transaction that then commits.
+	select {
+	case err := <-r.done:
+		return err
+	case <-db.stopped:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
+}
+
+var errClosed = errors.New("sqlite: database closed")
+
+// commitLoop is the single committer.
+func (db *DB) commitLoop() {
+	defer func() {
+		close(db.stopped)
+		for {
+			select {
+			case r := <-db.queue:
+				r.done <- errClosed
+			default:
+				return
+			}
+		}
+	}()
+	group := make([]*request, 0, maxGroup)
+	for {
+		var first *request
+		select {
+		case first = <-db.queue:
+		case <-db.stop:
+			return
+		}
+		group = append(group[:0], first)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case r := <-db.queue:
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// commitGroup commits a group, retrying it on a busy file and running its
+// requests alone if the group transaction broke.
+func (db *DB) commitGroup(group []*request) {
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		errs, err := db.runGroup(live)
+		switch {
+		case err == nil:
+			for i, r := range live {
+				r.done <- errs[i]
+			}
+			return
+		case errors.Is(err, errGroupBroken) && len(live) > 1:
+			for _, r := range live {
+				db.commitGroup([]*request{r})
+			}
+			return
+		case (isBusy(err) || errors.Is(err, errGroupBroken)) && attempt < busyRetries:
+			time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+			continue
+		}
+		for _, r := range live {
+			r.done <- err
+		}
+		return
+	}
+}
+
+// runGroup runs the requests in one transaction. It returns each
+// request's own error, or an error for the whole group.
+func (db *DB) runGroup(group []*request) ([]error, error) {
+	stx, err := db.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer stx.Rollback() // no-op after Commit
+	errs := make([]error, len(group))
+	single := len(group) == 1
+	for i, r := range group {
+		// Statements run without the caller's cancellation: interrupting
+		// a statement would roll back the whole shared transaction.
+		tx := &Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher}
+		if single {
+			if err := r.fn(tx); err != nil {
+				if isBusy(err) {
+					return nil, err
+				}
+				return []error{err}, nil
+			}
+			continue
+		}
+		if _, err := stx.Exec("SAVEPOINT g"); err != nil {
+			return nil, errGroupBroken
+		}
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			if isBusy(errs[i]) {
+				return nil, errGroupBroken
+			}
+			if _, err := stx.Exec("ROLLBACK TO g"); err != nil {
+				return nil, errGroupBroken
+			}
+		}
+		if _, err := stx.Exec("RELEASE g"); err != nil {
+			return nil, errGroupBroken
+		}
+	}
+	if single && errs[0] != nil {
+		return errs, nil
+	}
+	if err := stx.Commit(); err != nil {
+		if isBusy(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return errs, nil
+}

@@ -1,0 +1,113 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/epiloop/epiloop"
+)
+
+// TestGroupCommit runs many writers at once, every third of them failing:
+// each success is stored, each failure left nothing, and the writers that
+// arrived together shared commits without seeing each other's failures.
+func TestGroupCommit(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	const writers = 300
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Update(ctx, func(tx epiloop.Tx) error {
+				if err := tx.AddCounters([]epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "city", Metric: "received"}, N: 1}}); err != nil {
+					return err
+				}
+				if err := tx.CreateEvent(&epiloop.Event{Kind: fmt.Sprintf("test.%d", i)}); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return epiloop.Errorf(epiloop.EINVALID, "refused")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case i%3 == 0 && epiloop.ErrorCode(err) != epiloop.EINVALID:
+			t.Errorf("writer %d: %v, want its own error", i, err)
+		case i%3 != 0 && err != nil:
+			t.Errorf("writer %d: %v", i, err)
+		case err == nil:
+			ok++
+		}
+	}
+	err := db.View(ctx, func(tx epiloop.Tx) error {
+		m, err := tx.FindCounters("city")
+		if err != nil {
+			return err
+		}
+		if m["received"] != int64(ok) {
+			t.Errorf("counter = %d, want %d", m["received"], ok)
+		}
+		events, err := tx.FindEventsAfter(0, 1000)
+		if len(events) != ok {
+			t.Errorf("%d events, want %d", len(events), ok)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpdateAfterClose fails cleanly instead of hanging.
+func TestUpdateAfterClose(t *testing.T) {
+	db := open(t)
+	db.Close()
+	if err := db.Update(context.Background(), func(epiloop.Tx) error { return nil }); err == nil {
+		t.Error("Update after Close succeeded")
+	}
+}
+
+// TestCancelledCallerDoesNotBreakTheGroup: a caller whose context ends
+// while its transaction runs still gets a definite answer, and the others
+// commit.
+func TestCancelledCallerDoesNotBreakTheGroup(t *testing.T) {
+	db := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := context.Background()
+			if i == 5 {
+				c = ctx
+			}
+			db.Update(c, func(tx epiloop.Tx) error {
+				if i == 5 {
+					cancel()
+				}
+				return tx.CreateEvent(&epiloop.Event{Kind: "x"})
+			})
+		}()
+	}
+	wg.Wait()
+	err := db.View(context.Background(), func(tx epiloop.Tx) error {
+		events, err := tx.FindEventsAfter(0, 100)
+		if len(events) < 19 {
+			t.Errorf("%d events committed, want at least 19", len(events))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
