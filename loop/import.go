@@ -297,7 +297,7 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 		m.src.ID, next = next, next+1
 		b.batch.Sources = append(b.batch.Sources, epiloop.BulkSource{LeadID: m.leadID, Source: m.src})
 		b.batch.Events = append(b.batch.Events, &epiloop.Event{Time: b.now, Kind: epiloop.EventLeadMerged, LeadID: m.leadID,
-			ActorID: b.u.ID, Data: mustJSON(map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind})})
+			ActorID: b.u.ID, Data: importEventData(map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind})})
 	}
 	for k, n := range b.counters {
 		if n != 0 {
@@ -416,7 +416,7 @@ func joinRef(a, b string) string {
 	return a + " " + b
 }
 
-func mustJSON(v any) json.RawMessage {
+func importEventData(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
 }
