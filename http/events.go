@@ -58,6 +58,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case <-sub.Lost:
 			return nil
+		case <-s.closing:
+			return nil
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-sub.C:

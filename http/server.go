@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -38,6 +39,10 @@ type Server struct {
 	mux *http.ServeMux
 	srv *http.Server
 	ln  net.Listener
+	// closing is closed when Close starts, ending the event streams that
+	// would otherwise hold the shutdown.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // NewServer returns a server with its routes registered.
@@ -45,7 +50,14 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: http.NewServeMux()}
+	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: http.NewServeMux(),
+		closing: make(chan struct{})}
+	s.srv = &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.registerAuthRoutes()
 	s.registerLeadRoutes()
@@ -53,6 +65,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerStatsRoutes()
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
+	s.registerUIRoutes()
 	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
 	}))
@@ -64,7 +77,11 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 // so a session cookie cannot be ridden; bearer-token clients send no
 // browser fetch metadata and pass.
 func (s *Server) Handler() http.Handler {
-	return s.securityHeaders(http.NewCrossOriginProtection().Handler(s.mux))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused.")
+	}))
+	return s.securityHeaders(cop.Handler(s.mux))
 }
 
 // Listen opens the listener (":0" picks a free port).
@@ -90,13 +107,7 @@ func (s *Server) URL() string {
 
 // Serve serves until Close; it returns nil after a clean close.
 func (s *Server) Serve() error {
-	s.srv = &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
-	}
+	s.srv.Handler = s.Handler()
 	var err error
 	if s.TLSCert != "" {
 		err = s.srv.ServeTLS(s.ln, s.TLSCert, s.TLSKey)
@@ -111,15 +122,14 @@ func (s *Server) Serve() error {
 
 // Close stops the server, waiting briefly for requests in flight.
 func (s *Server) Close() error {
-	if s.srv == nil {
-		if s.ln != nil {
-			return s.ln.Close()
-		}
-		return nil
-	}
+	s.closeOnce.Do(func() { close(s.closing) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	if s.ln != nil {
+		s.ln.Close() // when Serve never ran
+	}
+	return err
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

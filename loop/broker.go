@@ -113,11 +113,17 @@ func (b *Broker) deliver(ctx context.Context) error {
 				select {
 				case s.C <- e:
 				default:
+					// The stream fell behind: drop it whole (it
+					// reconnects from its last id), never skip one
+					// event and deliver the next.
 					if !s.lost {
 						s.lost = true
 						close(s.Lost)
 					}
 					delete(b.subs, s)
+				}
+				if s.lost {
+					break
 				}
 			}
 		}
@@ -132,14 +138,23 @@ func (b *Broker) deliver(ctx context.Context) error {
 // that reconnects with Last-Event-ID.
 func (b *Broker) EventsAfter(ctx context.Context, u *epiloop.User, id int64) ([]*epiloop.Event, error) {
 	var out []*epiloop.Event
-	err := b.Store.View(ctx, func(tx epiloop.Tx) error {
-		events, err := tx.FindEventsAfter(id, 1000)
+	for {
+		var events []*epiloop.Event
+		err := b.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+			events, err = tx.FindEventsAfter(id, 1000)
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
 		for _, e := range events {
 			if e.VisibleTo(u) {
 				out = append(out, e)
 			}
 		}
-		return err
-	})
-	return out, err
+		if len(events) < 1000 || len(out) > 100000 {
+			return out, nil
+		}
+		id = events[len(events)-1].ID
+	}
 }

@@ -74,17 +74,25 @@ func (s *Service) FindLeadView(ctx context.Context, id int64, timeline bool) (*L
 }
 
 // loadLead returns the lead a workflow just changed, for its answer: the
-// change itself is audited, so the read is not.
+// change itself is audited, so the read is not. The caller acted on the
+// lead, so it gets the answer (masked) even when the lead has left its
+// jurisdiction — a checkpoint's report, a district commander's report of
+// someone living in another district, an adjudication that moved it.
 func (s *Service) loadLead(ctx context.Context, id int64) (*epiloop.Lead, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.findLeadView(ctx, u, id, false)
+	var l *epiloop.Lead
+	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		l, err = tx.FindLeadByID(id, false)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return v.Lead, nil
+	present(u, l)
+	return l, nil
 }
 
 func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, timeline bool) (*LeadView, error) {
