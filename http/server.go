@@ -65,7 +65,6 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerStatsRoutes()
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
-	s.registerUIRoutes()
 	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
 	}))
