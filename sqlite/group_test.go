@@ -82,6 +82,7 @@ func TestUpdateAfterClose(t *testing.T) {
 func TestCancelledCallerDoesNotBreakTheGroup(t *testing.T) {
 	db := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
