@@ -28,6 +28,15 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	sub := s.Broker.Subscribe(u)
 	defer s.Broker.Unsubscribe(sub)
+	// A new stream starts after what is committed now, even if the broker
+	// has not delivered it yet; a reconnecting one replays what it missed.
+	last := after
+	if after <= 0 {
+		var err error
+		if last, err = s.Broker.LastID(r.Context()); err != nil {
+			return err
+		}
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -36,7 +45,6 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	rc.SetWriteDeadline(time.Time{})
 	fmt.Fprint(w, "retry: 2000\n\n")
-	last := after
 	if after > 0 {
 		missed, err := s.Broker.EventsAfter(r.Context(), u, after)
 		if err != nil {

@@ -158,3 +158,14 @@ func (b *Broker) EventsAfter(ctx context.Context, u *epiloop.User, id int64) ([]
 		id = events[len(events)-1].ID
 	}
 }
+
+// LastID returns the id of the newest committed event: a new stream
+// starts after it.
+func (b *Broker) LastID(ctx context.Context) (int64, error) {
+	var id int64
+	err := b.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		id, err = tx.LastEventID()
+		return err
+	})
+	return id, err
+}
