@@ -22,6 +22,8 @@ type Import struct {
 	Status      string     `json:"status"`
 	Format      string     `json:"format,omitempty"`
 	Encoding    string     `json:"encoding,omitempty"`
+	// Headers are the file's column headers, for its rejects report.
+	Headers []string `json:"headers,omitempty"`
 	// NextRow is the first data row not yet committed (rows count from 1
 	// after the header).
 	NextRow   int          `json:"next_row"`
@@ -57,10 +59,12 @@ func (c *ImportCounts) Add(o ImportCounts) {
 // ImportReject is a row an import refused, with its original cells and a
 // reason a clerk understands.
 type ImportReject struct {
-	Row     int      `json:"row"`
-	Cells   []string `json:"cells"`
-	Code    string   `json:"code"`
-	Message string   `json:"message"`
+	Row   int      `json:"row"`
+	Cells []string `json:"cells"`
+	Code  string   `json:"code"`
+	// Column is the index of the cell at fault, -1 for the whole row.
+	Column  int    `json:"column"`
+	Message string `json:"message"`
 }
 
 // ImportMatch is what the store knows of an imported identity: the person

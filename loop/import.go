@@ -38,6 +38,7 @@ type ImportOptions struct {
 	Ref         string
 	Format      string
 	Encoding    string
+	Headers     []string
 	// BatchSize is how many rows commit together (default 20,000).
 	BatchSize int
 	// Progress, when set, is told the import after every committed batch.
@@ -54,6 +55,17 @@ type ImportOptions struct {
 // and ends with the counts of an uninterrupted run. It returns the import
 // and whether it had been done before.
 func (s *Service) Import(ctx context.Context, rows RowSource, opt ImportOptions) (*epiloop.Import, bool, error) {
+	im, done, err := s.StartImport(ctx, opt)
+	if err != nil || done {
+		return im, done, err
+	}
+	return im, false, s.RunImport(ctx, im, rows, opt)
+}
+
+// StartImport checks the caller and the options and records the import
+// (or finds it: done when this content was imported before, resumed when
+// it was interrupted). RunImport then takes the rows in.
+func (s *Service) StartImport(ctx context.Context, opt ImportOptions) (*epiloop.Import, bool, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, false, err
@@ -67,12 +79,19 @@ func (s *Service) Import(ctx context.Context, rows RowSource, opt ImportOptions)
 	if opt.Fingerprint == "" {
 		return nil, false, epiloop.FieldError("file", "The file has no fingerprint.")
 	}
+	return s.startImport(ctx, u, opt)
+}
+
+// RunImport takes the rows of a started import in, batch by batch. If it
+// fails, the import stays running and the same content imported again
+// resumes it.
+func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSource, opt ImportOptions) error {
+	u, err := actor(ctx)
+	if err != nil {
+		return err
+	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 20000
-	}
-	im, done, err := s.startImport(ctx, u, opt)
-	if err != nil || done {
-		return im, done, err
 	}
 	batches := make(chan []ImportRow, 2)
 	readErr := make(chan error, 1)
@@ -84,14 +103,14 @@ func (s *Service) Import(ctx context.Context, rows RowSource, opt ImportOptions)
 			cancel()
 			for range batches {
 			}
-			return im, false, err
+			return s.failImport(ctx, im, err)
 		}
 		if opt.Progress != nil {
 			opt.Progress(im)
 		}
 	}
 	if err := <-readErr; err != nil {
-		return im, false, err
+		return s.failImport(ctx, im, err)
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		im.Status, im.UpdatedAt = epiloop.ImportDone, s.now()
@@ -102,7 +121,17 @@ func (s *Service) Import(ctx context.Context, rows RowSource, opt ImportOptions)
 			fmt.Sprintf("import done: %d rows, %d leads", im.Counts.Rows, im.Counts.LeadsCreated))
 	})
 	s.notify()
-	return im, false, err
+	return err
+}
+
+// failImport records why an import stopped; what it committed stays, and
+// importing the same content again resumes it.
+func (s *Service) failImport(ctx context.Context, im *epiloop.Import, cause error) error {
+	im.Status, im.Error, im.UpdatedAt = epiloop.ImportFailed, epiloop.ErrorMessage(cause), s.now()
+	if err := s.Store.Update(context.WithoutCancel(ctx), func(tx epiloop.Tx) error { return tx.UpdateImport(im) }); err != nil {
+		s.Logger.Error("import state not saved", "import", im.ID, "err", err)
+	}
+	return cause
 }
 
 // startImport finds the import of this content — done (nothing to do) or
@@ -127,7 +156,7 @@ func (s *Service) startImport(ctx context.Context, u *epiloop.User, opt ImportOp
 		}
 		im = &epiloop.Import{
 			Fingerprint: opt.Fingerprint, Name: opt.Name, Source: opt.Source, Ref: opt.Ref,
-			Status: epiloop.ImportRunning, Format: opt.Format, Encoding: opt.Encoding, NextRow: 1,
+			Status: epiloop.ImportRunning, Format: opt.Format, Encoding: opt.Encoding, Headers: opt.Headers, NextRow: 1,
 			CreatedBy: u.ID, CreatedAt: s.now(), UpdatedAt: s.now(),
 		}
 		if err := tx.CreateImport(im); err != nil {
@@ -211,6 +240,7 @@ type bulkBuilder struct {
 	now time.Time
 
 	batch      epiloop.BulkBatch
+	risky      map[string]epiloop.Priority // priority memo by origin and arrival
 	counters   map[epiloop.CounterKey]int64
 	byKey      map[string]*epiloop.Lead // new leads of this batch by identity
 	nextSource int64
@@ -260,7 +290,7 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 	for i, r := range valid {
 		src := &epiloop.Source{Kind: b.opt.Source, Ref: joinRef(b.opt.Ref, r.Ref), File: b.opt.Name, Row: r.Line,
 			Reason: r.Reason, Address: r.Address, CreatedAt: b.now}
-		prio := b.s.priority(ctx, r.Reason)
+		prio := b.priority(ctx, r.Reason)
 		key := identityKey(&r.Person)
 		if l := b.byKey[key]; l != nil {
 			c.Merged++
@@ -310,6 +340,25 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 	}
 	return c, b.s.audit(b.tx, b.u, epiloop.AuditChange, fmt.Sprintf("import:%d", b.im.ID),
 		fmt.Sprintf("rows %d–%d: %d leads, %d merged", rows[0].Line, rows[len(rows)-1].Line, c.LeadsCreated, c.Merged))
+}
+
+// priority is Service.priority, remembered per origin and arrival date:
+// a manifest has thousands of rows for each, and the risk check reads the
+// store.
+func (b *bulkBuilder) priority(ctx context.Context, r epiloop.Reason) epiloop.Priority {
+	if r.Fever || r.CloseContact {
+		return epiloop.PriorityUrgent
+	}
+	key := r.Origin + "|" + r.ArrivalDate
+	if p, ok := b.risky[key]; ok {
+		return p
+	}
+	if b.risky == nil {
+		b.risky = map[string]epiloop.Priority{}
+	}
+	p := b.s.priority(ctx, r)
+	b.risky[key] = p
+	return p
 }
 
 // newLead builds a new lead for a row (and its person when personID is
@@ -419,4 +468,50 @@ func joinRef(a, b string) string {
 func importEventData(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// FindImport returns an import: its creator and commanders may read it.
+func (s *Service) FindImport(ctx context.Context, id int64) (*epiloop.Import, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var im *epiloop.Import
+	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		im, err = tx.FindImportByID(id)
+		return err
+	})
+	if err != nil || (im.CreatedBy != u.ID && u.Role != epiloop.RoleCommander) {
+		return nil, epiloop.Errorf(epiloop.ENOTFOUND, "Import not found.")
+	}
+	return im, nil
+}
+
+// EachImportReject calls fn for every rejected row of an import the caller
+// may read, in row order; reading rejects (original cells) is audited.
+func (s *Service) EachImportReject(ctx context.Context, id int64, fn func(epiloop.ImportReject) error) error {
+	im, err := s.FindImport(ctx, id)
+	if err != nil {
+		return err
+	}
+	after := 0
+	for {
+		var page []epiloop.ImportReject
+		err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+			page, err = tx.FindImportRejects(im.ID, after, 5000)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+			after = r.Row
+		}
+		if len(page) < 5000 {
+			return s.Audit(ctx, epiloop.AuditExport, fmt.Sprintf("import:%d", im.ID), "rejects")
+		}
+	}
 }

@@ -2,23 +2,28 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/epiloop/epiloop"
 )
 
-const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, next_row, counts, error,
+const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, headers, next_row, counts, error,
 	created_by, created_at, updated_at`
 
 func scanImport(s scanner) (*epiloop.Import, error) {
 	var (
 		im               epiloop.Import
-		counts           string
+		counts, headers  string
 		created, updated sql.NullInt64
 	)
 	if err := s.Scan(&im.ID, &im.Fingerprint, &im.Name, &im.Source, &im.Ref, &im.Status, &im.Format, &im.Encoding,
-		&im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		&headers, &im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(headers), &im.Headers); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(counts), &im.Counts); err != nil {
@@ -35,10 +40,16 @@ func (tx *Tx) CreateImport(im *epiloop.Import) error {
 	if err != nil {
 		return wrap(err, "create import")
 	}
-	res, err := tx.exec(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, next_row,
+	headers := "[]"
+	if len(im.Headers) > 0 {
+		if headers, err = jsonText(im.Headers); err != nil {
+			return wrap(err, "create import")
+		}
+	}
+	res, err := tx.exec(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, headers, next_row,
 			counts, error, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, im.NextRow,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, headers, im.NextRow,
 		counts, im.Error, im.CreatedBy, millis(im.CreatedAt), millis(im.UpdatedAt))
 	if err != nil {
 		return wrap(constraintError(err, "This file was imported already.", ""), "create import")
@@ -75,7 +86,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 	if len(rs) == 0 {
 		return nil
 	}
-	st, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO import_rejects (import_id, row, cells, code, message) VALUES (?, ?, ?, ?, ?)`)
+	st, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO import_rejects (import_id, row, cells, code, col, message) VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return wrap(err, "add rejects")
 	}
@@ -85,7 +96,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 		if err != nil {
 			return wrap(err, "add rejects")
 		}
-		if _, err := st.ExecContext(tx.ctx, importID, r.Row, cells, r.Code, r.Message); err != nil {
+		if _, err := st.ExecContext(tx.ctx, importID, r.Row, cells, r.Code, r.Column, r.Message); err != nil {
 			return wrap(constraintError(err, "Reject already recorded.", "Import not found."), "add rejects")
 		}
 	}
@@ -94,7 +105,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 
 // FindImportRejects returns rejected rows after afterRow in row order.
 func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epiloop.ImportReject, error) {
-	rows, err := tx.query(`SELECT row, cells, code, message FROM import_rejects
+	rows, err := tx.query(`SELECT row, cells, code, col, message FROM import_rejects
 		WHERE import_id = ? AND row > ? ORDER BY row LIMIT ?`, importID, afterRow, limit)
 	if err != nil {
 		return nil, wrap(err, "find rejects")
@@ -106,7 +117,7 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 			r     epiloop.ImportReject
 			cells string
 		)
-		if err := rows.Scan(&r.Row, &cells, &r.Code, &r.Message); err != nil {
+		if err := rows.Scan(&r.Row, &cells, &r.Code, &r.Column, &r.Message); err != nil {
 			return nil, wrap(err, "find rejects")
 		}
 		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
@@ -117,37 +128,101 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 	return out, wrap(rows.Err(), "find rejects")
 }
 
-// MatchPersons looks each identity up by its blind index, with the
-// person's open lead.
+// MatchPersons looks the identities up by blind index, a chunk at a time
+// in one query each, with each person's open lead.
 func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
-	byID, err := tx.tx.PrepareContext(tx.ctx, `SELECT p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
-		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
-		WHERE p.id_key = ? AND p.id_key IS NOT NULL`)
-	if err != nil {
-		return nil, wrap(err, "match persons")
-	}
-	defer byID.Close()
-	byPhone, err := tx.tx.PrepareContext(tx.ctx, `SELECT p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
-		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
-		WHERE p.phone_key = ? AND p.name = ? AND p.id_key IS NULL ORDER BY p.id LIMIT 1`)
-	if err != nil {
-		return nil, wrap(err, "match persons")
-	}
-	defer byPhone.Close()
 	out := make([]epiloop.ImportMatch, len(ps))
+	byID := map[string][]int{}    // hex blind index → inputs
+	byPhone := map[string][]int{} // hex blind index + name → inputs
+	var idKeys, phoneKeys []string
 	for i := range ps {
-		var row *sql.Row
 		if ps[i].IDNumber != "" {
-			row = byID.QueryRowContext(tx.ctx, tx.cipher.Index("id", ps[i].IDNumber))
+			k := hex.EncodeToString(tx.index("id", ps[i].IDNumber))
+			if byID[k] == nil {
+				idKeys = append(idKeys, k)
+			}
+			byID[k] = append(byID[k], i)
 		} else {
-			row = byPhone.QueryRowContext(tx.ctx, tx.cipher.Index("phone", ps[i].Phone), ps[i].Name)
+			k := hex.EncodeToString(tx.index("phone", ps[i].Phone))
+			if byPhone[k+"\x00"+ps[i].Name] == nil {
+				phoneKeys = append(phoneKeys, k)
+			}
+			byPhone[k+"\x00"+ps[i].Name] = append(byPhone[k+"\x00"+ps[i].Name], i)
 		}
-		m := &out[i]
-		if err := row.Scan(&m.PersonID, &m.OpenLeadID, &m.Priority); err != nil && err != sql.ErrNoRows {
+	}
+	const chunk = 5000
+	for lo := 0; lo < len(idKeys); lo += chunk {
+		keys, err := json.Marshal(idKeys[lo:min(lo+chunk, len(idKeys))])
+		if err != nil {
+			return nil, err
+		}
+		err = tx.matchRows(`SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
+			WHERE p.id_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NOT NULL`,
+			string(keys), byID, out)
+		if err != nil {
+			return nil, wrap(err, "match persons")
+		}
+	}
+	for lo := 0; lo < len(phoneKeys); lo += chunk {
+		keys, err := json.Marshal(phoneKeys[lo:min(lo+chunk, len(phoneKeys))])
+		if err != nil {
+			return nil, err
+		}
+		// Several persons may share a phone and name: the first recorded
+		// wins, as FindPerson does.
+		err = tx.matchRows(`SELECT hex(p.phone_key), p.name, p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
+			WHERE p.phone_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NULL
+			ORDER BY p.id DESC`,
+			string(keys), byPhone, out)
+		if err != nil {
 			return nil, wrap(err, "match persons")
 		}
 	}
 	return out, nil
+}
+
+// matchRows reads (key, name, person, open lead, priority) rows into the
+// matches of the inputs with that key.
+func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloop.ImportMatch) error {
+	rows, err := tx.query(query, arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key, name string
+			m         epiloop.ImportMatch
+		)
+		if err := rows.Scan(&key, &name, &m.PersonID, &m.OpenLeadID, &m.Priority); err != nil {
+			return err
+		}
+		k := strings.ToLower(key)
+		if name != "" {
+			k += "\x00" + name
+		}
+		for _, i := range inputs[k] {
+			out[i] = m
+		}
+	}
+	return rows.Err()
+}
+
+// index returns a blind index, remembered for the transaction: a bulk
+// import asks for each identity twice (match, then insert).
+func (tx *Tx) index(kind, value string) []byte {
+	if tx.indexes == nil {
+		tx.indexes = map[string][]byte{}
+	}
+	k := kind + ":" + value
+	if b, ok := tx.indexes[k]; ok {
+		return b
+	}
+	b := tx.cipher.Index(kind, value)
+	tx.indexes[k] = b
+	return b
 }
 
 var reservable = map[string]bool{"persons": true, "leads": true, "tasks": true, "sources": true}
@@ -194,22 +269,47 @@ func (tx *Tx) InsertBulk(b *epiloop.BulkBatch) error {
 	return tx.AddCounters(b.Counters)
 }
 
-// bulk prepares one statement and runs it for each of n rows.
+// bulkRows is how many rows one INSERT statement carries: fewer
+// statements, fewer calls into SQLite.
+const bulkRows = 128
+
+// bulk inserts n rows with multi-row INSERT statements: query is the
+// statement for one row ending in its "(?, …)" values group; args gives a
+// row's values.
 func (tx *Tx) bulk(query string, n int, args func(i int) ([]any, error)) error {
 	if n == 0 {
 		return nil
 	}
-	st, err := tx.tx.PrepareContext(tx.ctx, query)
-	if err != nil {
-		return err
+	group := query[strings.LastIndex(query, "("):]
+	prepare := func(rows int) (*sql.Stmt, error) {
+		return tx.tx.PrepareContext(tx.ctx, query+strings.Repeat(", "+group, rows-1))
 	}
-	defer st.Close()
-	for i := 0; i < n; i++ {
-		a, err := args(i)
-		if err != nil {
-			return err
+	var full *sql.Stmt
+	vals := make([]any, 0, bulkRows*strings.Count(group, "?"))
+	for lo := 0; lo < n; lo += bulkRows {
+		hi := min(lo+bulkRows, n)
+		vals = vals[:0]
+		for i := lo; i < hi; i++ {
+			a, err := args(i)
+			if err != nil {
+				return err
+			}
+			vals = append(vals, a...)
 		}
-		if _, err := st.ExecContext(tx.ctx, a...); err != nil {
+		st := full
+		if hi-lo < bulkRows || full == nil {
+			var err error
+			if st, err = prepare(hi - lo); err != nil {
+				return err
+			}
+			if hi-lo == bulkRows {
+				full = st
+				defer full.Close()
+			} else {
+				defer st.Close()
+			}
+		}
+		if _, err := st.ExecContext(tx.ctx, vals...); err != nil {
 			return constraintError(err, "Row already exists.", "Referenced row not found.")
 		}
 	}

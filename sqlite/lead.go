@@ -58,8 +58,8 @@ func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{nilBytes(tx.cipher.Index("id", p.IDNumber)), nilBytes(idE),
-		nilBytes(tx.cipher.Index("phone", p.Phone)), nilBytes(phoneE), p.Name}, nil
+	return []any{nilBytes(tx.index("id", p.IDNumber)), nilBytes(idE),
+		nilBytes(tx.index("phone", p.Phone)), nilBytes(phoneE), p.Name}, nil
 }
 
 // nilBytes stores an empty value as NULL.

@@ -21,6 +21,8 @@ type Tx struct {
 	// reserved holds the next free id of each table whose ids this
 	// transaction reserved (bulk import).
 	reserved map[string]int64
+	// indexes remembers blind indexes computed in this transaction.
+	indexes map[string][]byte
 }
 
 var _ epiloop.Tx = (*Tx)(nil)

@@ -8,6 +8,7 @@ CREATE TABLE imports (
 	status      TEXT NOT NULL,
 	format      TEXT NOT NULL DEFAULT '',
 	encoding    TEXT NOT NULL DEFAULT '',
+	headers     TEXT NOT NULL DEFAULT '[]', -- JSON array
 	next_row    INTEGER NOT NULL DEFAULT 1,
 	counts      TEXT NOT NULL DEFAULT '{}', -- JSON ImportCounts
 	error       TEXT NOT NULL DEFAULT '',
@@ -23,6 +24,7 @@ CREATE TABLE import_rejects (
 	row       INTEGER NOT NULL,
 	cells     TEXT NOT NULL, -- JSON array of the original cells
 	code      TEXT NOT NULL,
+	col       INTEGER NOT NULL DEFAULT -1,
 	message   TEXT NOT NULL,
 	PRIMARY KEY (import_id, row)
 ) STRICT, WITHOUT ROWID;
