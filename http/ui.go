@@ -1,0 +1,377 @@
+package http
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// The web pages: html/template rendered on the server, htmx for partial
+// updates, ECharts for charts, every asset embedded. Pages authenticate by
+// the session cookie only; every state-changing form is checked by Go's
+// cross-origin protection (Sec-Fetch-Site / Origin), and the pages' CSP
+// allows no inline script or style.
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageCSP is the content security policy of every page: nothing inline,
+// nothing from elsewhere.
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// shanghai is the wall-clock zone of the pages (China has one zone and no
+// daylight saving, so a fixed offset needs no tz database offline).
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// ui holds what the page handlers share.
+type ui struct {
+	s       *Server
+	pages   map[string]*template.Template
+	assets  *assets
+	cop     *http.CrossOriginProtection
+	limiter *loginLimiter
+	series  *seriesCache
+	cats    map[string]catalog
+
+	// The jurisdiction tree, cached for a minute: reference data that
+	// changes only when an admin loads a station mapping.
+	treeMu  sync.Mutex
+	treeVal *loop.Jurisdictions
+	treeAt  time.Time
+}
+
+// page is what every template receives.
+type page struct {
+	ui   *ui
+	req  *http.Request
+	cat  catalog
+	Lang string
+	User *epiloop.User
+	// Title is a catalog key; Nav names the active navigation entry.
+	Title string
+	Nav   string
+	// Live pages open the event stream and refresh their live parts.
+	Live   bool
+	Charts bool
+	Now    time.Time
+	Flash  string
+	Data   any
+	// LeadID marks a lead's page, so the script can say when it changed.
+	LeadID int64
+}
+
+// T translates a catalog key, formatting args into it.
+func (p *page) T(key string, args ...any) string { return p.cat.T(key, args...) }
+
+// Path is the current path and query, for the language switch to return to.
+func (p *page) Path() string {
+	if p.req == nil {
+		return "/"
+	}
+	return p.req.URL.RequestURI()
+}
+
+// HTMLLang is the lang attribute of the page.
+func (p *page) HTMLLang() string {
+	if p.Lang == "en" {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// Is reports whether the user has one of the roles.
+func (p *page) Is(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if string(p.User.Role) == r {
+			return true
+		}
+	}
+	return false
+}
+
+// registerUIRoutes parses the templates (panicking on an error, so a broken
+// template stops the binary at start-up rather than on a page) and
+// registers the pages.
+func (s *Server) registerUIRoutes() {
+	ui := &ui{
+		s:       s,
+		assets:  mustLoadAssets(),
+		cop:     http.NewCrossOriginProtection(),
+		limiter: newLoginLimiter(5, 15*time.Minute),
+		series:  &seriesCache{},
+		cats:    mustLoadCatalogs(),
+	}
+	ui.pages = ui.mustParseTemplates()
+	ui.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ui.renderError(w, r, epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused."))
+	}))
+	m := s.mux
+	m.HandleFunc("GET /static/{hash}/{file...}", ui.handleAsset)
+	m.HandleFunc("GET /{$}", ui.public(ui.handleHome))
+	m.HandleFunc("/", ui.public(func(w http.ResponseWriter, r *http.Request, p *page) error {
+		return epiloop.Errorf(epiloop.ENOTFOUND, "Page not found.")
+	}))
+	m.HandleFunc("POST /lang", ui.public(ui.handleLang))
+	ui.registerAuthPages()
+	ui.registerDashboardPages()
+	ui.registerLeadPages()
+	ui.registerQueuePages()
+	ui.registerInboxPages()
+	ui.registerAdminPages()
+}
+
+// pageFunc is a page handler: it fills p and renders, or returns an error
+// for one place to render as a page.
+type pageFunc func(w http.ResponseWriter, r *http.Request, p *page) error
+
+// public wraps a page that needs no sign-in (login, language, errors).
+func (ui *ui) public(h pageFunc) http.HandlerFunc {
+	return ui.wrap(false, nil, h)
+}
+
+// for wraps a page for signed-in users of the given roles (any role when
+// none are given).
+func (ui *ui) forRoles(roles []epiloop.Role, h pageFunc) http.HandlerFunc {
+	return ui.wrap(true, roles, h)
+}
+
+func (ui *ui) wrap(auth bool, roles []epiloop.Role, h pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", pageCSP)
+		p := ui.newPage(r)
+		if err := ui.cop.Check(r); err != nil {
+			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused."))
+			return
+		}
+		if u := ui.sessionUser(r); u != nil {
+			p.User = u
+			r = r.WithContext(epiloop.NewContextWithUser(r.Context(), u))
+		}
+		if auth && p.User == nil {
+			ui.toLogin(w, r)
+			return
+		}
+		if auth && len(roles) > 0 && !hasRole(p.User, roles) {
+			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not open this page."))
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			ui.renderErrorPage(w, r, p, err)
+		}
+	}
+}
+
+func hasRole(u *epiloop.User, roles []epiloop.Role) bool {
+	for _, r := range roles {
+		if u.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// sessionUser returns the user of the session cookie, or nil.
+func (ui *ui) sessionUser(r *http.Request) *epiloop.User {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	u, err := ui.s.Service.UserBySession(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// toLogin sends a visitor without a session to the login page, keeping
+// where they were going (a path: ids only, never personal data).
+func (ui *ui) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (ui *ui) newPage(r *http.Request) *page {
+	lang := pickLang(r)
+	return &page{ui: ui, req: r, cat: ui.cats[lang], Lang: lang, Now: ui.s.Service.Clock.Now()}
+}
+
+// render executes a page's layout (or, for an htmx request naming a
+// fragment, just the fragment) into a buffer, then writes it.
+func (ui *ui) render(w http.ResponseWriter, status int, name string, p *page) error {
+	return ui.renderTemplate(w, status, name, "layout", p)
+}
+
+// renderFragment renders one named template of a page, for htmx swaps.
+func (ui *ui) renderFragment(w http.ResponseWriter, status int, name, fragment string, p *page) error {
+	return ui.renderTemplate(w, status, name, fragment, p)
+}
+
+func (ui *ui) renderTemplate(w http.ResponseWriter, status int, name, tmpl string, p *page) error {
+	t, ok := ui.pages[name]
+	if !ok {
+		return epiloop.Errorf(epiloop.EINTERNAL, "no template %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", p.HTMLLang())
+	h.Add("Vary", "Cookie, Accept-Language, HX-Request")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// errorData is what the error page shows.
+type errorData struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+// renderErrorPage renders err as a page: the safe message for application
+// errors, a generic one (and a log line without personal data) for
+// internal ones.
+func (ui *ui) renderErrorPage(w http.ResponseWriter, r *http.Request, p *page, err error) {
+	code := epiloop.ErrorCode(err)
+	if code == epiloop.EINTERNAL {
+		ui.s.Logger.Error("page failed", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	if code == epiloop.EUNAUTHORIZED && p.User == nil {
+		ui.toLogin(w, r)
+		return
+	}
+	st := ErrorStatus(code)
+	p.Title = "error.title." + code
+	p.Data = errorData{Code: code, Status: st, Message: epiloop.ErrorMessage(err)}
+	if rerr := ui.render(w, st, "error", p); rerr != nil {
+		ui.s.Logger.Error("error page failed", "err", rerr)
+		http.Error(w, http.StatusText(st), st)
+	}
+}
+
+func (ui *ui) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	ui.renderErrorPage(w, r, ui.newPage(r), err)
+}
+
+// redirect answers a form post: htmx follows HX-Redirect, a plain form the
+// 303.
+func redirect(w http.ResponseWriter, r *http.Request, target string) {
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// handleHome sends each role to its first page.
+func (ui *ui) handleHome(w http.ResponseWriter, r *http.Request, p *page) error {
+	if p.User == nil {
+		ui.toLogin(w, r)
+		return nil
+	}
+	http.Redirect(w, r, homeOf(p.User), http.StatusSeeOther)
+	return nil
+}
+
+// homeOf is the first page of a role.
+func homeOf(u *epiloop.User) string {
+	switch u.Role {
+	case epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAnalyst:
+		return "/dashboard"
+	case epiloop.RoleStation, epiloop.RoleCommittee:
+		return "/inbox"
+	case epiloop.RoleAdmin:
+		return "/admin/users"
+	}
+	return "/account"
+}
+
+// localPath accepts only a path on this site (no scheme, no host, no
+// protocol-relative "//"), for post-login and language redirects.
+func localPath(s string) string {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return s
+}
+
+// mustParseTemplates parses the layout and partials once, then each page
+// on a clone of them.
+func (ui *ui) mustParseTemplates() map[string]*template.Template {
+	base := template.Must(template.New("").Funcs(ui.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html"))
+	names, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := make(map[string]*template.Template, len(names))
+	for _, n := range names {
+		t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+		out[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return out
+}
+
+// navItem is one entry of the navigation bar.
+type navItem struct{ Key, Href string }
+
+// navFor lists the pages of a role.
+func navFor(u *epiloop.User) []navItem {
+	var out []navItem
+	add := func(key, href string) { out = append(out, navItem{key, href}) }
+	switch u.Role {
+	case epiloop.RoleCommander:
+		add("dashboard", "/dashboard")
+		add("leads", "/leads")
+		add("conflicts", "/conflicts")
+		add("unroutable", "/unroutable")
+	case epiloop.RoleDistrict:
+		add("dashboard", "/dashboard")
+		add("leads", "/leads")
+		add("conflicts", "/conflicts")
+	case epiloop.RoleAnalyst:
+		add("dashboard", "/dashboard")
+	case epiloop.RoleStation, epiloop.RoleCommittee:
+		add("inbox", "/inbox")
+		add("leads", "/leads")
+	case epiloop.RoleAdmin:
+		add("admin.users", "/admin/users")
+		add("admin.units", "/admin/units")
+		add("admin.mapping", "/admin/mapping")
+		add("leads", "/leads")
+	default:
+		add("account", "/account")
+	}
+	return out
+}

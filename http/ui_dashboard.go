@@ -1,0 +1,202 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+func (ui *ui) registerDashboardPages() {
+	roles := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAnalyst}
+	ui.s.mux.HandleFunc("GET /dashboard", ui.forRoles(roles, ui.handleDashboard))
+}
+
+// funnelMetrics are the funnel's steps in order; sideMetrics stand beside
+// it.
+var (
+	funnelMetrics = []string{
+		epiloop.MetricReceived, epiloop.MetricPushed,
+		epiloop.MetricAcceptedStation, epiloop.MetricAcceptedCommittee,
+		epiloop.MetricSubmittedStation, epiloop.MetricSubmittedCommittee,
+		epiloop.MetricClosed, epiloop.MetricHandedOver,
+	}
+	sideMetrics = []string{epiloop.MetricConflict, epiloop.MetricUnroutable, epiloop.MetricOverdue, epiloop.MetricOpen}
+)
+
+// areaRow is one district's or unit's line of the dashboard table.
+type areaRow struct {
+	Code     string
+	Name     string
+	District string // for the leads link
+	Counts   map[string]int64
+}
+
+// OnTime is the share of open leads with no overdue task.
+func (a areaRow) OnTime() string { return onTime(a.Counts) }
+
+func onTime(c map[string]int64) string {
+	open := c[epiloop.MetricOpen]
+	if open == 0 {
+		return "100%"
+	}
+	return pct(open-c[epiloop.MetricOverdue], open)
+}
+
+// dashData is the dashboard: the caller's funnel, a table per district (or
+// per unit for a district commander) and the hourly series.
+type dashData struct {
+	ScopeName string
+	Counts    map[string]int64
+	Funnel    []string
+	Side      []string
+	RowsKind  string
+	Rows      []areaRow
+	Series    series
+	OnTime    string
+	Chart     chartData
+}
+
+// chartData is the JSON the charts are drawn from.
+type chartData struct {
+	FunnelLabels []string `json:"funnelLabels"`
+	FunnelValues []int64  `json:"funnelValues"`
+	Hours        []string `json:"hours"`
+	Received     []int    `json:"received"`
+	Closed       []int    `json:"closed"`
+	Escalated    []int    `json:"escalated"`
+	Names        struct {
+		Funnel    string `json:"funnel"`
+		Series    string `json:"series"`
+		Received  string `json:"received"`
+		Closed    string `json:"closed"`
+		Escalated string `json:"escalated"`
+	} `json:"names"`
+}
+
+// handleDashboard renders the dashboard; an htmx request (the live
+// refresh) gets only its live section.
+func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) error {
+	ctx := r.Context()
+	u := p.User
+	d := &dashData{Funnel: funnelMetrics, Side: sideMetrics}
+	var err error
+	if d.Counts, err = ui.s.Service.Overview(ctx); err != nil {
+		return err
+	}
+	d.OnTime = onTime(d.Counts)
+	tree, err := ui.tree(ctx)
+	if err != nil {
+		return err
+	}
+	district := ""
+	if sc := u.Scope(); sc.All {
+		d.ScopeName = p.T("dash.city")
+		d.RowsKind = "district"
+		d.Rows, err = ui.districtRows(ctx, tree.Districts)
+	} else {
+		district = sc.District
+		d.ScopeName = districtName(tree, district)
+		d.RowsKind = "unit"
+		d.Rows, err = ui.unitRows(ctx, district)
+	}
+	if err != nil {
+		return err
+	}
+	now := ui.s.Service.Clock.Now()
+	if err := ui.series.refresh(ctx, ui.s.Service.Store, now); err != nil {
+		return err
+	}
+	d.Series = ui.series.read(now, district)
+	d.Chart = ui.chart(p, d)
+	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
+	if r.Header.Get("HX-Request") == "true" {
+		return ui.renderFragment(w, http.StatusOK, "dashboard", "live", p)
+	}
+	return ui.render(w, http.StatusOK, "dashboard", p)
+}
+
+func (ui *ui) chart(p *page, d *dashData) chartData {
+	var c chartData
+	for _, m := range funnelMetrics {
+		c.FunnelLabels = append(c.FunnelLabels, p.T("metric."+m))
+		c.FunnelValues = append(c.FunnelValues, d.Counts[m])
+	}
+	for _, h := range d.Series.Hours {
+		c.Hours = append(c.Hours, h.In(shanghai).Format("15:00"))
+	}
+	c.Received, c.Closed, c.Escalated = d.Series.Received, d.Series.Closed, d.Series.Escalated
+	c.Names.Funnel = p.T("dash.funnel")
+	c.Names.Series = p.T("dash.series")
+	c.Names.Received = p.T("dash.series.received")
+	c.Names.Closed = p.T("dash.series.closed")
+	c.Names.Escalated = p.T("dash.series.escalated")
+	return c
+}
+
+// districtRows reads each district's counters.
+func (ui *ui) districtRows(ctx context.Context, ds []epiloop.District) ([]areaRow, error) {
+	rows := make([]areaRow, 0, len(ds))
+	for _, d := range ds {
+		c, err := ui.s.Service.Counters(ctx, epiloop.DistrictScope(d.Code))
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, areaRow{Code: d.Code, Name: d.Name, District: d.Code, Counts: c})
+	}
+	return rows, nil
+}
+
+// unitRows reads the counters of a district's police stations and of its
+// committees that have had any lead, busiest first.
+func (ui *ui) unitRows(ctx context.Context, district string) ([]areaRow, error) {
+	units, err := ui.s.Service.FindUnits(ctx, nil, &district)
+	if err != nil {
+		return nil, err
+	}
+	var rows []areaRow
+	for _, un := range units {
+		if un.Kind != epiloop.UnitPoliceStation && un.Kind != epiloop.UnitCommittee {
+			continue
+		}
+		c, err := ui.s.Service.Counters(ctx, epiloop.UnitScope(un.Code))
+		if err != nil {
+			return nil, err
+		}
+		if un.Kind == epiloop.UnitCommittee && c[epiloop.MetricReceived] == 0 {
+			continue
+		}
+		rows = append(rows, areaRow{Code: un.Code, Name: un.Name, District: district, Counts: c})
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		return rows[i].Counts[epiloop.MetricOpen] > rows[j].Counts[epiloop.MetricOpen]
+	})
+	return rows, nil
+}
+
+// tree returns the jurisdiction tree, cached briefly.
+func (ui *ui) tree(ctx context.Context) (*loop.Jurisdictions, error) {
+	ui.treeMu.Lock()
+	defer ui.treeMu.Unlock()
+	if ui.treeVal != nil && time.Since(ui.treeAt) < time.Minute {
+		return ui.treeVal, nil
+	}
+	t, err := ui.s.Service.FindJurisdictions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ui.treeVal, ui.treeAt = t, time.Now()
+	return t, nil
+}
+
+func districtName(t *loop.Jurisdictions, code string) string {
+	for _, d := range t.Districts {
+		if d.Code == code {
+			return d.Name
+		}
+	}
+	return code
+}

@@ -1,0 +1,300 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
+	ehttp "github.com/epiloop/epiloop/http"
+	"github.com/epiloop/epiloop/keyring"
+	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/scenario"
+	"github.com/epiloop/epiloop/sqlite"
+)
+
+// The pages' fixture: a real server on a loopback port over a real SQLite
+// database with Shenyang's tree, the demo accounts (password
+// scenario.Password), a fake clock and a running event broker. With demo
+// set it also seeds the demo's leads in every state, for screenshots.
+
+// Places and people of the page tests.
+const (
+	uiAddrHome   = "沈阳市和平区水源地社区12号楼3单元"
+	uiIDNumber   = "11010519491231002X"
+	uiIDMasked   = "110105********002X"
+	uiOtherName  = "station-binhe" // a station of 沈河区, another community
+	uiOtherUnit  = "PS210103005"
+	uiCommander  = "commander"
+	uiStation    = "station-hunhewan"
+	uiCommittee  = "committee-shuiyuandi"
+	uiAdmin      = "admin"
+	uiDistrictHP = "district-heping"
+	uiAnalyst    = "analyst"
+)
+
+var (
+	uiTreeOnce sync.Once
+	uiTree     loop.Jurisdictions
+	uiRegions  *divisions.RegionIndex
+	uiTreeErr  error
+)
+
+type uiRegionCodes struct{ idx *divisions.RegionIndex }
+
+func (r uiRegionCodes) LookupCode(s string) (string, bool) {
+	reg, ok := r.idx.Lookup(s)
+	return reg.Code, ok
+}
+
+type uiFixture struct {
+	t      testing.TB
+	svc    *loop.Service
+	clock  *epiloop.FakeClock
+	srv    *ehttp.Server
+	url    string
+	client *http.Client
+	tokens map[string]string
+	logs   *uiLogs
+}
+
+func newUIFixture(t testing.TB, demo bool) *uiFixture {
+	t.Helper()
+	uiTreeOnce.Do(func() {
+		var tr *divisions.Tree
+		if tr, uiTreeErr = divisions.Shenyang(); uiTreeErr != nil {
+			return
+		}
+		uiTree = loop.Jurisdictions{Districts: tr.Districts, Streets: tr.Streets, Communities: tr.Communities, Units: tr.Units()}
+		uiRegions, uiTreeErr = divisions.Regions()
+	})
+	if uiTreeErr != nil {
+		t.Fatal(uiTreeErr)
+	}
+	ctx := context.Background()
+	kr, err := keyring.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"), kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)), logs: &uiLogs{}}
+	f.svc = loop.NewService(store)
+	f.svc.Clock = f.clock
+	f.svc.Regions = uiRegionCodes{uiRegions}
+	f.svc.Logger = slog.New(f.logs)
+	if _, err := f.svc.SeedJurisdictions(ctx, uiTree); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scenario.CreateAccounts(ctx, f.svc); err != nil {
+		t.Fatal(err)
+	}
+	other := &epiloop.User{Name: uiOtherName, Role: epiloop.RoleStation, UnitCode: uiOtherUnit}
+	if err := f.svc.CreateUser(ctx, other, scenario.Password); err != nil {
+		t.Fatal(err)
+	}
+	if demo {
+		if _, err := scenario.Seed(ctx, store, f.svc.Regions, f.clock.Now(), 2020, 6); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.tokens = map[string]string{}
+	for _, name := range []string{uiCommander, uiStation, uiCommittee, uiAdmin} {
+		tok, err := f.svc.CreateToken(ctx, name, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[name] = tok
+	}
+
+	broker := loop.NewBroker(store)
+	broker.Poll = 100 * time.Millisecond
+	f.svc.Notify = broker.Wake
+	bctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); broker.Run(bctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	f.srv = ehttp.NewServer(f.svc, broker, slog.New(f.logs))
+	f.srv.Heartbeat = time.Second
+	if err := f.srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	f.url = f.srv.URL()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- f.srv.Serve() }()
+	tr := &http.Transport{}
+	f.client = &http.Client{Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		if err := f.srv.Close(); err != nil {
+			t.Errorf("server close: %v", err)
+		}
+		if err := <-serveErr; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		for _, l := range f.logs.lines() {
+			t.Errorf("server logged: %s", l)
+		}
+	})
+	return f
+}
+
+// api calls the JSON API as a user (by bearer token) and decodes the
+// answer into out; it fails the test on a status other than want.
+func (f *uiFixture) api(user, method, path string, body any, want int, out any) {
+	f.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, f.url+"/api/v1"+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.tokens[user])
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		f.t.Fatalf("%s %s as %s: status %d, want %d: %s", method, path, user, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			f.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
+// overview returns the API's funnel counts for a user.
+func (f *uiFixture) overview(user string) map[string]int64 {
+	f.t.Helper()
+	var m map[string]int64
+	f.api(user, "GET", "/stats/overview", nil, http.StatusOK, &m)
+	return m
+}
+
+// createLead reports a lead through the API and returns its id.
+func (f *uiFixture) createLead(idNumber, name, address string, fever bool) int64 {
+	f.t.Helper()
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	body := map[string]any{
+		"person":  map[string]string{"id_number": idNumber, "name": name, "phone": "13800138000"},
+		"address": address,
+		"source":  map[string]string{"kind": "hotline", "ref": "12345"},
+		"reason":  map[string]any{"origin": "湖北省武汉市", "arrival_date": "2020-01-30", "fever": fever},
+	}
+	f.api(uiCommander, "POST", "/leads", body, http.StatusCreated, &out)
+	return out.ID
+}
+
+// get fetches a page with an optional session cookie and headers.
+func (f *uiFixture) get(path, session string, hdr ...string) (*http.Response, string) {
+	f.t.Helper()
+	return f.do("GET", path, session, nil, hdr...)
+}
+
+func (f *uiFixture) do(method, path, session string, body io.Reader, hdr ...string) (*http.Response, string) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.url+path, body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: ehttp.SessionCookie, Value: session})
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// session signs a demo user in through the login form and returns the
+// cookie.
+func (f *uiFixture) session(name string) string {
+	f.t.Helper()
+	return f.sessionWith(name, scenario.Password)
+}
+
+func (f *uiFixture) sessionWith(name, password string) string {
+	f.t.Helper()
+	form := url.Values{"name": {name}, "password": {password}}
+	resp, body := f.do("POST", "/login", "", strings.NewReader(form.Encode()))
+	if resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("login %s: status %d: %.300s", name, resp.StatusCode, body)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == ehttp.SessionCookie {
+			return c.Value
+		}
+	}
+	f.t.Fatalf("login %s set no session cookie", name)
+	return ""
+}
+
+// uiLogs is a slog handler that keeps warnings and errors: a test that
+// caused one has found a bug even if the page looked right.
+type uiLogs struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (h *uiLogs) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *uiLogs) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	h.mu.Lock()
+	h.errs = append(h.errs, b.String())
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *uiLogs) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *uiLogs) WithGroup(string) slog.Handler      { return h }
+
+func (h *uiLogs) lines() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.errs...)
+}

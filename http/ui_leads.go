@@ -1,0 +1,293 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/epiloop/epiloop"
+)
+
+func (ui *ui) registerLeadPages() {
+	readers := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleStation, epiloop.RoleCommittee, epiloop.RoleAdmin}
+	m := ui.s.mux
+	m.HandleFunc("GET /leads", ui.forRoles(readers, ui.handleLeadList))
+	m.HandleFunc("GET /leads/{id}", ui.forRoles(readers, ui.handleLeadPage))
+	m.HandleFunc("POST /leads/{id}/reveal", ui.forRoles(readers, ui.handleLeadReveal))
+}
+
+// leadListData is the filterable, paged list of leads.
+type leadListData struct {
+	Leads     []leadItem
+	Total     int
+	Page      int
+	Pages     int
+	Status    string
+	Priority  string
+	District  string
+	Overdue   bool
+	Districts []epiloop.District
+	Statuses  []epiloop.LeadStatus
+	Query     url.Values
+}
+
+// leadItem is a lead as a list row or page header shows it.
+type leadItem struct {
+	*epiloop.Lead
+	DistrictName  string
+	CommunityName string
+}
+
+// PageURL returns the list URL for another page with the same filters.
+func (d *leadListData) PageURL(n int) string {
+	q := url.Values{}
+	for k, v := range d.Query {
+		if k != "page" && len(v) > 0 && v[0] != "" {
+			q.Set(k, v[0])
+		}
+	}
+	q.Set("page", strconv.Itoa(n))
+	return "/leads?" + q.Encode()
+}
+
+const leadsPerPage = 50
+
+func (ui *ui) handleLeadList(w http.ResponseWriter, r *http.Request, p *page) error {
+	q := r.URL.Query()
+	clean := r.Clone(r.Context())
+	cq := url.Values{}
+	for _, k := range []string{"status", "priority", "district", "overdue", "page"} {
+		if v := q.Get(k); v != "" {
+			cq.Set(k, v)
+		}
+	}
+	cq.Set("per_page", strconv.Itoa(leadsPerPage))
+	clean.URL.RawQuery = cq.Encode()
+	f, err := leadFilter(clean)
+	if err != nil {
+		return err
+	}
+	leads, total, err := ui.s.Service.FindLeads(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	tree, err := ui.tree(r.Context())
+	if err != nil {
+		return err
+	}
+	d := &leadListData{
+		Total: total, Page: f.Offset/leadsPerPage + 1, Pages: (total + leadsPerPage - 1) / leadsPerPage,
+		Status: q.Get("status"), Priority: q.Get("priority"), District: q.Get("district"),
+		Overdue: f.Overdue != nil && *f.Overdue, Districts: tree.Districts, Query: q,
+		Statuses: []epiloop.LeadStatus{epiloop.LeadUnroutable, epiloop.LeadPushed, epiloop.LeadVerifying,
+			epiloop.LeadConflict, epiloop.LeadClosed, epiloop.LeadHandedOver},
+	}
+	for _, l := range leads {
+		d.Leads = append(d.Leads, ui.item(l))
+	}
+	p.Title, p.Nav, p.Data = "leads.title", "leads", d
+	return ui.render(w, http.StatusOK, "leads", p)
+}
+
+func (ui *ui) item(l *epiloop.Lead) leadItem {
+	it := leadItem{Lead: l}
+	if c, ok := ui.s.Service.Community(l.CommunityCode); ok {
+		it.CommunityName = c.Name
+	}
+	if d, ok := ui.s.Service.District(l.DistrictCode); ok {
+		it.DistrictName = d.Name
+	}
+	return it
+}
+
+// leadPageData is a lead's page: the person, the two tasks of the current
+// round side by side, earlier rounds, the reconcile result, the timeline,
+// and the commander's forms.
+type leadPageData struct {
+	leadItem
+	Station   *epiloop.Task
+	Committee *epiloop.Task
+	Earlier   []*epiloop.Task
+	Timeline  []timelineItem
+	// CanAdjudicate and CanRoute show the commander's forms.
+	CanAdjudicate bool
+	CanRoute      bool
+	Form          *feedbackForm
+	Rev           reveal
+}
+
+// reveal is the full identity shown once, for a stated purpose, in answer
+// to the reveal form (never in a URL), or the reason it was refused.
+type reveal struct {
+	CanReveal bool
+	Revealed  *epiloop.Person
+	RevealErr string
+}
+
+// mayReveal reports whether the reveal form is offered: commanders, and
+// the units holding a task of the lead (the service decides).
+func mayReveal(u *epiloop.User, l *epiloop.Lead) bool {
+	switch u.Role {
+	case epiloop.RoleCommander:
+		return true
+	case epiloop.RoleStation, epiloop.RoleCommittee:
+		return l.HasUnit(u.UnitCode)
+	}
+	return false
+}
+
+// doReveal runs the reveal form's request, if this is one.
+func (ui *ui) doReveal(r *http.Request, p *page, id int64) reveal {
+	var rv reveal
+	if r.Method != http.MethodPost {
+		return rv
+	}
+	person, err := ui.s.Service.Reveal(r.Context(), id, r.PostFormValue("purpose"))
+	switch {
+	case err == nil:
+		rv.Revealed = &person
+	case epiloop.ErrorField(err) == "purpose":
+		rv.RevealErr = p.T("fielderr.purpose")
+	default:
+		rv.RevealErr = epiloop.ErrorMessage(err)
+	}
+	return rv
+}
+
+// timelineItem is one event in words.
+type timelineItem struct {
+	Event *epiloop.Event
+	Text  string
+}
+
+func (ui *ui) handleLeadPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return ui.renderLead(w, r, p, id, nil, http.StatusOK)
+}
+
+func (ui *ui) handleLeadReveal(w http.ResponseWriter, r *http.Request, p *page) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return ui.renderLead(w, r, p, id, nil, http.StatusOK)
+}
+
+// renderLead renders a lead's page; form carries an adjudication being
+// corrected.
+func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int64, form *feedbackForm, status int) error {
+	v, err := ui.s.Service.FindLeadView(r.Context(), id, true)
+	if err != nil {
+		return err
+	}
+	l := v.Lead
+	d := &leadPageData{leadItem: ui.item(l), Form: form}
+	if strings.HasSuffix(r.URL.Path, "/reveal") {
+		d.Rev = ui.doReveal(r, p, id)
+	}
+	d.Rev.CanReveal = mayReveal(p.User, l)
+	for _, t := range l.Tasks {
+		switch {
+		case t.Round == l.Round && t.Side == epiloop.UnitPoliceStation && d.Station == nil:
+			d.Station = t
+		case t.Round == l.Round && t.Side == epiloop.UnitCommittee && d.Committee == nil:
+			d.Committee = t
+		default:
+			d.Earlier = append(d.Earlier, t)
+		}
+	}
+	for i := len(v.Timeline) - 1; i >= 0; i-- {
+		e := v.Timeline[i]
+		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: ui.eventText(p, l, e)})
+	}
+	d.CanAdjudicate = l.Status == epiloop.LeadConflict && p.User.CanAdjudicate()
+	d.CanRoute = l.Status == epiloop.LeadUnroutable && p.User.CanRoute()
+	if d.Form == nil {
+		d.Form = &feedbackForm{}
+	}
+	p.Title, p.Nav, p.Live, p.Data, p.LeadID = "lead.title", "leads", true, d, l.ID
+	if l.Status == epiloop.LeadConflict {
+		p.Nav = "conflicts"
+	}
+	return ui.render(w, status, "lead", p)
+}
+
+// eventText renders an event in words from its kind and data.
+func (ui *ui) eventText(p *page, l *epiloop.Lead, e *epiloop.Event) string {
+	var data map[string]any
+	if len(e.Data) > 0 {
+		json.Unmarshal(e.Data, &data)
+	}
+	str := func(k string) string { s, _ := data[k].(string); return s }
+	tr := func(prefix, v string) string {
+		if v == "" {
+			return "—"
+		}
+		if k := prefix + v; p.cat.Has(k) {
+			return p.T(k)
+		}
+		return v
+	}
+	unit := ""
+	for _, t := range l.Tasks {
+		if t.ID == e.TaskID && t.Unit != nil {
+			unit = t.Unit.Name
+		}
+	}
+	if unit == "" {
+		unit = str("unit")
+	}
+	community := func() string {
+		if c, ok := ui.s.Service.Community(str("community")); ok {
+			return c.Name
+		}
+		return str("community")
+	}
+	key := "event." + e.Kind
+	switch e.Kind {
+	case epiloop.EventLeadCreated, epiloop.EventLeadMerged:
+		return p.T(key, tr("source.", str("source")), tr("priority.", str("priority")))
+	case epiloop.EventLeadPushed:
+		round, _ := data["round"].(float64)
+		return p.T(key, community(), int(round))
+	case epiloop.EventLeadRouted, epiloop.EventLeadRerouted:
+		return p.T(key, community())
+	case epiloop.EventLeadUnroutable:
+		return p.T(key, tr("unroutable.", str("reason")))
+	case epiloop.EventLeadConflict:
+		var rs []string
+		if xs, ok := data["reasons"].([]any); ok {
+			for _, x := range xs {
+				s, _ := x.(string)
+				rs = append(rs, tr("conflict.", s))
+			}
+		}
+		return p.T(key, strings.Join(rs, p.T("list.sep")))
+	case epiloop.EventLeadClosed, epiloop.EventLeadHandedOver:
+		return p.T(key, tr("located.", str("located")), tr("measure.", str("measure")), tr("by.", str("by")))
+	case epiloop.EventLeadAdjudicated:
+		if str("action") == "repush" {
+			return p.T("event.lead.adjudicated.repush", str("note"))
+		}
+		return p.T(key, str("note"))
+	case epiloop.EventTaskPushed, epiloop.EventTaskAccepted:
+		return p.T(key, unit)
+	case epiloop.EventTaskReturned:
+		return p.T(key, unit, str("reason"))
+	case epiloop.EventTaskSubmitted:
+		return p.T(key, unit, tr("located.", str("located")), tr("measure.", str("measure")))
+	case epiloop.EventTaskCancelled:
+		return p.T(key, unit, tr("cancel.", str("reason")))
+	case epiloop.EventTaskEscalated:
+		return p.T(key, unit, tr("escalation.", str("level")))
+	}
+	if p.cat.Has(key) {
+		return p.T(key)
+	}
+	return e.Kind
+}

@@ -1,0 +1,93 @@
+package http_test
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/epiloop/epiloop/scenario"
+)
+
+var screenshots = flag.String("screenshots", "", "write a desktop (1280×800) and a phone (390×844) screenshot of every page to this directory")
+
+// TestScreenshots photographs every page on the demo's data, on a desktop
+// and on a phone, for docs/screenshots:
+//
+//	go test ./http -run TestScreenshots -args -screenshots ../docs/screenshots
+func TestScreenshots(t *testing.T) {
+	if *screenshots == "" {
+		t.Skip("no -screenshots directory given")
+	}
+	f := newUIFixture(t, true)
+	b := newBrowser(t, *screenshots)
+	tb := b.person("screens", 1280, 800, false)
+
+	var conflicts, unroutable, open struct {
+		Items []struct {
+			ID   int64 `json:"id"`
+			Lead struct {
+				ID int64 `json:"id"`
+			} `json:"lead"`
+		} `json:"items"`
+	}
+	f.api(uiCommander, "GET", "/leads?status=conflict&per_page=1", nil, http.StatusOK, &conflicts)
+	f.api(uiCommander, "GET", "/leads?status=unroutable&per_page=1", nil, http.StatusOK, &unroutable)
+	f.api(uiStation, "GET", "/tasks?status=open&per_page=1", nil, http.StatusOK, &open)
+	if len(conflicts.Items) == 0 || len(unroutable.Items) == 0 || len(open.Items) == 0 {
+		t.Fatal("the demo data lacks a conflict, an unroutable lead or an open task")
+	}
+
+	type shot struct{ name, path, ready string }
+	sets := []struct {
+		user  string
+		shots []shot
+	}{
+		{"", []shot{{"login", "/login", "#login-submit"}}},
+		{uiCommander, []shot{
+			{"dashboard", "/dashboard", "#dash-live"},
+			{"leads", "/leads", "#lead-table"},
+			{"lead-conflict", fmt.Sprintf("/leads/%d", conflicts.Items[0].ID), "#adjudicate-form"},
+			{"conflicts", "/conflicts", "#queue-live"},
+			{"unroutable", "/unroutable", "#queue-live"},
+			{"route", fmt.Sprintf("/leads/%d/route?street=210102001", unroutable.Items[0].ID), "#picker"},
+		}},
+		{uiStation, []shot{
+			{"inbox", "/inbox", "#inbox-live"},
+			{"task", fmt.Sprintf("/inbox/leads/%d", open.Items[0].Lead.ID), "#feedback-form"},
+		}},
+		{uiAdmin, []shot{
+			{"admin-users", "/admin/users", "#user-table"},
+			{"admin-units", "/admin/units?district=210102", ".grid"},
+			{"admin-mapping", "/admin/mapping", "#file"},
+		}},
+	}
+	viewports := []struct {
+		name string
+		vp   chromedp.EmulateAction
+	}{
+		{"desktop", chromedp.EmulateViewport(1280, 800)},
+		{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch)},
+	}
+	for _, set := range sets {
+		tb.run(network.ClearBrowserCookies())
+		if set.user != "" {
+			tb.login(f.url, set.user, scenario.Password, "nav.nav")
+		}
+		for _, s := range set.shots {
+			for _, v := range viewports {
+				tb.run(v.vp, chromedp.Navigate(f.url+s.path), chromedp.WaitVisible(s.ready, chromedp.ByQuery))
+				if s.name == "dashboard" {
+					tb.waitJS(`!!window.echarts && !!echarts.getInstanceByDom(document.getElementById("chart-series"))`)
+					tb.run(chromedp.Sleep(300 * time.Millisecond))
+				}
+				tb.shotAs(s.name + "-" + v.name + ".png")
+			}
+		}
+	}
+	tb.check()
+}

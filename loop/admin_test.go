@@ -1,0 +1,167 @@
+package loop_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// adminFixture adds a real admin and a committee worker with passwords.
+func adminFixture(t *testing.T) (*fixture, context.Context, *epiloop.User) {
+	t.Helper()
+	f := newFixture(t)
+	ctx := context.Background()
+	adm := &epiloop.User{Name: "admin", Role: epiloop.RoleAdmin}
+	if err := f.svc.CreateUser(ctx, adm, "admin password"); err != nil {
+		t.Fatal(err)
+	}
+	w := &epiloop.User{Name: "worker", Role: epiloop.RoleCommittee, UnitCode: shuiyuandiCM}
+	if err := f.svc.CreateUser(ctx, w, "worker password"); err != nil {
+		t.Fatal(err)
+	}
+	return f, epiloop.NewContextWithUser(ctx, adm), w
+}
+
+func TestAdminOnly(t *testing.T) {
+	f, _, w := adminFixture(t)
+	role := epiloop.RoleCommander
+	for name, call := range map[string]func(ctx context.Context) error{
+		"FindUsers": func(ctx context.Context) error { _, err := f.svc.FindUsers(ctx); return err },
+		"FindUser":  func(ctx context.Context) error { _, err := f.svc.FindUser(ctx, w.ID); return err },
+		"UpdateUser": func(ctx context.Context) error {
+			_, err := f.svc.UpdateUser(ctx, w.ID, loop.UserUpdate{Role: &role})
+			return err
+		},
+		"ResetPassword": func(ctx context.Context) error { return f.svc.ResetPassword(ctx, w.ID, "a new password") },
+		"LoadStationMapping": func(ctx context.Context) error {
+			_, err := f.svc.LoadStationMapping(ctx, strings.NewReader("x"))
+			return err
+		},
+	} {
+		if got := epiloop.ErrorCode(call(commander)); got != epiloop.EFORBIDDEN {
+			t.Errorf("%s as commander: %q, want forbidden", name, got)
+		}
+		if got := epiloop.ErrorCode(call(context.Background())); got != epiloop.EUNAUTHORIZED {
+			t.Errorf("%s signed out: %q, want unauthorized", name, got)
+		}
+	}
+}
+
+func TestUpdateUser(t *testing.T) {
+	f, adm, w := adminFixture(t)
+	me := epiloop.UserFromContext(adm)
+	station := epiloop.RoleStation
+	off, on := true, false
+	ps, unknown := shuiyuandiPS, "CM000000000000"
+	tests := []struct {
+		name      string
+		id        int64
+		upd       loop.UserUpdate
+		wantField string
+	}{
+		{"role without a fitting unit", w.ID, loop.UserUpdate{Role: &station}, "unit"},
+		{"unknown unit", w.ID, loop.UserUpdate{UnitCode: &unknown}, "unit"},
+		{"disable myself", me.ID, loop.UserUpdate{Disabled: &off}, "disabled"},
+		{"demote myself", me.ID, loop.UserUpdate{Role: &station}, "role"},
+		{"move to a station", w.ID, loop.UserUpdate{Role: &station, UnitCode: &ps}, ""},
+		{"enable", w.ID, loop.UserUpdate{Disabled: &on}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.UpdateUser(adm, tc.id, tc.upd)
+			if got := epiloop.ErrorField(err); got != tc.wantField || (tc.wantField == "" && err != nil) {
+				t.Errorf("field %q (%v), want %q", got, err, tc.wantField)
+			}
+		})
+	}
+	u, err := f.svc.FindUser(adm, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != epiloop.RoleStation || u.UnitCode != shuiyuandiPS || u.DistrictCode != heping {
+		t.Errorf("user now %s in %s (%s), want station in %s (%s)", u.Role, u.UnitCode, u.DistrictCode, shuiyuandiPS, heping)
+	}
+
+	// Disabling ends the user's sessions at once.
+	tok, _, err := f.svc.Login(context.Background(), "worker", "worker password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateUser(adm, w.ID, loop.UserUpdate{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UserBySession(context.Background(), tok); epiloop.ErrorCode(err) != epiloop.EUNAUTHORIZED {
+		t.Errorf("disabled user's session: %v, want unauthorized", err)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	f, adm, w := adminFixture(t)
+	ctx := context.Background()
+	tok, _, err := f.svc.Login(ctx, "worker", "worker password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ResetPassword(adm, w.ID, "short"); epiloop.ErrorField(err) != "password" {
+		t.Errorf("short password: %v, want a password field error", err)
+	}
+	if err := f.svc.ResetPassword(adm, w.ID, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UserBySession(ctx, tok); epiloop.ErrorCode(err) != epiloop.EUNAUTHORIZED {
+		t.Errorf("session opened with the old password survives the reset: %v", err)
+	}
+	if _, _, err := f.svc.Login(ctx, "worker", "worker password"); err == nil {
+		t.Error("old password still works")
+	}
+	if _, _, err := f.svc.Login(ctx, "worker", "a brand new password"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+}
+
+func TestFindUnitsScope(t *testing.T) {
+	f, adm, _ := adminFixture(t)
+	kind := epiloop.UnitPoliceStation
+	all, err := f.svc.FindUnits(adm, &kind, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist, err := f.svc.FindUnits(as(epiloop.RoleDistrict, epiloop.SubCommandCode(heping)), &kind, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dist) == 0 || len(dist) >= len(all) {
+		t.Fatalf("district commander sees %d stations of %d, want their district's only", len(dist), len(all))
+	}
+	for _, u := range dist {
+		if u.DistrictCode != heping {
+			t.Errorf("district commander sees %s of district %s", u.Code, u.DistrictCode)
+		}
+	}
+	if _, err := f.svc.FindUnits(station, nil, nil); epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
+		t.Errorf("station lists units: %v, want forbidden", err)
+	}
+}
+
+func TestLoadStationMapping(t *testing.T) {
+	f, adm, _ := adminFixture(t)
+	bad := "community,station_code,station_name\n210102001002,PS2101020019,新派出所\n999999999999,PS1,x\n"
+	if _, err := f.svc.LoadStationMapping(adm, strings.NewReader(bad)); epiloop.ErrorCode(err) != epiloop.EINVALID {
+		t.Fatalf("mapping with an unknown community: %v, want invalid", err)
+	}
+	if l := f.lead("11010519491231002X", addrHome, epiloop.Reason{}); taskOf(t, l, epiloop.UnitPoliceStation).UnitCode != shuiyuandiPS {
+		t.Fatal("a rejected mapping changed the routing")
+	}
+	good := "\ufeff社区代码,派出所代码,派出所名称\n210102001002,PS2101020019,新派出所\n"
+	n, err := f.svc.LoadStationMapping(adm, strings.NewReader(good))
+	if err != nil || n != 1 {
+		t.Fatalf("mapping: %d, %v", n, err)
+	}
+	l := f.lead("210102199001011237", addrHome, epiloop.Reason{})
+	if got := taskOf(t, l, epiloop.UnitPoliceStation).UnitCode; got != "PS2101020019" {
+		t.Errorf("after the mapping a lead goes to %s, want PS2101020019", got)
+	}
+}
