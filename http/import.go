@@ -1,0 +1,335 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
+	"github.com/epiloop/epiloop/intake"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// MaxUploadBytes caps an uploaded import file.
+const MaxUploadBytes = 512 << 20
+
+// imports tracks the imports this replica is running, for progress.
+type imports struct {
+	once    sync.Once
+	regions *divisions.RegionIndex
+	err     error
+
+	mu      sync.Mutex
+	running map[int64]*intake.Reader
+	wg      sync.WaitGroup
+}
+
+func (s *Server) registerImportRoutes() {
+	s.mux.HandleFunc("POST /api/v1/imports", s.authed(s.handleImportCreate))
+	s.mux.HandleFunc("POST /api/v1/imports/preview", s.authed(s.handleImportPreview))
+	s.mux.HandleFunc("GET /api/v1/imports/{id}", s.authed(s.handleImportView))
+	s.mux.HandleFunc("GET /api/v1/imports/{id}/rejects", s.authed(s.handleImportRejects))
+}
+
+// importResponse is an import with this replica's reading progress.
+type importResponse struct {
+	*epiloop.Import
+	Progress *importProgress `json:"progress,omitempty"`
+}
+
+type importProgress struct {
+	Rows     int     `json:"rows"`
+	Bytes    int64   `json:"bytes"`
+	Size     int64   `json:"size"`
+	Fraction float64 `json:"fraction"`
+}
+
+// upload saves the multipart file to a temporary file and opens it with
+// intake, which refuses an unreadable file or one without identity
+// columns before anything is written.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader, string, intake.Options, error) {
+	var opts intake.Options
+	s.imp.once.Do(func() { s.imp.regions, s.imp.err = divisions.Regions() })
+	if s.imp.err != nil {
+		return nil, "", opts, s.imp.err
+	}
+	// A large file on a slow link takes longer than the server's read
+	// time-out allows a request.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(15 * time.Minute))
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", opts, epiloop.Errorf(epiloop.EINVALID, "Send the file as multipart/form-data (field \"file\").")
+	}
+	var tmp string
+	fail := func(err error) (*intake.Reader, string, intake.Options, error) {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return nil, "", opts, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			var big *http.MaxBytesError
+			if errors.As(err, &big) {
+				return fail(epiloop.Errorf(epiloop.EINVALID, "File too large (at most %d MiB).", MaxUploadBytes>>20))
+			}
+			return fail(epiloop.Errorf(epiloop.EINVALID, "The upload could not be read."))
+		}
+		switch part.FormName() {
+		case "file":
+			if tmp != "" {
+				return fail(epiloop.FieldError("file", "Send one file."))
+			}
+			opts.File = filepath.Base(part.FileName())
+			if tmp, err = saveTemp(part); err != nil {
+				var big *http.MaxBytesError
+				if errors.As(err, &big) {
+					return fail(epiloop.Errorf(epiloop.EINVALID, "File too large (at most %d MiB).", MaxUploadBytes>>20))
+				}
+				return fail(err)
+			}
+		case "source", "ref", "sheet":
+			v, err := formValue(part)
+			if err != nil {
+				return fail(err)
+			}
+			switch part.FormName() {
+			case "source":
+				opts.Source = epiloop.SourceKind(v)
+			case "ref":
+				opts.Ref = v
+			case "sheet":
+				opts.Sheet = v
+			}
+		default:
+			return fail(epiloop.FieldError(part.FormName(), "Unknown form field."))
+		}
+	}
+	if tmp == "" {
+		return fail(epiloop.FieldError("file", "A file is required."))
+	}
+	if !opts.Source.Valid() {
+		return fail(epiloop.FieldError("source", "source must be rail, road, health, hotline, checkpoint, city or other."))
+	}
+	opts.Regions = s.imp.regions
+	rd, err := intake.OpenFile(tmp, opts)
+	if err != nil {
+		return fail(err)
+	}
+	return rd, tmp, opts, nil
+}
+
+func saveTemp(part *multipart.Part) (string, error) {
+	f, err := os.CreateTemp("", "epiloop-upload-*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, part); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+func formValue(part *multipart.Part) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(part, 1001))
+	if err != nil || len(b) > 1000 {
+		return "", epiloop.FieldError(part.FormName(), "Value too long.")
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// handleImportCreate starts an import in the background and answers 202
+// with its id; the same content imported before answers 200 with it.
+func (s *Server) handleImportCreate(w http.ResponseWriter, r *http.Request) error {
+	rd, tmp, opts, err := s.upload(w, r)
+	if err != nil {
+		return err
+	}
+	info := rd.Info()
+	lopts := loop.ImportOptions{
+		Name: opts.File, Fingerprint: info.SHA256, Source: opts.Source, Ref: opts.Ref,
+		Format: string(info.Format), Encoding: string(info.Encoding), Headers: info.Headers(),
+	}
+	im, done, err := s.Service.StartImport(r.Context(), lopts)
+	if err != nil || done {
+		rd.Close()
+		os.Remove(tmp)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, importResponse{Import: im})
+		return nil
+	}
+	s.imp.mu.Lock()
+	if s.imp.running == nil {
+		s.imp.running = map[int64]*intake.Reader{}
+	}
+	if s.imp.running[im.ID] != nil {
+		s.imp.mu.Unlock()
+		rd.Close()
+		os.Remove(tmp)
+		return epiloop.Errorf(epiloop.ECONFLICT, "This file is being imported already.")
+	}
+	s.imp.running[im.ID] = rd
+	s.imp.mu.Unlock()
+	ctx := epiloop.NewContextWithUser(s.baseCtx, epiloop.UserFromContext(r.Context()))
+	s.imp.wg.Add(1)
+	go func() {
+		defer s.imp.wg.Done()
+		defer os.Remove(tmp)
+		defer rd.Close()
+		err := s.Service.RunImport(ctx, im, intake.Rows{R: rd}, lopts)
+		s.imp.mu.Lock()
+		delete(s.imp.running, im.ID)
+		s.imp.mu.Unlock()
+		if err != nil && epiloop.ErrorCode(err) == epiloop.EINTERNAL && ctx.Err() == nil {
+			s.Logger.Error("import failed", "import", im.ID, "err", err)
+		}
+	}()
+	writeJSON(w, http.StatusAccepted, s.importJSON(im))
+	return nil
+}
+
+// handleImportPreview reads the head of a file and answers what the
+// import would see — format, encoding, sheet, the column mapping — and
+// the first rows' verdicts, without writing anything.
+func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) error {
+	if !epiloop.UserFromContext(r.Context()).CanCreateLeads() {
+		return epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not import.")
+	}
+	rd, tmp, _, err := s.upload(w, r)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	defer rd.Close()
+	type previewRow struct {
+		Line   int    `json:"line"`
+		Valid  bool   `json:"valid"`
+		Reason string `json:"reason,omitempty"`
+	}
+	out := struct {
+		Info intake.Info  `json:"info"`
+		Rows []previewRow `json:"rows"`
+	}{Info: rd.Info(), Rows: []previewRow{}}
+	for len(out.Rows) < 20 {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return epiloop.Errorf(epiloop.EINVALID, "The file could not be read.")
+		}
+		pr := previewRow{Line: row.Line, Valid: row.Valid()}
+		if !row.Valid() {
+			pr.Reason = row.Reject.Code
+		}
+		out.Rows = append(out.Rows, pr)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) importJSON(im *epiloop.Import) importResponse {
+	out := importResponse{Import: im}
+	s.imp.mu.Lock()
+	rd := s.imp.running[im.ID]
+	s.imp.mu.Unlock()
+	if rd != nil {
+		p := rd.Progress()
+		out.Progress = &importProgress{Rows: p.Rows, Bytes: p.Bytes, Size: p.Size}
+		if p.Size > 0 {
+			out.Progress.Fraction = float64(p.Bytes) / float64(p.Size)
+		}
+	} else if im.Status == epiloop.ImportDone {
+		out.Progress = &importProgress{Rows: im.Counts.Rows, Fraction: 1}
+	}
+	return out
+}
+
+func (s *Server) handleImportView(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	im, err := s.Service.FindImport(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.importJSON(im))
+	return nil
+}
+
+// handleImportRejects streams the rejects report in the input's format
+// (?format=csv|xlsx to choose, ?lang=en for English).
+func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	im, err := s.Service.FindImport(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	format := intake.Format(im.Format)
+	if f := r.URL.Query().Get("format"); f != "" {
+		format = intake.Format(f)
+	}
+	ext, ctype := ".csv", "text/csv; charset=utf-8"
+	switch format {
+	case intake.FormatCSV:
+	case intake.FormatXLSX:
+		ext, ctype = ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	default:
+		return epiloop.FieldError("format", "format must be csv or xlsx.")
+	}
+	lang := "zh"
+	if r.URL.Query().Get("lang") == "en" {
+		lang = "en"
+	}
+	// Render fully before writing, so an error is still a JSON answer.
+	var buf strings.Builder
+	rw, err := intake.NewRejectWriter(&buf, format, im.Headers, lang)
+	if err != nil {
+		return err
+	}
+	err = s.Service.EachImportReject(r.Context(), im.ID, func(rej epiloop.ImportReject) error {
+		return rw.Write(intake.RejectRow(rej))
+	})
+	if err == nil {
+		err = rw.Close()
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="import-%d-rejects%s"`, im.ID, ext))
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, buf.String())
+	return nil
+}
+
+// waitImports waits for the background imports to stop (they stop when
+// the server's context ends).
+func (s *Server) waitImports(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.imp.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

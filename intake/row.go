@@ -1,0 +1,323 @@
+package intake
+
+import (
+	"strings"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
+)
+
+// Row is one data row of a file: the cells as read and, when they pass,
+// the person and report they describe. Next reuses a Row and its slices for
+// the following row; the strings in it may be kept.
+type Row struct {
+	// Line is the row's number as a spreadsheet shows it, the header row
+	// and any title rows above it counted, so a clerk can find it.
+	Line int
+	// Cells are the row's cells as read (decoded to UTF-8, otherwise
+	// untouched), one per column of Info().Columns; a row longer than the
+	// header keeps its extra cells at the end.
+	Cells []string
+	// Reject says why the row was rejected; its Code is "" for a good row.
+	Reject Reject
+
+	// The fields below are set for good rows only.
+
+	// Person holds the normalised identity: the 18-character ID number,
+	// the 11-digit mobile number, the name in simplified characters.
+	Person epiloop.Person
+	// Address is where the person is to be found, in simplified
+	// characters with white space normalised; routing is the caller's.
+	Address string
+	// Reason carries the origin (a division code when Options.Regions
+	// knows it), the arrival date as YYYY-MM-DD, fever (stated, or a
+	// temperature of 37.3 °C or more), close contact and the note.
+	Reason epiloop.Reason
+	// Sex is "M" or "F" from the sex column or else the ID number, or "".
+	Sex string
+	// Temperature is the body temperature in °C, 0 when not given.
+	Temperature float64
+	// Train, Seat and Plate identify the conveyance, normalised
+	// (G1234, 05车12F, 辽A12345).
+	Train, Seat, Plate string
+	// Extra holds the cells of the unrecognised columns, in the order of
+	// Info().Extra.
+	Extra []string
+}
+
+// Valid reports whether the row passed validation.
+func (r *Row) Valid() bool { return r.Reject.Code == "" }
+
+// Reject says why a row was rejected.
+type Reject struct {
+	// Code is a stable reason code (ReasonIDChecksum, …); Describe gives
+	// its messages.
+	Code string `json:"code"`
+	// Field is the field at fault, "" when the row as a whole is.
+	Field Field `json:"field,omitempty"`
+	// Column is the index of the column at fault, -1 when the row as a
+	// whole is.
+	Column int `json:"column"`
+}
+
+// feverThreshold is the temperature from which a person counts as having
+// a fever, as in the reconcile rules.
+const feverThreshold = 37.3
+
+// Length limits, in bytes, as the domain and the workflows enforce them.
+const (
+	maxName    = 128
+	maxAddress = 500
+	maxNote    = 2000
+	maxCode    = 64
+)
+
+// parser validates and normalises rows against one header. It is the part
+// of a Reader that knows nothing about files.
+type parser struct {
+	h       *header
+	origins originResolver
+	dates   dateCache
+}
+
+func newParser(h *header, regions *divisions.RegionIndex, date1904 bool) *parser {
+	return &parser{h: h, origins: originResolver{regions: regions}, dates: dateCache{date1904: date1904}}
+}
+
+// cell returns the cell of field f, "" when the file has no such column.
+func (p *parser) cell(cells []string, f int) string {
+	i := p.h.col[f]
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+// Positions of the fields in fieldList.
+const (
+	iName = iota
+	iIDNumber
+	iPhone
+	iAddress
+	iOrigin
+	iOriginCode
+	iArrivalDate
+	iTrain
+	iSeat
+	iPlate
+	iSex
+	iFever
+	iTemperature
+	iCloseContact
+	iNote
+)
+
+// parse fills row from cells: the normalised fields, or the first reason
+// the row cannot be imported. The order of the checks puts identity first,
+// because that is what the clerk must fix before anything else matters.
+func (p *parser) parse(row *Row, cells []string) {
+	row.Reject = Reject{Column: -1}
+	row.Person = epiloop.Person{}
+	row.Address, row.Sex, row.Train, row.Seat, row.Plate = "", "", "", "", ""
+	row.Reason = epiloop.Reason{}
+	row.Temperature = 0
+	if !p.parseIdentity(row, cells) || !p.parseReport(row, cells) || !p.parseConveyance(row, cells) {
+		row.Person, row.Reason = epiloop.Person{}, epiloop.Reason{}
+		row.Address, row.Sex, row.Train, row.Seat, row.Plate = "", "", "", "", ""
+		row.Temperature = 0
+	}
+	row.Extra = row.Extra[:0]
+	for _, i := range p.h.extra {
+		v := ""
+		if i < len(cells) {
+			v = cells[i]
+		}
+		row.Extra = append(row.Extra, v)
+	}
+}
+
+// showDate replaces a workbook's date serial number (43852) in the cells
+// with the date it stands for (2020-01-22), as the spreadsheet shows it,
+// so that a rejects report shows the clerk the date and not a number.
+func (p *parser) showDate(cells []string) {
+	i := p.h.col[iArrivalDate]
+	if i < 0 || i >= len(cells) {
+		return
+	}
+	if _, ok := excelSerial(cells[i]); !ok {
+		return
+	}
+	if d, ok := p.dates.parse(cells[i]); ok {
+		cells[i] = d
+	}
+}
+
+// reject records why the row fails, always false.
+func (p *parser) reject(row *Row, code string, f int) bool {
+	row.Reject = Reject{Code: code, Column: -1}
+	if f >= 0 {
+		row.Reject.Field = fieldList[f]
+		row.Reject.Column = p.h.col[f]
+	}
+	return false
+}
+
+// parseIdentity reads the ID number, phone, name and sex.
+func (p *parser) parseIdentity(row *Row, cells []string) bool {
+	if s := p.cell(cells, iIDNumber); !blank(s) {
+		id, err := epiloop.NormalizeIDNumber(s)
+		if err != nil {
+			return p.reject(row, epiloop.ErrorReason(err), iIDNumber)
+		}
+		row.Person.IDNumber = id
+	}
+	if s := p.cell(cells, iPhone); !blank(s) {
+		ph, ok := parsePhone(s)
+		if !ok {
+			return p.reject(row, ReasonPhoneInvalid, iPhone)
+		}
+		row.Person.Phone = ph
+	}
+	if row.Person.IDNumber == "" && row.Person.Phone == "" {
+		return p.reject(row, ReasonIdentityMissing, -1)
+	}
+	name, bad := simplify(p.cell(cells, iName))
+	if bad {
+		return p.reject(row, ReasonEncoding, iName)
+	}
+	row.Person.Name = epiloop.NormalizeName(name)
+	switch {
+	case row.Person.IDNumber == "" && row.Person.Name == "":
+		return p.reject(row, ReasonNameMissing, iName)
+	case len(row.Person.Name) > maxName:
+		return p.reject(row, ReasonNameTooLong, iName)
+	}
+	sex, ok := parseSex(p.cell(cells, iSex))
+	if !ok {
+		return p.reject(row, ReasonSexInvalid, iSex)
+	}
+	if fromID := epiloop.IDNumberSex(row.Person.IDNumber); fromID != "" {
+		if sex != "" && sex != fromID {
+			return p.reject(row, ReasonSexMismatch, iSex)
+		}
+		sex = fromID
+	}
+	row.Sex = sex
+	return true
+}
+
+// parsePhone normalises a mobile number. A cell with several numbers
+// (13800138000/13900139000) gives its first, since that is the one the
+// person wrote first.
+func parsePhone(s string) (string, bool) {
+	if ph, err := epiloop.NormalizePhone(s); err == nil {
+		return ph, true
+	}
+	if i := strings.IndexAny(s, "/,;、，；|"); i > 0 {
+		if ph, err := epiloop.NormalizePhone(s[:i]); err == nil {
+			return ph, true
+		}
+	}
+	return "", false
+}
+
+// parseReport reads where the person is, where from, when, and how they
+// are: address, origin, arrival date, temperature, fever, close contact
+// and note.
+func (p *parser) parseReport(row *Row, cells []string) bool {
+	addr, bad := simplify(p.cell(cells, iAddress))
+	if bad {
+		return p.reject(row, ReasonEncoding, iAddress)
+	}
+	row.Address = epiloop.NormalizeSpace(addr)
+	if len(row.Address) > maxAddress {
+		return p.reject(row, ReasonTooLong, iAddress)
+	}
+	if !p.parseOrigin(row, cells) {
+		return false
+	}
+	date, ok := p.dates.parse(p.cell(cells, iArrivalDate))
+	if !ok {
+		return p.reject(row, ReasonDateInvalid, iArrivalDate)
+	}
+	row.Reason.ArrivalDate = date
+	if row.Temperature, ok = parseTemperature(p.cell(cells, iTemperature)); !ok {
+		return p.reject(row, ReasonTemperatureInvalid, iTemperature)
+	}
+	fever, ok := parseFlag(p.cell(cells, iFever))
+	if !ok {
+		return p.reject(row, ReasonFlagInvalid, iFever)
+	}
+	row.Reason.Fever = fever || row.Temperature >= feverThreshold
+	if row.Reason.CloseContact, ok = parseFlag(p.cell(cells, iCloseContact)); !ok {
+		return p.reject(row, ReasonFlagInvalid, iCloseContact)
+	}
+	note, bad := simplify(p.cell(cells, iNote))
+	if bad {
+		return p.reject(row, ReasonEncoding, iNote)
+	}
+	row.Reason.Note = epiloop.NormalizeSpace(note)
+	if len(row.Reason.Note) > maxNote {
+		return p.reject(row, ReasonTooLong, iNote)
+	}
+	return true
+}
+
+// parseOrigin prefers the division code column over the place name, since
+// a code is unambiguous; a code the index does not know falls back to the
+// name.
+func (p *parser) parseOrigin(row *Row, cells []string) bool {
+	if code := strings.TrimSpace(epiloop.ToHalfWidth(p.cell(cells, iOriginCode))); code != "" {
+		if o, ok := p.origins.resolve(code); ok && isDigits(o) {
+			row.Reason.Origin = o
+			return true
+		}
+		if blank(p.cell(cells, iOrigin)) {
+			return p.reject(row, ReasonOriginUnknown, iOriginCode)
+		}
+	}
+	o, ok := p.origins.resolve(p.cell(cells, iOrigin))
+	if !ok {
+		return p.reject(row, ReasonOriginUnknown, iOrigin)
+	}
+	row.Reason.Origin = o
+	return true
+}
+
+// parseConveyance reads train, seat and plate.
+func (p *parser) parseConveyance(row *Row, cells []string) bool {
+	row.Train = normalizeCode(p.cell(cells, iTrain))
+	row.Seat = epiloop.NormalizeSpace(p.cell(cells, iSeat))
+	row.Plate = normalizeCode(Simplify(p.cell(cells, iPlate)))
+	switch {
+	case len(row.Train) > maxCode:
+		return p.reject(row, ReasonTooLong, iTrain)
+	case len(row.Seat) > maxCode:
+		return p.reject(row, ReasonTooLong, iSeat)
+	case len(row.Plate) > maxCode:
+		return p.reject(row, ReasonTooLong, iPlate)
+	}
+	return true
+}
+
+// blank reports whether s holds nothing but white space, ideographic
+// spaces included.
+func blank(s string) bool {
+	for _, r := range s {
+		if r != ' ' && r != '\t' && r != '\u3000' && r != '\r' && r != '\n' && r != '\u00a0' {
+			return false
+		}
+	}
+	return true
+}
+
+// blankRow reports whether every cell is blank: spreadsheets end with
+// such rows, and they are skipped, not rejected.
+func blankRow(cells []string) bool {
+	for _, c := range cells {
+		if !blank(c) {
+			return false
+		}
+	}
+	return true
+}
