@@ -31,6 +31,8 @@ type Tx interface {
 	AuditTx
 	RetentionTx
 	ImportTx
+	CheckpointTx
+	ObservationTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

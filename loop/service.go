@@ -34,7 +34,10 @@ type Service struct {
 	SLAs    epiloop.SLAs
 	Regions Regions
 	Risk    RiskChecker
-	Logger  *slog.Logger
+	// Observation sets the observation plans' durations and check
+	// deadline; the zero value takes the defaults.
+	Observation ObservationConfig
+	Logger      *slog.Logger
 	// Notify, when set, is called after every committed change so the
 	// event broker can deliver without waiting for its poll.
 	Notify func()

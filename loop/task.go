@@ -167,6 +167,9 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 		}
 		cancelOpen(c, by)
 		c.emit(kind, nil, map[string]any{"by": by, "located": out.Located, "measure": out.Measure})
+		if err := s.startObservation(c); err != nil {
+			return err
+		}
 	case epiloop.VerdictConflict:
 		l.Status = epiloop.LeadConflict
 		l.Conflict = r.Reasons

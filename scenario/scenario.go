@@ -70,7 +70,7 @@ func CreateAccounts(ctx context.Context, svc *loop.Service) (bool, error) {
 
 // Summary counts what Seed made.
 type Summary struct {
-	Leads int
+	Leads  int
 	ByFate map[string]int
 }
 
@@ -100,6 +100,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	}
 	g := NewGen(seed)
 	cmd := epiloop.NewContextWithUser(ctx, &epiloop.User{ID: 0, Name: "scenario", Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode})
+	if err := seedPlaces(cmd, svc, now); err != nil {
+		return sum, err
+	}
 	for di, d := range districts {
 		cs := byDistrict[d.Code]
 		for i := 0; i < perDistrict; i++ {
@@ -116,7 +119,13 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 			sum.ByFate[fate]++
 		}
 	}
+	if err := seedGates(cmd, svc, clock, g, now, byDistrict, districts, perDistrict); err != nil {
+		return sum, err
+	}
 	clock.Set(now)
+	if _, err := svc.EscalateObservations(ctx); err != nil {
+		return sum, err
+	}
 	_, err = svc.Escalate(ctx)
 	return sum, err
 }

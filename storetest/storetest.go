@@ -47,6 +47,12 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Audit", testAudit},
 		{"Retention", testRetention},
 		{"UserSecretsRevoked", testUserSecretsRevoked},
+		{"Checkpoints", testCheckpoints},
+		{"Screenings", testScreenings},
+		{"RiskAreas", testRiskAreas},
+		{"StatCounters", testStatCounters},
+		{"Sites", testSites},
+		{"Observations", testObservations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,201 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
+)
+
+func (s *Server) registerObservationRoutes() {
+	s.mux.HandleFunc("GET /api/v1/observations", s.authed(s.handleObservationIndex))
+	s.mux.HandleFunc("GET /api/v1/observations/{id}", s.authed(s.handleObservationView))
+	s.mux.HandleFunc("POST /api/v1/observations/{id}/checks", s.authed(s.handleObservationCheck))
+	s.mux.HandleFunc("POST /api/v1/observations/{id}/release", s.authed(s.handleObservationRelease))
+	s.mux.HandleFunc("POST /api/v1/observations/{id}/transfer", s.authed(s.handleObservationTransfer))
+	s.mux.HandleFunc("POST /api/v1/observations/{id}/place", s.authed(s.handleObservationPlace))
+	s.mux.HandleFunc("GET /api/v1/sites", s.authed(s.handleSiteIndex))
+	s.mux.HandleFunc("POST /api/v1/sites", s.authed(s.handleSiteSave))
+	s.mux.HandleFunc("GET /api/v1/stats/observations", s.authed(s.handleStatsObservations))
+}
+
+func (s *Server) handleObservationIndex(w http.ResponseWriter, r *http.Request) error {
+	var f epiloop.ObservationFilter
+	var err error
+	if f.Offset, f.Limit, err = paging(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if v := q.Get("status"); v != "" {
+		st := epiloop.ObservationStatus(v)
+		if !st.Valid() {
+			return epiloop.FieldError("status", "status must be pending, active, released or transferred_to_hospital.")
+		}
+		f.Status = &st
+	}
+	if v := q.Get("kind"); v != "" {
+		k := epiloop.ObservationKind(v)
+		if !k.Valid() {
+			return epiloop.FieldError("kind", "kind must be home, central, new_detainee or detention_staff.")
+		}
+		f.Kind = &k
+	}
+	if v := q.Get("unit"); v != "" {
+		f.Unit = &v
+	}
+	os, total, err := s.Service.FindObservations(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := list[*epiloop.Observation]{Items: os, Total: total}
+	if out.Items == nil {
+		out.Items = []*epiloop.Observation{}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleObservationView(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.Service.FindObservation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if v.Checks == nil {
+		v.Checks = []*epiloop.ObservationCheck{}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) handleObservationCheck(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Temperature *float64 `json:"temperature"`
+		Symptoms    bool     `json:"symptoms"`
+		Present     *bool    `json:"present"`
+		Note        string   `json:"note"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	o, err := s.Service.SubmitCheck(r.Context(), id, loop.CheckInput{
+		Temperature: req.Temperature, Symptoms: req.Symptoms, Present: req.Present, Note: req.Note,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, o)
+	return nil
+}
+
+func (s *Server) handleObservationRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &req); err != nil {
+			return err
+		}
+	}
+	o, err := s.Service.ReleaseObservation(r.Context(), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) handleObservationTransfer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Hospital string `json:"hospital"`
+		Note     string `json:"note"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	o, err := s.Service.TransferObservation(r.Context(), id, req.Hospital, req.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) handleObservationPlace(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Site     string `json:"site"`
+		Override bool   `json:"override"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	o, err := s.Service.PlaceObservation(r.Context(), id, req.Site, req.Override)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) handleSiteIndex(w http.ResponseWriter, r *http.Request) error {
+	sites, err := s.Service.FindSites(r.Context())
+	if err != nil {
+		return err
+	}
+	out := list[epiloop.Site]{Items: sites, Total: len(sites)}
+	if out.Items == nil {
+		out.Items = []epiloop.Site{}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleSiteSave(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Code     string `json:"code"`
+		Name     string `json:"name"`
+		District string `json:"district"`
+		Address  string `json:"address"`
+		Capacity int    `json:"capacity"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	ss := []epiloop.Site{{Code: req.Code, Name: req.Name, DistrictCode: req.District, Address: req.Address, Capacity: req.Capacity}}
+	if err := s.Service.SaveSites(r.Context(), ss); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, ss[0])
+	return nil
+}
+
+func (s *Server) handleStatsObservations(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.Service.StatsOfObservations(r.Context())
+	if err != nil {
+		return err
+	}
+	if st.Sites == nil {
+		st.Sites = []epiloop.Site{}
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
