@@ -2,7 +2,7 @@ package loop_test
 
 import (
 	"context"
-	"github.com/epiloop/epiloop/keyring"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -10,9 +10,15 @@ import (
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/divisions"
+	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/postgres/pgtest"
 	"github.com/epiloop/epiloop/sqlite"
 )
+
+// TestMain runs the package in a PostgreSQL database of its own when a
+// server is there (see pgtest).
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // Shenyang places used by the tests.
 const (
@@ -37,8 +43,9 @@ func (r regionCodes) LookupCode(s string) (string, bool) {
 	return reg.Code, ok
 }
 
-// fixture is a workflow service on a real SQLite database in a temp dir,
-// seeded with Shenyang's tree, on a fake clock.
+// fixture is a workflow service on a real database — an SQLite file in a
+// temp dir, or a fresh PostgreSQL schema — seeded with Shenyang's tree, on
+// a fake clock.
 type fixture struct {
 	t     testing.TB
 	store epiloop.Store
@@ -46,7 +53,55 @@ type fixture struct {
 	clock *epiloop.FakeClock
 }
 
+// engines are the storage engines the workflows are tested on: the same
+// tests, the same assertions.
+var engines = []struct {
+	name string
+	open func(t testing.TB) epiloop.Store
+}{
+	{"sqlite", openSQLite},
+	{"postgres", func(t testing.TB) epiloop.Store { return pgtest.Open(t, testKeyring(t)) }},
+}
+
+// forEachEngine runs test once per engine, as subtests named after them,
+// each on a new fixture. PostgreSQL's subtest skips when no server answers
+// (and fails when EPILOOP_TEST_POSTGRES is set).
+func forEachEngine(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Helper()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { test(t, newFixtureOn(t, e.open(t))) })
+	}
+}
+
+func openSQLite(t testing.TB) epiloop.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), testKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// newFixture returns a fixture on SQLite, or on the engine named by
+// EPILOOP_TEST_ENGINE (sqlite, postgres); forEachEngine runs a test on
+// every engine.
 func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	name := os.Getenv("EPILOOP_TEST_ENGINE")
+	for _, e := range engines {
+		if e.name == name {
+			return newFixtureOn(t, e.open(t))
+		}
+	}
+	if name != "" && name != "sqlite" {
+		t.Fatalf("EPILOOP_TEST_ENGINE=%s: no such engine", name)
+	}
+	return newFixtureOn(t, openSQLite(t))
+}
+
+// newFixtureOn returns a fixture on store, seeded.
+func newFixtureOn(t testing.TB, store epiloop.Store) *fixture {
 	t.Helper()
 	treeOnce.Do(func() {
 		var tr *divisions.Tree
@@ -60,11 +115,6 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(treeErr)
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"), testKeyring(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	f := &fixture{t: t, store: store, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC))}
 	f.svc = loop.NewService(store)
 	f.svc.Clock = f.clock

@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"strings"
+
+	"github.com/epiloop/epiloop"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// FindAudit returns one page of entries in id order and the total.
+func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, error) {
+	if err := tx.flush(); err != nil {
+		return nil, 0, err
+	}
+	var a args
+	where := []string{"id > " + a.add(f.After)}
+	if f.Action != nil {
+		where = append(where, "action = "+a.add(*f.Action))
+	}
+	if f.ActorID != nil {
+		where = append(where, "actor_id = "+a.add(*f.ActorID))
+	}
+	if f.Object != nil {
+		where = append(where, "object = "+a.add(*f.Object))
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, a...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "find audit")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 100
+	}
+	rows, err := tx.query(`SELECT id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash
+		FROM audit WHERE `+w+` ORDER BY id LIMIT `+a.add(limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
+	if err != nil {
+		return nil, 0, wrap(err, "find audit")
+	}
+	out, err := collect(rows, func(r pgx.CollectableRow) (*epiloop.AuditEntry, error) {
+		var (
+			e  epiloop.AuditEntry
+			at pgtype.Timestamptz
+		)
+		if err := r.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, &e.Purpose, &e.Detail,
+			&e.Prev, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.Time = timeOf(at)
+		return &e, nil
+	})
+	return out, total, wrap(err, "find audit")
+}

@@ -1,0 +1,270 @@
+package postgres
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/epiloop/epiloop"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, next_row, counts, error,
+	created_by, created_at, updated_at`
+
+func scanImport(s scanner) (*epiloop.Import, error) {
+	var (
+		im               epiloop.Import
+		counts           []byte
+		created, updated pgtype.Timestamptz
+	)
+	if err := s.Scan(&im.ID, &im.Fingerprint, &im.Name, &im.Source, &im.Ref, &im.Status, &im.Format, &im.Encoding,
+		&im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(counts, &im.Counts); err != nil {
+		return nil, err
+	}
+	im.CreatedAt, im.UpdatedAt = timeOf(created), timeOf(updated)
+	return &im, nil
+}
+
+// CreateImport inserts an import; a fingerprint already recorded is
+// ECONFLICT.
+func (tx *Tx) CreateImport(im *epiloop.Import) error {
+	counts, err := json.Marshal(im.Counts)
+	if err != nil {
+		return wrap(err, "create import")
+	}
+	err = tx.queryRow(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, next_row,
+			counts, error, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, im.NextRow,
+		counts, im.Error, im.CreatedBy, ts(im.CreatedAt), ts(im.UpdatedAt)).Scan(&im.ID)
+	return wrap(constraintError(err, "This file was imported already.", ""), "create import")
+}
+
+// UpdateImport writes an import's progress.
+func (tx *Tx) UpdateImport(im *epiloop.Import) error {
+	counts, err := json.Marshal(im.Counts)
+	if err != nil {
+		return wrap(err, "update import")
+	}
+	return wrap(tx.execOne("Import not found.", `UPDATE imports SET status = $1, format = $2, encoding = $3,
+			next_row = $4, counts = $5, error = $6, updated_at = $7
+		WHERE id = $8`,
+		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, ts(im.UpdatedAt), im.ID), "update import")
+}
+
+// FindImportByID returns one import.
+func (tx *Tx) FindImportByID(id int64) (*epiloop.Import, error) {
+	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE id = $1`, id))
+	return im, wrap(noRows(err, "Import not found."), "find import")
+}
+
+// FindImportByFingerprint returns the import of a file's content.
+func (tx *Tx) FindImportByFingerprint(fp string) (*epiloop.Import, error) {
+	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE fingerprint = $1`, fp))
+	return im, wrap(noRows(err, "Import not found."), "find import")
+}
+
+// AddImportRejects stores rejected rows.
+func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		cells, err := json.Marshal(r.Cells)
+		if err != nil {
+			return wrap(err, "add rejects")
+		}
+		rows[i] = []any{importID, r.Row, cells, r.Code, r.Message}
+	}
+	_, err := tx.copyFrom("import_rejects", []string{"import_id", "row", "cells", "code", "message"}, rows)
+	return wrap(constraintError(err, "Reject already recorded.", "Import not found."), "add rejects")
+}
+
+// FindImportRejects returns rejected rows after afterRow in row order.
+func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epiloop.ImportReject, error) {
+	var lim any // a negative limit is no limit, as in SQLite
+	if limit >= 0 {
+		lim = limit
+	}
+	rows, err := tx.query(`SELECT row, cells, code, message FROM import_rejects
+		WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3`, importID, afterRow, lim)
+	if err != nil {
+		return nil, wrap(err, "find rejects")
+	}
+	out, err := collect(rows, func(row pgx.CollectableRow) (r epiloop.ImportReject, err error) {
+		var cells []byte
+		if err := row.Scan(&r.Row, &cells, &r.Code, &r.Message); err != nil {
+			return r, err
+		}
+		return r, json.Unmarshal(cells, &r.Cells)
+	})
+	return out, wrap(err, "find rejects")
+}
+
+// MatchPersons looks each identity up by its blind index, with the
+// person's open lead, in one statement: the identities travel as arrays and
+// come back in their order.
+func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
+	out := make([]epiloop.ImportMatch, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
+	idKeys, phoneKeys, names := make([][]byte, len(ps)), make([][]byte, len(ps)), make([]string, len(ps))
+	for i := range ps {
+		if ps[i].IDNumber != "" {
+			idKeys[i] = tx.db.cipher.Index("id", ps[i].IDNumber)
+		} else {
+			phoneKeys[i], names[i] = tx.db.cipher.Index("phone", ps[i].Phone), ps[i].Name
+		}
+	}
+	rows, err := tx.query(`SELECT q.n, p.id, COALESCE(l.id, 0), COALESCE(l.priority, '')
+		FROM unnest($1::bytea[], $2::bytea[], $3::text[]) WITH ORDINALITY AS q (id_key, phone_key, name, n)
+		CROSS JOIN LATERAL (
+			SELECT id FROM persons WHERE q.id_key IS NOT NULL AND id_key = q.id_key
+			UNION ALL
+			(SELECT id FROM persons
+			WHERE q.id_key IS NULL AND phone_key = q.phone_key AND name = q.name AND id_key IS NULL
+			ORDER BY id LIMIT 1)
+			LIMIT 1
+		) p
+		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')`,
+		idKeys, phoneKeys, names)
+	if err != nil {
+		return nil, wrap(err, "match persons")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			n int64
+			m epiloop.ImportMatch
+		)
+		if err := rows.Scan(&n, &m.PersonID, &m.OpenLeadID, &m.Priority); err != nil {
+			return nil, wrap(err, "match persons")
+		}
+		out[n-1] = m
+	}
+	return out, wrap(rows.Err(), "match persons")
+}
+
+var reservable = map[string]bool{"persons": true, "leads": true, "tasks": true, "sources": true}
+
+// ReserveIDs reserves n consecutive ids of a table's identity sequence and
+// returns the first. Other transactions draw from the same sequence at the
+// same time, so the n values are drawn in one statement and kept only when
+// they came out consecutive; otherwise they are dropped (a gap, as a
+// rollback leaves) and drawn again.
+func (tx *Tx) ReserveIDs(table string, n int) (int64, error) {
+	if !reservable[table] || n < 0 {
+		return 0, fmt.Errorf("postgres: cannot reserve ids in %q", table)
+	}
+	if n == 0 {
+		return 1, nil
+	}
+	for range 20 {
+		var first, last int64
+		err := tx.queryRow(`SELECT min(v), max(v) FROM (
+			SELECT nextval(pg_get_serial_sequence($1, 'id')) AS v FROM generate_series(1, $2)) s`,
+			table, n).Scan(&first, &last)
+		if err != nil {
+			return 0, wrap(err, "reserve ids")
+		}
+		if last-first+1 == int64(n) {
+			return first, nil
+		}
+	}
+	return 0, errors.New("postgres: reserve ids: no consecutive range (sequence too busy)")
+}
+
+// InsertBulk writes the batch's rows with COPY. Its events and counters are
+// kept for the commit, like those of CreateEvent and AddCounters.
+func (tx *Tx) InsertBulk(b *epiloop.BulkBatch) error {
+	if err := tx.requireWrite("insert bulk"); err != nil {
+		return err
+	}
+	if err := tx.insertPersons(b.Persons); err != nil {
+		return wrap(err, "insert persons")
+	}
+	if err := tx.insertLeads(b.Leads); err != nil {
+		return wrap(err, "insert leads")
+	}
+	if err := tx.insertTasks(b.Tasks); err != nil {
+		return wrap(err, "insert tasks")
+	}
+	if err := tx.insertSources(b.Sources); err != nil {
+		return wrap(err, "insert sources")
+	}
+	tx.events = append(tx.events, b.Events...)
+	return tx.AddCounters(b.Counters)
+}
+
+// copyFrom copies rows into table, mapping constraint violations.
+func (tx *Tx) copyFrom(table string, cols []string, rows [][]any) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	n, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return n, constraintError(err, "Row already exists.", "Referenced row not found.")
+}
+
+func (tx *Tx) insertPersons(ps []*epiloop.Person) error {
+	rows := make([][]any, len(ps))
+	for i, p := range ps {
+		vals, err := tx.personValues(p)
+		if err != nil {
+			return err
+		}
+		rows[i] = append([]any{p.ID}, vals...)
+	}
+	_, err := tx.copyFrom("persons", []string{"id", "id_key", "id_enc", "phone_key", "phone_enc", "name"}, rows)
+	return err
+}
+
+func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
+	rows := make([][]any, len(ls))
+	for i, l := range ls {
+		vals, err := leadValues(l)
+		if err != nil {
+			return err
+		}
+		rows[i] = append(vals, l.Person.ID, ts(l.CreatedAt), l.ID)
+	}
+	_, err := tx.copyFrom("leads", []string{"status", "priority", "address", "community_code", "district_code",
+		"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at", "person_id", "created_at", "id"}, rows)
+	return err
+}
+
+func (tx *Tx) insertTasks(tasks []*epiloop.Task) error {
+	rows := make([][]any, len(tasks))
+	for i, t := range tasks {
+		vals, err := taskValues(t)
+		if err != nil {
+			return err
+		}
+		rows[i] = append(vals, t.LeadID, ts(t.CreatedAt), t.ID)
+	}
+	_, err := tx.copyFrom("tasks", []string{"round", "side", "unit_code", "status", "priority", "district_code",
+		"accept_by", "feedback_by", "escalate_at", "escalation", "return_reason", "feedback", "accepted_at",
+		"submitted_at", "lead_id", "created_at", "id"}, rows)
+	return err
+}
+
+func (tx *Tx) insertSources(ss []epiloop.BulkSource) error {
+	rows := make([][]any, len(ss))
+	for i, bs := range ss {
+		s := bs.Source
+		reason, err := json.Marshal(s.Reason)
+		if err != nil {
+			return err
+		}
+		rows[i] = []any{s.ID, bs.LeadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, ts(s.CreatedAt)}
+	}
+	_, err := tx.copyFrom("sources", []string{"id", "lead_id", "kind", "ref", "file", "file_row", "reason",
+		"address", "created_at"}, rows)
+	return err
+}

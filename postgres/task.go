@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"strings"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// taskColumns reads a task with its unit. The join is LEFT so that a unit
+// row gone missing could never hide a task.
+const taskColumns = `t.id, t.lead_id, t.round, t.side, t.unit_code, t.status, t.priority, t.district_code,
+	t.accept_by, t.feedback_by, t.escalate_at, t.escalation, t.return_reason, t.feedback,
+	t.created_at, t.accepted_at, t.submitted_at,
+	un.code, un.kind, un.name, un.district_code`
+
+const taskFrom = ` FROM tasks t LEFT JOIN units un ON un.code = t.unit_code`
+
+// openTask is the condition of an open task, spelt as in the partial index.
+const openTask = `t.status IN ('pushed', 'accepted')`
+
+func scanTask(s scanner) (*epiloop.Task, error) {
+	var (
+		t                                   epiloop.Task
+		acceptBy, feedbackBy, escalateAt    pgtype.Timestamptz
+		created, accepted, submitted        pgtype.Timestamptz
+		feedback                            []byte
+		unitCode, unitKind, unitName, unitD pgtype.Text
+	)
+	if err := s.Scan(&t.ID, &t.LeadID, &t.Round, &t.Side, &t.UnitCode, &t.Status, &t.Priority, &t.DistrictCode,
+		&acceptBy, &feedbackBy, &escalateAt, &t.Escalation, &t.ReturnReason, &feedback,
+		&created, &accepted, &submitted,
+		&unitCode, &unitKind, &unitName, &unitD); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.Feedback, err = feedbackOf(feedback); err != nil {
+		return nil, err
+	}
+	t.AcceptBy, t.FeedbackBy, t.EscalateAt = timeOf(acceptBy), timeOf(feedbackBy), timeOf(escalateAt)
+	t.CreatedAt, t.AcceptedAt, t.SubmittedAt = timeOf(created), timePtrOf(accepted), timePtrOf(submitted)
+	if unitCode.Valid {
+		t.Unit = &epiloop.Unit{Code: unitCode.String, Kind: epiloop.UnitKind(unitKind.String),
+			Name: unitName.String, DistrictCode: unitD.String}
+	}
+	return &t, nil
+}
+
+func collectTasks(rows pgx.Rows) ([]*epiloop.Task, error) {
+	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Task, error) { return scanTask(r) })
+}
+
+// taskValues returns the task's mutable columns in the order round, side,
+// unit_code, status, priority, district_code, accept_by, feedback_by,
+// escalate_at, escalation, return_reason, feedback, accepted_at,
+// submitted_at.
+func taskValues(t *epiloop.Task) ([]any, error) {
+	feedback, err := feedbackJSON(t.Feedback)
+	if err != nil {
+		return nil, err
+	}
+	return []any{t.Round, string(t.Side), t.UnitCode, string(t.Status), string(t.Priority), t.DistrictCode,
+		ts(t.AcceptBy), ts(t.FeedbackBy), ts(t.EscalateAt), t.Escalation, t.ReturnReason,
+		feedback, tsPtr(t.AcceptedAt), tsPtr(t.SubmittedAt)}, nil
+}
+
+// CreateTask inserts t and sets its ID. Its lead and unit must exist.
+func (tx *Tx) CreateTask(t *epiloop.Task) error {
+	vals, err := taskValues(t)
+	if err != nil {
+		return wrap(err, "create task")
+	}
+	err = tx.queryRow(`INSERT INTO tasks (round, side, unit_code, status, priority, district_code,
+			accept_by, feedback_by, escalate_at, escalation, return_reason, feedback, accepted_at,
+			submitted_at, lead_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+		append(vals, t.LeadID, ts(t.CreatedAt))...).Scan(&t.ID)
+	return wrap(constraintError(err, "Task already exists.", "Lead or unit not found."), "create task")
+}
+
+// UpdateTask writes every field of t but its ID, lead and creation time.
+func (tx *Tx) UpdateTask(t *epiloop.Task) error {
+	vals, err := taskValues(t)
+	if err != nil {
+		return wrap(err, "update task")
+	}
+	err = tx.execOne("Task not found.", `UPDATE tasks SET round = $1, side = $2, unit_code = $3, status = $4,
+			priority = $5, district_code = $6, accept_by = $7, feedback_by = $8, escalate_at = $9,
+			escalation = $10, return_reason = $11, feedback = $12, accepted_at = $13, submitted_at = $14
+		WHERE id = $15`, append(vals, t.ID)...)
+	return wrap(constraintError(err, "Task already exists.", "Unit not found."), "update task")
+}
+
+// FindTaskByID returns one task with its unit.
+func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
+	t, err := scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = $1`, id))
+	return t, wrap(noRows(err, "Task not found."), "find task")
+}
+
+// FindTasks returns one page of the tasks f selects and the total: open
+// tasks first, the most urgent deadline (accept while pushed, feedback
+// while accepted) first, then the others, each by ID.
+func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
+	var (
+		conds = []string{"TRUE"}
+		a     args
+	)
+	if f.Unit != nil {
+		conds = append(conds, "t.unit_code = "+a.add(*f.Unit))
+	}
+	if f.Status != nil {
+		conds = append(conds, "t.status = "+a.add(string(*f.Status)))
+	}
+	if f.Open {
+		conds = append(conds, openTask)
+	}
+	if f.District != nil {
+		conds = append(conds, "t.district_code = "+a.add(*f.District))
+	}
+	where := strings.Join(conds, " AND ")
+	var total int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, a...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count tasks")
+	}
+	offset := max(f.Offset, 0)
+	if offset >= total {
+		return nil, total, nil
+	}
+	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE `+where+`
+		ORDER BY NOT `+openTask+`,
+			CASE t.status WHEN 'pushed' THEN t.accept_by WHEN 'accepted' THEN t.feedback_by END NULLS LAST,
+			t.id
+		LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+	if err != nil {
+		return nil, 0, wrap(err, "find tasks")
+	}
+	tasks, err := collectTasks(rows)
+	return tasks, total, wrap(err, "find tasks")
+}
+
+// FindDueTasks returns open tasks whose next escalation is due at now, the
+// longest due first; limit defaults to 50 and is at most 1000.
+func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
+	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+`
+		WHERE `+openTask+` AND t.escalate_at <= $1
+		ORDER BY t.escalate_at, t.id LIMIT $2`, msUTC(now), pageLimit(limit))
+	if err != nil {
+		return nil, wrap(err, "find due tasks")
+	}
+	tasks, err := collectTasks(rows)
+	return tasks, wrap(err, "find due tasks")
+}
+
+// CreateEscalation records that a task reached level on deadline. It
+// reports false when that was already recorded: by this transaction, or by
+// another one (on another replica) that committed first — a concurrent
+// insert of the same key waits for the other transaction and then does
+// nothing.
+func (tx *Tx) CreateEscalation(taskID int64, deadline time.Time, level int, at time.Time) (bool, error) {
+	tag, err := tx.exec(`INSERT INTO escalations (task_id, deadline, level, at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (task_id, deadline, level) DO NOTHING`, taskID, msUTC(deadline), level, msUTC(at))
+	if err != nil {
+		return false, wrap(constraintError(err, "Escalation already exists.", "Task not found."), "create escalation")
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// findTasksOfLeads loads the tasks of several leads in one query, each
+// lead's in ID order.
+func (tx *Tx) findTasksOfLeads(ids []int64) (map[int64][]*epiloop.Task, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE t.lead_id = ANY($1) ORDER BY t.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := collectTasks(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]*epiloop.Task, len(ids))
+	for _, t := range tasks {
+		out[t.LeadID] = append(out[t.LeadID], t)
+	}
+	return out, nil
+}

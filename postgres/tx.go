@@ -1,0 +1,205 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Tx implements epiloop.Tx over one PostgreSQL transaction. Its methods run
+// in the context given to Update or View.
+//
+// Counter deltas, events and audit entries are kept in the Tx and written
+// when it commits (or earlier, when the transaction reads them back): the
+// counters summed and sorted in one statement, the logs under their lock
+// (see log.go). An event's or audit entry's ID is therefore set by the time
+// Update returns, not when CreateEvent or AppendAudit returns.
+type Tx struct {
+	tx    pgx.Tx
+	ctx   context.Context
+	db    *DB
+	write bool
+	// shard is the counter shard this transaction writes.
+	shard int16
+
+	counters     pending
+	statCounters pending
+	events       []*epiloop.Event
+	audit        []*epiloop.AuditEntry
+	logLocked    bool
+}
+
+var _ epiloop.Tx = (*Tx)(nil)
+
+func (tx *Tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	return tx.tx.Exec(tx.ctx, query, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (pgx.Rows, error) {
+	return tx.tx.Query(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) pgx.Row {
+	return tx.tx.QueryRow(tx.ctx, query, args...)
+}
+
+// execOne runs a statement that must change one row; when it changes none
+// it returns ENOTFOUND with msg.
+func (tx *Tx) execOne(msg string, query string, args ...any) error {
+	tag, err := tx.exec(query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(msg)
+	}
+	return nil
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// wrap gives an internal error the operation's name; caller-safe errors
+// (*epiloop.Error) pass unchanged.
+func wrap(err error, op string) error {
+	var e *epiloop.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+func notFound(msg string) error {
+	return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: msg}
+}
+
+// constraintError maps a violated constraint to the caller-safe error the
+// contract promises, by SQLSTATE: a uniqueness violation (23505) is
+// ECONFLICT with conflict; a foreign key naming a missing row (23503) is
+// ENOTFOUND with missing. Any other error is returned as is. The messages
+// are the caller's constants: PostgreSQL's own detail may quote the values
+// (personal data) and is never passed on.
+func constraintError(err error, conflict, missing string) error {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case codeUniqueViolation:
+		return &epiloop.Error{Code: epiloop.ECONFLICT, Message: conflict}
+	case codeForeignKeyViolation:
+		return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: missing}
+	}
+	return err
+}
+
+// noRows maps pgx.ErrNoRows to ENOTFOUND with msg.
+func noRows(err error, msg string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound(msg)
+	}
+	return err
+}
+
+// ts stores a time in UTC at millisecond precision, the zero time as NULL.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return msUTC(t)
+}
+
+// msUTC truncates a time to the millisecond, in UTC.
+func msUTC(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// tsPtr stores an optional time.
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// timeOf reads a stored time back, in UTC; NULL is the zero time.
+func timeOf(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// timePtrOf reads an optional stored time back.
+func timePtrOf(t pgtype.Timestamptz) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// feedbackJSON stores an optional feedback; nil is NULL.
+func feedbackJSON(f *epiloop.Feedback) ([]byte, error) {
+	if f == nil {
+		return nil, nil
+	}
+	return json.Marshal(f)
+}
+
+// feedbackOf decodes an optional stored feedback, with its time in UTC.
+func feedbackOf(b []byte) (*epiloop.Feedback, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var f epiloop.Feedback
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	if !f.SubmittedAt.IsZero() {
+		f.SubmittedAt = f.SubmittedAt.UTC()
+	}
+	return &f, nil
+}
+
+// nilBytes stores an empty value as NULL.
+func nilBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// pageLimit bounds a page size: default 50, at most 1000.
+func pageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return 50
+	case limit > 1000:
+		return 1000
+	}
+	return limit
+}
+
+// args collects the parameters of a query built piece by piece and names
+// each one's placeholder.
+type args []any
+
+// add appends v and returns its placeholder ($1, $2, …).
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// collect scans and closes rows; no rows is a nil slice, as the SQLite
+// engine returns.
+func collect[T any](rows pgx.Rows, fn pgx.RowToFunc[T]) ([]T, error) {
+	return pgx.AppendRows([]T(nil), rows, fn)
+}
