@@ -43,6 +43,11 @@ type Server struct {
 	// would otherwise hold the shutdown.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// baseCtx is the context of background work started by requests
+	// (imports); cancelled by Close.
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+	imp        imports
 }
 
 // NewServer returns a server with its routes registered.
@@ -52,6 +57,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	}
 	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: http.NewServeMux(),
 		closing: make(chan struct{})}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -65,6 +71,10 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerStatsRoutes()
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
+	s.registerImportRoutes()
+	s.registerCheckpointRoutes()
+	s.registerObservationRoutes()
+	s.registerUIRoutes()
 	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
 	}))
@@ -125,6 +135,8 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
+	s.cancelBase()
+	s.waitImports(ctx)
 	if s.ln != nil {
 		s.ln.Close() // when Serve never ran
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	ehttp "github.com/epiloop/epiloop/http"
 	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/postgres"
 	"github.com/epiloop/epiloop/sqlite"
 )
 
@@ -28,12 +30,18 @@ const usage = `epiloop — outbreak-response command platform
 
 Usage:
   epiloop demo [--addr 127.0.0.1:8080] [--data DIR]
-  epiloop serve --db sqlite:PATH [--addr 127.0.0.1:8080]
-  epiloop migrate --db sqlite:PATH
+  epiloop serve --db sqlite:PATH|postgres://… [--key-file PATH] [--addr 127.0.0.1:8080]
+  epiloop migrate --db sqlite:PATH|postgres://… [--key-file PATH]
+  epiloop key init --key-file PATH
+  epiloop key rotate --db … [--key-file PATH]
+  epiloop backup --db sqlite:PATH --out FILE
   epiloop user add --db … --name N --role ROLE [--unit CODE] [--password-stdin]
   epiloop token create --db … --user N [--ttl 8760h]
   epiloop escalate --db …
+  epiloop risk-area add --db … --code 4201 --level high --from 2020-01-01 --to 2020-03-31
+  epiloop risk-area list --db … [--history]
   epiloop stats verify --db …
+  epiloop import --db … --source rail|road|health|hotline|city|other [--ref TEXT] [--sheet S] FILE
   epiloop audit verify --db …
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
@@ -42,10 +50,18 @@ Usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// EPILOOP_CPUPROFILE=FILE profiles any subcommand (for the benchmarks).
+	if path := os.Getenv("EPILOOP_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "epiloop:", describe(err))
 		}
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -81,10 +97,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runToken(ctx, rest, stdout, stderr)
 	case "escalate":
 		return runEscalate(ctx, rest, stdout, stderr)
+	case "risk-area":
+		return runRiskArea(ctx, rest, stdout, stderr)
 	case "stats":
 		return runStats(ctx, rest, stdout, stderr)
+	case "key":
+		return runKey(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "gen":
+		return runGen(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "retention":
 		return runRetention(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -122,8 +150,8 @@ type dbFlags struct {
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dsn, "db", "", "database: sqlite:PATH")
-	fs.StringVar(&f.keyFile, "key-file", "", "key file protecting personal data (default: the database path + .key; env EPILOOP_KEY_FILE)")
+	fs.StringVar(&f.dsn, "db", "", "database: sqlite:PATH or postgres://USER@HOST:PORT/DB?…")
+	fs.StringVar(&f.keyFile, "key-file", "", "key file protecting personal data (env EPILOOP_KEY_FILE; SQLite's default: the database path + .key; required for PostgreSQL)")
 }
 
 // openStore opens the database a --db flag names with its keyring,
@@ -141,10 +169,18 @@ func openStore(ctx context.Context, f dbFlags) (epiloop.Store, error) {
 			return nil, err
 		}
 		return sqlite.Open(ctx, path, kr)
+	case strings.HasPrefix(f.dsn, "postgres://"), strings.HasPrefix(f.dsn, "postgresql://"):
+		// No default path and never created here: every replica must use
+		// the one key file made by 'epiloop key init'.
+		kr, err := openKeyring(f, "", false)
+		if err != nil {
+			return nil, err
+		}
+		return postgres.Open(ctx, f.dsn, kr)
 	case f.dsn == "":
-		return nil, errors.New("--db is required (sqlite:PATH)")
+		return nil, errors.New("--db is required (sqlite:PATH or postgres://…)")
 	}
-	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH", redactDSN(f.dsn))
+	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH or postgres://…", redactDSN(f.dsn))
 }
 
 // openKeyring loads the key file (flag, environment, or the default path),
@@ -166,7 +202,7 @@ func openKeyring(f dbFlags, defaultPath string, create bool) (*keyring.Keyring, 
 	}
 	kr, err := keyring.Load(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("key file %s not found: personal data in this database cannot be read without it (run 'epiloop migrate' to create one for a new database)", path)
+		return nil, fmt.Errorf("key file %s not found: personal data in this database cannot be read without it (for a new database create one with 'epiloop key init --key-file %s'; 'epiloop migrate' does it for SQLite)", path, path)
 	}
 	return kr, err
 }
@@ -196,6 +232,7 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		return nil, err
 	}
 	m.Service.Regions = regionCodes{regions}
+	m.Service.Risk = &loop.RiskAreas{Store: store, Logger: logger}
 	if err := seedTree(ctx, m.Service); err != nil {
 		store.Close()
 		return nil, err
@@ -255,6 +292,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("tasks escalated", "count", n)
+		}
+		if n, err := m.Service.EscalateObservations(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("observation escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("missed observation checks escalated", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -16,6 +17,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	cert := fs.String("tls-cert", "", "TLS certificate file (serve HTTPS)")
 	key := fs.String("tls-key", "", "TLS key file")
+	escalateEvery := fs.Duration("escalate-every", 30*time.Second, "how often overdue tasks are escalated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -28,6 +30,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer m.Close()
 	m.Server.TLSCert, m.Server.TLSKey = *cert, *key
+	if *escalateEvery > 0 {
+		m.EscalateEvery = *escalateEvery
+	}
 	if err := m.Run(ctx, *addr); err != nil {
 		return err
 	}

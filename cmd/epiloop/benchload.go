@@ -1,0 +1,417 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/intake"
+	"github.com/epiloop/epiloop/loop"
+)
+
+// opStats collects one operation's latencies.
+type opStats struct {
+	mu     sync.Mutex
+	lat    []time.Duration
+	errors int
+	busy   int // 503 answers (back-pressure)
+}
+
+func (o *opStats) record(d time.Duration, status int, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case err != nil || status >= 500 && status != http.StatusServiceUnavailable:
+		o.errors++
+	case status == http.StatusServiceUnavailable:
+		o.busy++
+	case status >= 400:
+		o.errors++
+	default:
+		o.lat = append(o.lat, d)
+	}
+}
+
+// opResult is one operation's line in the report.
+type opResult struct {
+	RPS    float64 `json:"rps"`
+	P50    float64 `json:"p50_ms"`
+	P95    float64 `json:"p95_ms"`
+	P99    float64 `json:"p99_ms"`
+	Errors int     `json:"errors"`
+	Busy   int     `json:"busy_503,omitempty"`
+}
+
+func (o *opStats) result(d time.Duration) opResult {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	slices.Sort(o.lat)
+	pct := func(p float64) float64 {
+		if len(o.lat) == 0 {
+			return 0
+		}
+		return float64(o.lat[min(len(o.lat)-1, int(p*float64(len(o.lat))))]) / 1e6
+	}
+	return opResult{RPS: float64(len(o.lat)) / d.Seconds(), P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Errors: o.errors, Busy: o.busy}
+}
+
+// benchLoadResult is the last line of `epiloop bench load`.
+type benchLoadResult struct {
+	Engine            string              `json:"engine"`
+	Leads             int                 `json:"leads"`
+	Clients           int                 `json:"clients"`
+	Seconds           float64             `json:"seconds"`
+	Ops               map[string]opResult `json:"ops"`
+	BaselineCommitRPS float64             `json:"baseline_commit_rps"`
+	SSEClients        int                 `json:"sse_clients"`
+	SSEP99            float64             `json:"sse_p99_ms"`
+	SSEEvents         int                 `json:"sse_events"`
+	SSEBytesPerIdle   float64             `json:"sse_bytes_per_idle_subscriber,omitempty"`
+}
+
+// loadBench is one run of the load benchmark.
+type loadBench struct {
+	base   string
+	client *http.Client
+	ops    map[string]*opStats
+	mu     sync.Mutex
+	stop   atomic.Bool
+}
+
+func (b *loadBench) op(name string) *opStats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o := b.ops[name]
+	if o == nil {
+		o = &opStats{}
+		b.ops[name] = o
+	}
+	return o
+}
+
+// call sends one API request and records it under op.
+func (b *loadBench) call(op, method, path, token string, body any, out any) int {
+	var rd io.Reader
+	if body != nil {
+		js, _ := json.Marshal(body)
+		rd = bytes.NewReader(js)
+	}
+	req, _ := http.NewRequest(method, b.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := b.client.Do(req)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+		if out != nil && status < 300 {
+			err = json.NewDecoder(resp.Body).Decode(out)
+		} else {
+			io.Copy(io.Discard, resp.Body)
+		}
+		resp.Body.Close()
+	}
+	b.op(op).record(time.Since(start), status, err)
+	return status
+}
+
+func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var db dbFlags
+	db.register(fs)
+	clients := fs.Int("clients", 32, "field clients (accept + feedback)")
+	duration := fs.Duration("duration", 10*time.Second, "how long to drive traffic")
+	leads := fs.Int("leads", 10000, "leads to seed (through the import path) before the run")
+	sse := fs.Int("sse", 100, "server-sent event subscribers")
+	url := fs.String("url", "", "drive a running server at this base URL (its --db must be given too, for users and tokens)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "epiloop-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if db.dsn == "" {
+		db = dbFlags{dsn: "sqlite:" + filepath.Join(dir, "load.db"), createKey: true}
+	}
+	m, err := NewMain(ctx, db, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	admin := cliContext(ctx)
+	if *leads > 0 {
+		file := filepath.Join(dir, "seed.csv")
+		if err := generateTo(file, intake.GenOptions{Rows: *leads, Seed: uint64(time.Now().UnixNano()), Format: intake.FormatCSV}); err != nil {
+			return err
+		}
+		t := time.Now()
+		if _, err := importFile(admin, m.Service, file, intake.Options{Source: "rail", File: "seed.csv"}, 20000, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "seeded %d leads in %.1fs\n", *leads, time.Since(t).Seconds())
+	}
+	base := *url
+	if base == "" {
+		m.EscalateEvery = time.Hour
+		if err := m.Run(ctx, "127.0.0.1:0"); err != nil {
+			return err
+		}
+		base = m.Server.URL()
+	}
+	base = strings.TrimSuffix(base, "/") + "/api/v1"
+	total, units, err := openUnits(admin, m.Service)
+	if err != nil {
+		return err
+	}
+	tokens, err := benchTokens(admin, m.Service, units)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%d leads, %d units with open tasks\n", total, len(units))
+	tr := &http.Transport{MaxIdleConnsPerHost: *clients + *sse + 16, MaxConnsPerHost: 0}
+	b := &loadBench{base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ops: map[string]*opStats{}}
+
+	var heapBefore runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&heapBefore)
+	sseLat := &opStats{}
+	var sseWG sync.WaitGroup
+	sseCtx, sseCancel := context.WithCancel(ctx)
+	defer sseCancel()
+	for i := 0; i < *sse; i++ {
+		sseWG.Add(1)
+		go func() {
+			defer sseWG.Done()
+			b.subscribe(sseCtx, tokens["commander"], sseLat)
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	var heapAfter runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&heapAfter)
+
+	res := benchLoadResult{Engine: m.Store.Engine(), Leads: total, Clients: *clients, SSEClients: *sse}
+	if *url == "" && *sse > 0 {
+		res.SSEBytesPerIdle = float64(int64(heapAfter.HeapInuse)-int64(heapBefore.HeapInuse)) / float64(*sse)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < *clients; i++ {
+		var mine []string
+		for j := i; j < len(units); j += *clients {
+			mine = append(mine, units[j])
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); b.fieldWorker(mine, tokens) }()
+	}
+	wg.Add(3)
+	go func() { defer wg.Done(); b.reader("overview", "/stats/overview", tokens["commander"]) }()
+	go func() {
+		defer wg.Done()
+		b.reader("leads_list", "/leads?overdue=false&district=210102&per_page=50", tokens["district"])
+	}()
+	go func() { defer wg.Done(); b.creator(tokens["commander"]) }()
+	time.Sleep(*duration)
+	b.stop.Store(true)
+	wg.Wait()
+	elapsed := time.Since(start)
+	time.Sleep(time.Second) // let the last events arrive
+	sseCancel()
+	sseWG.Wait()
+
+	res.Seconds = elapsed.Seconds()
+	res.Ops = map[string]opResult{}
+	for name, o := range b.ops {
+		res.Ops[name] = o.result(elapsed)
+	}
+	sr := sseLat.result(elapsed)
+	res.SSEP99, res.SSEEvents = sr.P99, len(sseLat.lat)
+	if res.BaselineCommitRPS, err = loop.CommitBaseline(ctx, m.Store, 3*time.Second); err != nil {
+		return err
+	}
+	printLoad(stderr, res)
+	if drift, err := m.Service.VerifyCounters(ctx); err == nil && len(drift) > 0 {
+		fmt.Fprintf(stderr, "WARNING: %d counters drifted from the rows\n", len(drift))
+	}
+	js, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(js))
+	return nil
+}
+
+// openUnits returns the number of leads and the units holding open tasks.
+func openUnits(ctx context.Context, svc *loop.Service) (int, []string, error) {
+	seen := map[string]bool{}
+	total := 0
+	for page := 0; ; page++ {
+		ls, n, err := svc.FindLeads(ctx, epiloop.LeadFilter{Offset: page * 1000, Limit: 1000})
+		if err != nil {
+			return 0, nil, err
+		}
+		total = n
+		for _, l := range ls {
+			for _, t := range l.LiveTasks() {
+				if t.Status == epiloop.TaskPushed {
+					seen[t.UnitCode] = true
+				}
+			}
+		}
+		if len(ls) < 1000 {
+			break
+		}
+	}
+	units := make([]string, 0, len(seen))
+	for u := range seen {
+		units = append(units, u)
+	}
+	sort.Strings(units)
+	return total, units, nil
+}
+
+// benchTokens creates token-only users: a commander, a district commander
+// and one per unit.
+func benchTokens(ctx context.Context, svc *loop.Service, units []string) (map[string]string, error) {
+	tokens := map[string]string{}
+	users := []*epiloop.User{
+		{Name: "bench-commander", Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode},
+		{Name: "bench-district", Role: epiloop.RoleDistrict, UnitCode: epiloop.SubCommandCode("210102")},
+	}
+	keys := []string{"commander", "district"}
+	for _, u := range units {
+		role := epiloop.RoleStation
+		if strings.HasPrefix(u, "CM") {
+			role = epiloop.RoleCommittee
+		}
+		users = append(users, &epiloop.User{Name: "bench-" + u, Role: role, UnitCode: u})
+		keys = append(keys, u)
+	}
+	for i, u := range users {
+		if err := svc.CreateUser(ctx, u, ""); err != nil && epiloop.ErrorField(err) != "name" {
+			return nil, err
+		}
+		tok, err := svc.CreateToken(ctx, u.Name, 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		tokens[keys[i]] = tok
+	}
+	return tokens, nil
+}
+
+type benchTask struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+}
+
+// fieldWorker plays the field units: list open tasks, accept one, report.
+func (b *loadBench) fieldWorker(units []string, tokens map[string]string) {
+	fb := map[string]any{"located": "at_address", "contact": "in_person", "temperature": 36.6, "symptoms": false, "measure": "home_observation"}
+	for len(units) > 0 && !b.stop.Load() {
+		for i := 0; i < len(units) && !b.stop.Load(); i++ {
+			tok := tokens[units[i]]
+			var list struct {
+				Items []benchTask `json:"items"`
+			}
+			b.call("tasks_list", "GET", "/tasks?status=open&per_page=20", tok, nil, &list)
+			var next *benchTask
+			for j := range list.Items {
+				if list.Items[j].Status == "pushed" {
+					next = &list.Items[j]
+					break
+				}
+			}
+			if next == nil {
+				units = slices.Delete(units, i, i+1)
+				i--
+				continue
+			}
+			b.call("accept", "POST", fmt.Sprintf("/tasks/%d/accept", next.ID), tok, nil, nil)
+			b.call("feedback", "POST", fmt.Sprintf("/tasks/%d/feedback", next.ID), tok, fb, nil)
+		}
+	}
+}
+
+func (b *loadBench) reader(op, path, tok string) {
+	for !b.stop.Load() {
+		b.call(op, "GET", path, tok, nil, nil)
+	}
+}
+
+// creator reports new leads (hotline), a few per second.
+func (b *loadBench) creator(tok string) {
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for !b.stop.Load() {
+		id := epiloop.CompleteIDNumber(fmt.Sprintf("42010219%02d%02d%02d%03d", 50+r.IntN(50), 1+r.IntN(12), 1+r.IntN(28), r.IntN(1000)))
+		b.call("lead_create", "POST", "/leads", tok, map[string]any{
+			"person":  map[string]any{"id_number": id, "name": "测试"},
+			"address": "沈阳市和平区水源地社区12号楼3单元",
+			"source":  map[string]any{"kind": "hotline"},
+			"reason":  map[string]any{"origin": "4201"},
+		}, nil)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// subscribe reads the event stream and records each event's delay from
+// its commit.
+func (b *loadBench) subscribe(ctx context.Context, tok string, lat *opStats) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", b.base+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var e struct {
+			Time time.Time `json:"time"`
+		}
+		if json.Unmarshal([]byte(data), &e) == nil && !e.Time.IsZero() {
+			lat.record(time.Since(e.Time), 200, nil)
+		}
+	}
+}
+
+func printLoad(w io.Writer, r benchLoadResult) {
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "op\trps\tp50 ms\tp95 ms\tp99 ms\terrors\t503\t\n")
+	names := make([]string, 0, len(r.Ops))
+	for n := range r.Ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		o := r.Ops[n]
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%d\t%d\t\n", n, o.RPS, o.P50, o.P95, o.P99, o.Errors, o.Busy)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "SSE: %d subscribers, %d events, p99 delay %.1f ms; %.0f bytes per idle subscriber\n",
+		r.SSEClients, r.SSEEvents, r.SSEP99, r.SSEBytesPerIdle)
+	fmt.Fprintf(w, "baseline: %.0f durable single-row commits/s on %s\n", r.BaselineCommitRPS, r.Engine)
+}
