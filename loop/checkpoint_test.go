@@ -440,3 +440,36 @@ func TestScreeningRollsBackWhenALeadFails(t *testing.T) {
 		}
 	})
 }
+
+// TestSimultaneousScreeningsOfOnePerson: the same new traveller screened
+// at two gates at once becomes one lead with two sources.
+func TestSimultaneousScreeningsOfOnePerson(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		f.withCheckpoints()
+		in := loop.ScreeningInput{Direction: "in", Occupants: []loop.OccupantInput{traveller(id1, "武汉", 36.5)}}
+		errs := make(chan error, 2)
+		for _, g := range []struct {
+			ctx  context.Context
+			code string
+		}{{gate, ckStation}, {northGate, ckNorth}} {
+			go func() {
+				_, err := f.svc.Screen(g.ctx, g.code, in)
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		leads, total, err := f.svc.FindLeads(commander, epiloop.LeadFilter{})
+		if err != nil || total != 1 {
+			t.Fatalf("%d leads (%v), want 1", total, err)
+		}
+		if l := f.find(leads[0].ID); len(l.Sources) != 2 {
+			t.Errorf("%d sources, want 2", len(l.Sources))
+		}
+		f.checkCounters()
+		f.checkStats()
+	})
+}
