@@ -18,16 +18,33 @@ type SealedPerson struct {
 	PhoneSealed []byte
 }
 
+// SealedOccupant is a screened traveller's sealed identity as stored.
+type SealedOccupant struct {
+	ScreeningID int64
+	Seq         int
+	IDSealed    []byte
+	PhoneSealed []byte
+}
+
 // RetentionTx finds and purges personal data past its retention, and lets
 // keys be rotated.
 type RetentionTx interface {
 	// FindPurgeableLeads returns ids of closed or handed-over leads,
-	// ended before cutoff and not yet purged, after afterID in id order.
+	// ended before cutoff, whose observation (if any) also ended before
+	// cutoff, and not yet purged, after afterID in id order.
 	FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]int64, error)
-	// PurgeLeadRecords blanks what the lead's sources and events say
-	// beyond counts (references, addresses, notes) and marks the lead
-	// purged at t.
+	// PurgeLeadRecords blanks what the lead's sources, events, screened
+	// occupants and observation say beyond counts (identities,
+	// references, addresses, notes) and marks the lead purged at t.
 	PurgeLeadRecords(leadID int64, t time.Time) error
+	// PurgeScreenings blanks the identities of travellers screened before
+	// cutoff who raised no lead (released at the gate), and returns how
+	// many it blanked.
+	PurgeScreenings(cutoff time.Time) (int, error)
+	// FindSealedOccupants returns screened occupants' sealed identities
+	// after (screening, seq) in key order.
+	FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]SealedOccupant, error)
+	UpdateSealedOccupant(o SealedOccupant) error
 	// FindSealedPersons returns persons' sealed identities after afterID.
 	FindSealedPersons(afterID int64, limit int) ([]SealedPerson, error)
 	UpdateSealedPerson(p SealedPerson) error

@@ -13,7 +13,10 @@ type RetentionReport struct {
 	Cutoff  time.Time `json:"cutoff"`
 	Leads   int       `json:"leads"`
 	Persons int       `json:"persons"`
-	DryRun  bool      `json:"dry_run"`
+	// Travellers counts screened occupants released at the gate whose
+	// identities were purged.
+	Travellers int  `json:"travellers"`
+	DryRun     bool `json:"dry_run"`
 }
 
 // Purge replaces the personal data of leads that ended more than keep ago:
@@ -33,8 +36,14 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 			return err
 		})
 		if err != nil || len(ids) == 0 {
-			if err == nil && !dryRun && rep.Leads > 0 {
-				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons", rep.Leads, rep.Persons))
+			if err == nil && !dryRun {
+				err = s.Store.Update(ctx, func(tx epiloop.Tx) (err error) {
+					rep.Travellers, err = tx.PurgeScreenings(rep.Cutoff)
+					return err
+				})
+			}
+			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0) {
+				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers", rep.Leads, rep.Persons, rep.Travellers))
 			}
 			return rep, err
 		}
@@ -124,8 +133,10 @@ func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress fu
 	checked, resealed := 0, 0
 	for {
 		var page []epiloop.SealedPerson
+		n := 0
 		err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
 			var err error
+			n = 0
 			if page, err = tx.FindSealedPersons(after, batch); err != nil {
 				return err
 			}
@@ -142,15 +153,21 @@ func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress fu
 				if err := tx.UpdateSealedPerson(p); err != nil {
 					return err
 				}
-				resealed++
+				n++
 			}
 			return nil
 		})
 		if err != nil {
 			return resealed, err
 		}
+		resealed += n
 		if len(page) == 0 {
-			return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d persons", resealed))
+			n, err := s.resealOccupants(ctx, r, batch)
+			if err != nil {
+				return resealed, err
+			}
+			resealed += n
+			return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d identities", resealed))
 		}
 		after = page[len(page)-1].ID
 		checked += len(page)
@@ -169,4 +186,49 @@ func reseal(r Resealer, sealed []byte) ([]byte, error) {
 		return nil, err
 	}
 	return r.Seal(v)
+}
+
+// resealOccupants re-seals screened travellers' identities.
+func (s *Service) resealOccupants(ctx context.Context, r Resealer, batch int) (int, error) {
+	var (
+		afterScreening int64
+		afterSeq       int
+		resealed       int
+	)
+	for {
+		var page []epiloop.SealedOccupant
+		n := 0
+		err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+			var err error
+			n = 0
+			if page, err = tx.FindSealedOccupants(afterScreening, afterSeq, batch); err != nil {
+				return err
+			}
+			for _, o := range page {
+				if r.SealedWithCurrent(o.IDSealed) && r.SealedWithCurrent(o.PhoneSealed) {
+					continue
+				}
+				if o.IDSealed, err = reseal(r, o.IDSealed); err != nil {
+					return err
+				}
+				if o.PhoneSealed, err = reseal(r, o.PhoneSealed); err != nil {
+					return err
+				}
+				if err := tx.UpdateSealedOccupant(o); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return resealed, err
+		}
+		resealed += n
+		if len(page) == 0 {
+			return resealed, nil
+		}
+		last := page[len(page)-1]
+		afterScreening, afterSeq = last.ScreeningID, last.Seq
+	}
 }

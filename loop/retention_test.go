@@ -17,10 +17,16 @@ func TestPurgeAfterRetention(t *testing.T) {
 	ctx := context.Background()
 	closed := f.lead(id1, addrHome, epiloop.Reason{Note: "邻居举报"})
 	fb := home
-	fb.Note = "本人在家，已告知居家观察"
+	fb.Measure = epiloop.MeasureNoneRequired
+	fb.Note = "本人在家，无需措施"
 	f.submit(station, taskOf(t, closed, epiloop.UnitPoliceStation).ID, fb)
 	f.submit(committee, taskOf(t, closed, epiloop.UnitCommittee).ID, fb)
 	open := f.lead(id2, addrHome, epiloop.Reason{})
+	// A lead closed with home observation keeps its data while the
+	// observation runs.
+	observed := f.lead(id3, addrHome, epiloop.Reason{})
+	f.submit(station, taskOf(t, observed, epiloop.UnitPoliceStation).ID, home)
+	f.submit(committee, taskOf(t, observed, epiloop.UnitCommittee).ID, home)
 	before, _ := f.svc.Overview(commander)
 
 	f.clock.Add(29 * 24 * time.Hour)
@@ -51,11 +57,14 @@ func TestPurgeAfterRetention(t *testing.T) {
 	if p, _ := f.svc.Reveal(commander, closed.ID, "核查"); p.IDNumber != "" || p.Phone != "" {
 		t.Errorf("purged identity still revealed")
 	}
-	if got.Outcome == nil || got.Outcome.Measure != epiloop.MeasureHomeObservation {
+	if got.Outcome == nil || got.Outcome.Measure != epiloop.MeasureNoneRequired {
 		t.Errorf("outcome measure lost: %+v", got.Outcome)
 	}
 	if o := f.find(open.ID); o.Status != epiloop.LeadPushed || o.Address == "" {
 		t.Errorf("open lead touched")
+	}
+	if o := f.find(observed.ID); o.Address == "" || o.Person.Name == epiloop.PurgedName {
+		t.Errorf("lead under active observation purged")
 	}
 	after, _ := f.svc.Overview(commander)
 	if after[epiloop.MetricClosed] != before[epiloop.MetricClosed] || after[epiloop.MetricReceived] != before[epiloop.MetricReceived] {

@@ -14,9 +14,10 @@ func (tx *Tx) FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]
 	if limit >= 0 {
 		lim = limit
 	}
-	rows, err := tx.query(`SELECT id FROM leads
-		WHERE purged_at IS NULL AND closed_at IS NOT NULL AND closed_at < $1 AND id > $2
-		ORDER BY id LIMIT $3`, msUTC(cutoff), afterID, lim)
+	rows, err := tx.query(`SELECT l.id FROM leads l
+		WHERE l.purged_at IS NULL AND l.closed_at IS NOT NULL AND l.closed_at < $1 AND l.id > $2
+		AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.lead_id = l.id AND (o.ended_at IS NULL OR o.ended_at >= $1))
+		ORDER BY l.id LIMIT $3`, msUTC(cutoff), afterID, lim)
 	if err != nil {
 		return nil, wrap(err, "find purgeable leads")
 	}
@@ -35,7 +36,46 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 		WHERE lead_id = $1 AND kind IN ('lead.adjudicated', 'task.returned') AND data IS NOT NULL`, leadID); err != nil {
 		return wrap(err, "purge events")
 	}
+	if _, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
+			name = '', destination = '' WHERE lead_id = $1`, leadID); err != nil {
+		return wrap(err, "purge occupants")
+	}
+	if _, err := tx.exec(`UPDATE observations SET end_reason = '' WHERE lead_id = $1`, leadID); err != nil {
+		return wrap(err, "purge observation")
+	}
 	return wrap(tx.execOne("Lead not found.", `UPDATE leads SET purged_at = $1 WHERE id = $2`, ts(t), leadID), "purge lead")
+}
+
+// PurgeScreenings blanks released travellers screened before cutoff.
+func (tx *Tx) PurgeScreenings(cutoff time.Time) (int, error) {
+	tag, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
+			name = '', destination = ''
+		WHERE lead_id IS NULL AND (name <> '' OR id_enc IS NOT NULL OR phone_enc IS NOT NULL)
+		AND screening_id IN (SELECT id FROM screenings WHERE time < $1)`, msUTC(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge screenings")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// FindSealedOccupants returns occupants' sealed identities in key order.
+func (tx *Tx) FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]epiloop.SealedOccupant, error) {
+	rows, err := tx.query(`SELECT screening_id, seq, id_enc, phone_enc FROM screening_occupants
+		WHERE (screening_id, seq) > ($1, $2) ORDER BY screening_id, seq LIMIT $3`, afterScreening, afterSeq, limit)
+	if err != nil {
+		return nil, wrap(err, "find sealed occupants")
+	}
+	out, err := collect(rows, func(r pgx.CollectableRow) (o epiloop.SealedOccupant, err error) {
+		err = r.Scan(&o.ScreeningID, &o.Seq, &o.IDSealed, &o.PhoneSealed)
+		return o, err
+	})
+	return out, wrap(err, "find sealed occupants")
+}
+
+// UpdateSealedOccupant writes an occupant's re-sealed identity.
+func (tx *Tx) UpdateSealedOccupant(o epiloop.SealedOccupant) error {
+	return wrap(tx.execOne("Occupant not found.", `UPDATE screening_occupants SET id_enc = $1, phone_enc = $2
+		WHERE screening_id = $3 AND seq = $4`, nilBytes(o.IDSealed), nilBytes(o.PhoneSealed), o.ScreeningID, o.Seq), "update sealed occupant")
 }
 
 // FindSealedPersons returns sealed identities in id order after afterID.

@@ -9,9 +9,10 @@ import (
 // FindPurgeableLeads returns closed leads ended before cutoff and not yet
 // purged (served by the leads_purge partial index).
 func (tx *Tx) FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]int64, error) {
-	rows, err := tx.query(`SELECT id FROM leads
-		WHERE purged_at IS NULL AND closed_at IS NOT NULL AND closed_at < ? AND id > ?
-		ORDER BY id LIMIT ?`, millis(cutoff), afterID, limit)
+	rows, err := tx.query(`SELECT l.id FROM leads l
+		WHERE l.purged_at IS NULL AND l.closed_at IS NOT NULL AND l.closed_at < ? AND l.id > ?
+		AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.lead_id = l.id AND (o.ended_at IS NULL OR o.ended_at >= ?))
+		ORDER BY l.id LIMIT ?`, millis(cutoff), afterID, millis(cutoff), limit)
 	if err != nil {
 		return nil, wrap(err, "find purgeable leads")
 	}
@@ -38,7 +39,52 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 		WHERE lead_id = ? AND kind IN ('lead.adjudicated', 'task.returned') AND data IS NOT NULL`, leadID); err != nil {
 		return wrap(err, "purge events")
 	}
+	if _, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
+			name = '', destination = '' WHERE lead_id = ?`, leadID); err != nil {
+		return wrap(err, "purge occupants")
+	}
+	if _, err := tx.exec(`UPDATE observations SET end_reason = '' WHERE lead_id = ?`, leadID); err != nil {
+		return wrap(err, "purge observation")
+	}
 	return wrap(tx.execOne("Lead not found.", `UPDATE leads SET purged_at = ? WHERE id = ?`, millis(t), leadID), "purge lead")
+}
+
+// PurgeScreenings blanks released travellers screened before cutoff.
+func (tx *Tx) PurgeScreenings(cutoff time.Time) (int, error) {
+	res, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
+			name = '', destination = ''
+		WHERE lead_id IS NULL AND (name <> '' OR id_enc IS NOT NULL OR phone_enc IS NOT NULL)
+		AND screening_id IN (SELECT id FROM screenings WHERE time < ?)`, millis(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge screenings")
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(err, "purge screenings")
+}
+
+// FindSealedOccupants returns occupants' sealed identities in key order.
+func (tx *Tx) FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]epiloop.SealedOccupant, error) {
+	rows, err := tx.query(`SELECT screening_id, seq, id_enc, phone_enc FROM screening_occupants
+		WHERE (screening_id, seq) > (?, ?) ORDER BY screening_id, seq LIMIT ?`, afterScreening, afterSeq, limit)
+	if err != nil {
+		return nil, wrap(err, "find sealed occupants")
+	}
+	defer rows.Close()
+	var out []epiloop.SealedOccupant
+	for rows.Next() {
+		var o epiloop.SealedOccupant
+		if err := rows.Scan(&o.ScreeningID, &o.Seq, &o.IDSealed, &o.PhoneSealed); err != nil {
+			return nil, wrap(err, "find sealed occupants")
+		}
+		out = append(out, o)
+	}
+	return out, wrap(rows.Err(), "find sealed occupants")
+}
+
+// UpdateSealedOccupant writes an occupant's re-sealed identity.
+func (tx *Tx) UpdateSealedOccupant(o epiloop.SealedOccupant) error {
+	return wrap(tx.execOne("Occupant not found.", `UPDATE screening_occupants SET id_enc = ?, phone_enc = ?
+		WHERE screening_id = ? AND seq = ?`, nilBytes(o.IDSealed), nilBytes(o.PhoneSealed), o.ScreeningID, o.Seq), "update sealed occupant")
 }
 
 // FindSealedPersons returns sealed identities in id order after afterID.

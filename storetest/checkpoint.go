@@ -320,3 +320,76 @@ func testStatCounters(t *testing.T, s epiloop.Store) {
 		return err
 	})
 }
+
+// testScreeningRetention: released travellers are purged after the
+// cutoff, occupants with a lead are left to their lead's purge, and
+// sealed identities can be re-sealed.
+func testScreeningRetention(t *testing.T, s epiloop.Store) {
+	seed(t, s)
+	update(t, s, func(tx epiloop.Tx) error { return tx.UpsertCheckpoints(checkpoints()) })
+	old := newScreening(at(time.Hour), "辽A12345")
+	recent := newScreening(at(48*time.Hour), "辽A54321")
+	l := newLead(d1, c1, epiloop.LeadClosed)
+	closed := at(2 * time.Hour)
+	l.ClosedAt = &closed
+	update(t, s, func(tx epiloop.Tx) error {
+		if err := addLead(tx, person(9), l); err != nil {
+			return err
+		}
+		for _, sc := range []*epiloop.Screening{old, recent} {
+			if err := tx.CreateScreening(sc); err != nil {
+				return err
+			}
+		}
+		return tx.SetOccupantLead(old.ID, 1, l.ID)
+	})
+	update(t, s, func(tx epiloop.Tx) error {
+		n, err := tx.PurgeScreenings(at(24 * time.Hour))
+		if n != 1 {
+			t.Errorf("purged %d released travellers, want 1 (the old screening's second occupant)", n)
+		}
+		return err
+	})
+	update(t, s, func(tx epiloop.Tx) error {
+		n, err := tx.PurgeScreenings(at(24 * time.Hour))
+		if n != 0 {
+			t.Errorf("second purge blanked %d again", n)
+		}
+		return err
+	})
+	update(t, s, func(tx epiloop.Tx) error { return tx.PurgeLeadRecords(l.ID, at(30*time.Hour)) })
+	view(t, s, func(tx epiloop.Tx) error {
+		sc, err := tx.FindScreeningByID(old.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range sc.Occupants {
+			if o.Person.IDNumber != "" || o.Person.Phone != "" || o.Person.Name != "" {
+				t.Errorf("old occupant %d keeps its identity", o.Seq)
+			}
+		}
+		sc, err = tx.FindScreeningByID(recent.ID)
+		if err != nil {
+			return err
+		}
+		if sc.Occupants[1].Person.Phone != "13900001111" {
+			t.Errorf("recent occupant purged")
+		}
+		occ, err := tx.FindSealedOccupants(0, 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(occ) != 4 || occ[0].ScreeningID != old.ID || occ[3].Seq != 2 {
+			t.Fatalf("sealed occupants = %+v", occ)
+		}
+		more, err := tx.FindSealedOccupants(occ[1].ScreeningID, occ[1].Seq, 10)
+		if len(more) != 2 || more[0].ScreeningID != recent.ID {
+			t.Errorf("after %d/%d: %+v", occ[1].ScreeningID, occ[1].Seq, more)
+		}
+		return err
+	})
+	err := s.Update(t.Context(), func(tx epiloop.Tx) error {
+		return tx.UpdateSealedOccupant(epiloop.SealedOccupant{ScreeningID: 999, Seq: 1})
+	})
+	wantCode(t, "reseal unknown occupant", err, epiloop.ENOTFOUND)
+}

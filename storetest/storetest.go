@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"ViewIsolation", testViewIsolation},
 		{"Audit", testAudit},
 		{"Retention", testRetention},
+		{"ScreeningRetention", testScreeningRetention},
 		{"UserSecretsRevoked", testUserSecretsRevoked},
 		{"Checkpoints", testCheckpoints},
 		{"Screenings", testScreenings},

@@ -75,7 +75,11 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d escalations\n", n)
+	o, err := m.Service.EscalateObservations(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d task escalations, %d missed observation checks escalated\n", n, o)
 	return nil
 }
 
@@ -98,6 +102,13 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	drift, err := m.Service.VerifyCounters(ctx)
 	if err != nil {
 		return err
+	}
+	stats, err := m.Service.VerifyStats(ctx)
+	if err != nil {
+		return err
+	}
+	for k, v := range stats {
+		drift[k] = v
 	}
 	for k, v := range drift {
 		fmt.Fprintf(stdout, "drift %s %s: counter %d, rows %d\n", k.Scope, k.Metric, v[0], v[1])
