@@ -156,11 +156,14 @@ func (s *Server) handleLeadRoute(w http.ResponseWriter, r *http.Request) error {
 	}
 	var req struct {
 		Community string `json:"community"`
+		// Alias, optional, teaches the gazetteer the name in the
+		// address that should have found the community.
+		Alias string `json:"alias"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	l, err := s.Service.RouteLead(r.Context(), id, req.Community)
+	l, err := s.Service.RouteLeadTeaching(r.Context(), id, req.Community, req.Alias)
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,14 @@ func prefixOutcome(err error) error {
 
 // RouteLead routes an unroutable lead to a community by hand and pushes it.
 func (s *Service) RouteLead(ctx context.Context, leadID int64, community string) (*epiloop.Lead, error) {
+	return s.RouteLeadTeaching(ctx, leadID, community, "")
+}
+
+// RouteLeadTeaching routes an unroutable lead by hand and, when alias is
+// given (the compound or road name in the lead's address that should have
+// found the community), teaches the gazetteer so that the next such
+// address routes by itself.
+func (s *Service) RouteLeadTeaching(ctx context.Context, leadID int64, community, alias string) (*epiloop.Lead, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -111,6 +119,10 @@ func (s *Service) RouteLead(ctx context.Context, leadID int64, community string)
 	community = strings.TrimSpace(community)
 	if len(community) != 12 || strings.Trim(community, "0123456789") != "" {
 		return nil, epiloop.FieldError("community", "community must be a 12-digit community code.")
+	}
+	alias = epiloop.NormalizeSpace(alias)
+	if alias != "" && (len([]rune(alias)) < 2 || len(alias) > 200) {
+		return nil, epiloop.FieldError("alias", "An alias needs 2 to 200 bytes.")
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		c, err := s.commandChange(tx, u, leadID)
@@ -129,14 +141,24 @@ func (s *Service) RouteLead(ctx context.Context, leadID int64, community string)
 			return err
 		}
 		cancelLive(c, "routed_by_hand")
-		c.emit(epiloop.EventLeadRouted, nil, map[string]any{"community": community})
+		c.emit(epiloop.EventLeadRouted, nil, map[string]any{"community": community, "taught": alias != ""})
 		if err := s.push(c, community); err != nil {
 			return err
+		}
+		if alias != "" {
+			if err := tx.AddAlias(alias, community); err != nil {
+				return err
+			}
 		}
 		return c.save()
 	})
 	if err != nil {
 		return nil, err
+	}
+	if alias != "" {
+		if err := s.LoadGazetteer(ctx); err != nil {
+			return nil, err
+		}
 	}
 	s.notify()
 	return s.loadLead(ctx, leadID)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/gazetteer"
 )
 
 // LeadInput is a report of an at-risk person, from a form, the API or an
@@ -14,6 +15,26 @@ type LeadInput struct {
 	Address string
 	Source  epiloop.Source
 	Reason  epiloop.Reason
+
+	match gazetteer.Match
+}
+
+// unroutableData says why an address did not route and, when the address
+// named a sub-district or an ambiguous name, the candidate communities a
+// commander chooses from.
+func unroutableData(m gazetteer.Match) map[string]any {
+	d := map[string]any{"reason": "address_not_matched"}
+	if m.Reason != "" {
+		d["match"] = m.Reason
+	}
+	if len(m.Candidates) > 0 {
+		c := m.Candidates
+		if len(c) > 50 {
+			c = c[:50]
+		}
+		d["candidates"] = c
+	}
+	return d
 }
 
 // validate normalises and checks the input; errors name the field.
@@ -75,6 +96,7 @@ func (s *Service) CreateLead(ctx context.Context, in LeadInput) (l *epiloop.Lead
 	}
 	prio := s.priority(ctx, in.Reason)
 	match := s.route(in.Address)
+	in.match = match
 	var id int64
 	for attempt := 0; ; attempt++ {
 		err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -126,7 +148,7 @@ func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, pr
 			return 0, false, err
 		}
 	} else {
-		c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "address_not_matched"})
+		c.emit(epiloop.EventLeadUnroutable, nil, unroutableData(in.match))
 	}
 	if err := c.save(); err != nil {
 		return 0, false, err

@@ -42,6 +42,8 @@ Usage:
   epiloop risk-area list --db … [--history]
   epiloop stats verify --db …
   epiloop import --db … --source rail|road|health|hotline|city|other [--ref TEXT] [--sheet S] FILE
+  epiloop gazetteer load --db … FILE.csv
+  epiloop bench import|load …
   epiloop audit verify --db …
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
@@ -113,6 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runImport(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
+	case "gazetteer":
+		return runGazetteer(ctx, rest, stdout, stderr)
 	case "retention":
 		return runRetention(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
