@@ -278,6 +278,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		defer close(m.done)
 		go m.Broker.Run(ctx)
 		go m.retentionLoop(ctx)
+		go m.gazetteerLoop(ctx)
 		m.escalateLoop(ctx)
 	}()
 	go func() {
@@ -306,6 +307,23 @@ func (m *Main) escalateLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// gazetteerLoop reloads the gazetteer every few minutes, so names taught
+// through another replica route here too.
+func (m *Main) gazetteerLoop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Service.LoadGazetteer(ctx); err != nil && ctx.Err() == nil {
+				m.Logger.Error("gazetteer reload failed", "err", err)
+			}
 		}
 	}
 }
