@@ -72,6 +72,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
 	s.registerImportRoutes()
+	s.registerReportRoutes()
 	s.registerCheckpointRoutes()
 	s.registerObservationRoutes()
 	s.registerUIRoutes()
