@@ -29,8 +29,16 @@ const (
 	// busyRetries is how many more times Update runs a transaction that
 	// failed with SQLITE_BUSY or SQLITE_LOCKED despite busyTimeout.
 	busyRetries = 3
-	// cacheKiB is each connection's page cache (allocated as used).
+	// cacheKiB is each reader connection's page cache (allocated as used).
 	cacheKiB = 65536
+	// writerCacheKiB is the writer's: a bulk import dirties index pages at
+	// random (the blind index of persons), and a cache that holds them
+	// keeps each page from being written again at every commit.
+	writerCacheKiB = 131072
+	// walPages is how large the write-ahead log may grow before a
+	// checkpoint copies it into the database: fewer, larger checkpoints
+	// write each hot page once instead of at every batch.
+	walPages = 16384
 	// stmtCache is how many prepared statements each connection keeps:
 	// every statement this package runs is a constant string, so the hot
 	// paths (events, counters, task updates) are prepared once per
@@ -78,6 +86,12 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	}
 	// Refresh the planner's statistics where they are missing or stale
 	// (bounded work; SQLite's advice for long-lived connections).
+	// The writer pool holds its one connection for good, so a pragma set
+	// on it stays set.
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA wal_autocheckpoint="+strconv.Itoa(walPages)); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: wal_autocheckpoint: %w", err)
+	}
 	if _, err := db.writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: optimize: %w", err)
@@ -105,7 +119,11 @@ func dsn(path string, write bool) string {
 	v.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	v.Set("_foreign_keys", "on")
 	v.Set("_synchronous", "FULL")
-	v.Set("_cache_size", strconv.Itoa(-cacheKiB))
+	if write {
+		v.Set("_cache_size", strconv.Itoa(-writerCacheKiB))
+	} else {
+		v.Set("_cache_size", strconv.Itoa(-cacheKiB))
+	}
 	v.Set("_stmt_cache_size", strconv.Itoa(stmtCache))
 	if write {
 		v.Set("_journal_mode", "WAL")
