@@ -289,3 +289,32 @@ func TestNoPlaintextIdentityOnDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestBackup copies a live database and reads the copy.
+func TestBackup(t *testing.T) {
+	dir := t.TempDir()
+	db := openPath(t, filepath.Join(dir, "epiloop.db"))
+	if err := db.Update(context.Background(), func(tx epiloop.Tx) error {
+		return tx.CreatePerson(&epiloop.Person{IDNumber: "11010519491231002X", Name: "张三"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "copy.db")
+	if err := sqlite.Backup(context.Background(), filepath.Join(dir, "epiloop.db"), out); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.Backup(context.Background(), filepath.Join(dir, "epiloop.db"), out); err == nil {
+		t.Error("backup overwrote an existing file")
+	}
+	cp := openPath(t, out)
+	err := cp.View(context.Background(), func(tx epiloop.Tx) error {
+		p, err := tx.FindPerson(&epiloop.Person{IDNumber: "11010519491231002X"})
+		if err == nil && p.Name != "张三" {
+			t.Errorf("copy holds %q", p.Name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
