@@ -206,18 +206,15 @@ func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<-
 func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow) error {
 	var counts epiloop.ImportCounts
 	next := rows[len(rows)-1].Line + 1
-	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		var err error
-		b := &bulkBuilder{s: s, tx: tx, u: u, im: im, opt: opt, now: s.now()}
-		if counts, err = b.build(ctx, rows); err != nil {
-			return err
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.importBatchTx(ctx, u, im, opt, rows, next, &counts)
+		// A person created by a report racing this batch on another
+		// replica: matching again finds them and merges.
+		if epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+			break
 		}
-		up := *im
-		up.NextRow = next
-		up.Counts.Add(counts)
-		up.UpdatedAt = b.now
-		return tx.UpdateImport(&up)
-	})
+	}
 	if err != nil {
 		return err
 	}
@@ -226,6 +223,22 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 	im.UpdatedAt = s.now()
 	s.notify()
 	return nil
+}
+
+// importBatchTx is importBatch's transaction.
+func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow, next int, counts *epiloop.ImportCounts) error {
+	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		var err error
+		b := &bulkBuilder{s: s, tx: tx, u: u, im: im, opt: opt, now: s.now()}
+		if *counts, err = b.build(ctx, rows); err != nil {
+			return err
+		}
+		up := *im
+		up.NextRow = next
+		up.Counts.Add(*counts)
+		up.UpdatedAt = b.now
+		return tx.UpdateImport(&up)
+	})
 }
 
 // bulkBuilder turns a batch of rows into new persons, leads, tasks,
