@@ -276,6 +276,8 @@ type LeadFilter struct {
 	District  *string
 	Overdue   *bool
 	Community *string
-	Offset    int
-	Limit     int
+	// IDs, when set, selects these leads only (a page of tasks' leads).
+	IDs    []int64
+	Offset int
+	Limit  int
 }

@@ -172,14 +172,24 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 			return err
 		}
 		total = n
-		for _, t := range tasks {
-			l, err := tx.FindLeadByID(t.LeadID, false)
-			if err != nil {
-				return err
-			}
-			l.Sources = nil
+		// The page's leads in one query, not one per task.
+		ids := make([]int64, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.LeadID
+		}
+		leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: ids, Limit: len(ids)})
+		if err != nil {
+			return err
+		}
+		byID := make(map[int64]*epiloop.Lead, len(leads))
+		for _, l := range leads {
 			present(u, l)
-			out = append(out, TaskView{Task: t, Lead: l})
+			byID[l.ID] = l
+		}
+		for _, t := range tasks {
+			if l := byID[t.LeadID]; l != nil {
+				out = append(out, TaskView{Task: t, Lead: l})
+			}
 		}
 		return nil
 	})

@@ -297,6 +297,9 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 	if f.Community != nil {
 		conds = append(conds, "l.community_code = "+a.add(*f.Community))
 	}
+	if f.IDs != nil {
+		conds = append(conds, "l.id = ANY("+a.add(f.IDs)+")")
+	}
 	return strings.Join(conds, " AND "), a
 }
 

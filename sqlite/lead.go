@@ -311,6 +311,11 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 		conds = append(conds, "l.community_code = ?")
 		args = append(args, *f.Community)
 	}
+	if f.IDs != nil {
+		ids, _ := json.Marshal(f.IDs)
+		conds = append(conds, "l.id IN (SELECT value FROM json_each(?))")
+		args = append(args, string(ids))
+	}
 	return strings.Join(conds, " AND "), args
 }
 
