@@ -36,7 +36,7 @@ type Server struct {
 	// TLSCert and TLSKey, when set, serve HTTPS directly.
 	TLSCert, TLSKey string
 
-	mux *http.ServeMux
+	mux *routeMux
 	srv *http.Server
 	ln  net.Listener
 	// closing is closed when Close starts, ending the event streams that
@@ -55,7 +55,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: http.NewServeMux(),
+	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: newRouteMux(),
 		closing: make(chan struct{})}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.srv = &http.Server{
@@ -73,6 +73,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerAuditRoutes()
 	s.registerImportRoutes()
 	s.registerReportRoutes()
+	s.registerOpenAPIRoutes()
 	s.registerCheckpointRoutes()
 	s.registerObservationRoutes()
 	s.registerUIRoutes()

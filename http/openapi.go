@@ -1,0 +1,143 @@
+package http
+
+import (
+	"net/http"
+	"strings"
+)
+
+// apiDoc describes one API route in the OpenAPI document.
+type apiDoc struct {
+	Tag     string
+	Summary string
+	// Body names the request body's shape, "" for none; Multipart marks
+	// an upload.
+	Body      string
+	Multipart bool
+	// Public routes need no credentials.
+	Public bool
+}
+
+// apiDocs documents every API route. The OpenAPI document is built from
+// the routes registered on the server and this table, and a test holds the
+// two to each other: a route without an entry, or an entry without a
+// route, fails it.
+var apiDocs = map[string]apiDoc{
+	"POST /api/v1/login":  {Tag: "auth", Summary: "Sign in with name and password; sets the session cookie", Body: "{name, password}", Public: true},
+	"POST /api/v1/logout": {Tag: "auth", Summary: "End the session (?everywhere=true: every session of the user)"},
+	"GET /api/v1/me":      {Tag: "auth", Summary: "The signed-in user"},
+
+	"POST /api/v1/leads":                 {Tag: "leads", Summary: "Report an at-risk person: routed and pushed to two units (201), or merged into the person's open lead (200)", Body: "{person:{id_number,name,phone}, address, source:{kind,ref}, reason:{origin,arrival_date,fever,close_contact,note}}"},
+	"GET /api/v1/leads":                  {Tag: "leads", Summary: "The leads the caller may see, paged (?status=&priority=&district=&overdue=&page=&per_page=)"},
+	"GET /api/v1/leads/{id}":             {Tag: "leads", Summary: "A lead with its person (masked), tasks, feedback and timeline"},
+	"POST /api/v1/leads/{id}/adjudicate": {Tag: "leads", Summary: "Decide a conflict: an outcome closes it, action repush sends it back", Body: "{outcome:{…feedback…}, note} | {action:\"repush\", note}"},
+	"POST /api/v1/leads/{id}/route":      {Tag: "leads", Summary: "Route an unroutable lead by hand (alias teaches the gazetteer)", Body: "{community, alias}"},
+	"POST /api/v1/leads/{id}/reveal":     {Tag: "leads", Summary: "The full ID number and phone, for a stated purpose (audited)", Body: "{purpose}"},
+
+	"GET /api/v1/tasks":                {Tag: "tasks", Summary: "The caller's unit's tasks, open ones by deadline (?status=open|pushed|…)"},
+	"POST /api/v1/tasks/{id}/accept":   {Tag: "tasks", Summary: "Accept a task: the feedback deadline runs"},
+	"POST /api/v1/tasks/{id}/return":   {Tag: "tasks", Summary: "Return a task as not the unit's jurisdiction", Body: "{reason}"},
+	"POST /api/v1/tasks/{id}/feedback": {Tag: "tasks", Summary: "Structured feedback; the lead reconciles when both units have reported", Body: "{located, address, destination, contact, temperature, symptoms, arrival_date, measure, site, note}"},
+
+	"GET /api/v1/stats/overview":     {Tag: "stats", Summary: "Funnel counts of the caller's jurisdiction, from maintained counters"},
+	"GET /api/v1/stats/checkpoints":  {Tag: "stats", Summary: "Checkpoint totals and hour-by-hour throughput (?date=)"},
+	"GET /api/v1/stats/observations": {Tag: "stats", Summary: "Observation population, alerts and site occupancy"},
+	"GET /api/v1/reports/daily":      {Tag: "stats", Summary: "The daily report per district (?format=json|csv|xlsx); small cells as <5 for analysts"},
+	"GET /api/v1/events":             {Tag: "events", Summary: "Server-sent events the caller may see (Last-Event-ID or ?after= to catch up)"},
+	"GET /api/v1/audit":              {Tag: "audit", Summary: "The audit trail, for auditors (?action=&actor=&object=&after=)"},
+
+	"GET /api/v1/imports/{id}":                   {Tag: "imports", Summary: "An import's status, counts and progress"},
+	"GET /api/v1/imports/{id}/rejects":           {Tag: "imports", Summary: "The rejects report (?format=csv|xlsx, ?lang=en)"},
+	"POST /api/v1/imports":                       {Tag: "imports", Summary: "Upload a CSV/XLSX manifest; the import runs in the background (202)", Body: "multipart: file, source, ref, sheet", Multipart: true},
+	"POST /api/v1/imports/preview":               {Tag: "imports", Summary: "What an import would see: format, encoding, sheet, column mapping, first rows", Body: "multipart: file, source, ref, sheet", Multipart: true},
+	"GET /api/v1/checkpoints":                    {Tag: "checkpoints", Summary: "The checkpoints of the caller's jurisdiction"},
+	"POST /api/v1/checkpoints":                   {Tag: "checkpoints", Summary: "Create or update a checkpoint (commanders)", Body: "{code, kind, name, district, location}"},
+	"GET /api/v1/checkpoints/{code}/screenings":  {Tag: "checkpoints", Summary: "A checkpoint's screenings, paged (identities masked)"},
+	"POST /api/v1/checkpoints/{code}/screenings": {Tag: "checkpoints", Summary: "Register a crossing with its occupants; answers each occupant's decision", Body: "{time, direction, plate, train, carriage, occupants:[{id_number,name,phone,origin,destination,temperature,symptoms}]}"},
+	"GET /api/v1/risk-areas":                     {Tag: "checkpoints", Summary: "The risk areas in force (?history=true: every version)"},
+	"POST /api/v1/risk-areas":                    {Tag: "checkpoints", Summary: "Add a version of a risk area (commanders)", Body: "{code, level, from, to, note}"},
+	"GET /api/v1/observations":                   {Tag: "observation", Summary: "Observation plans of the caller's jurisdiction (?status=&unit=)"},
+	"GET /api/v1/observations/{id}":              {Tag: "observation", Summary: "A plan with its daily checks"},
+	"POST /api/v1/observations/{id}/checks":      {Tag: "observation", Summary: "Record the day's check", Body: "{temperature, symptoms, present}"},
+	"POST /api/v1/observations/{id}/release":     {Tag: "observation", Summary: "Release at the end (or early, with a reason)", Body: "{reason}"},
+	"POST /api/v1/observations/{id}/transfer":    {Tag: "observation", Summary: "Transfer to hospital", Body: "{hospital}"},
+	"POST /api/v1/observations/{id}/place":       {Tag: "observation", Summary: "Place a pending central plan at a site (override to exceed capacity)", Body: "{site, override}"},
+	"GET /api/v1/sites":                          {Tag: "observation", Summary: "Isolation sites with their occupancy"},
+	"POST /api/v1/sites":                         {Tag: "observation", Summary: "Create or update an isolation site (commanders)", Body: "{code, name, district, capacity}"},
+	"GET /api/v1/openapi.json":                   {Tag: "meta", Summary: "This document", Public: true},
+}
+
+func (s *Server) registerOpenAPIRoutes() {
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
+}
+
+// handleOpenAPI serves the OpenAPI 3.1 description of the API routes the
+// server has registered.
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	paths := map[string]map[string]any{}
+	for _, pattern := range s.Routes() {
+		doc, ok := apiDocs[pattern]
+		method, path, found := strings.Cut(pattern, " ")
+		if !ok || !found {
+			continue
+		}
+		op := map[string]any{
+			"summary": doc.Summary,
+			"tags":    []string{doc.Tag},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "OK"},
+				"4XX":     map[string]any{"description": "Error: {\"error\":{\"code\",\"message\",\"field\"}}", "content": jsonContent("#/components/schemas/Error")},
+				"default": map[string]any{"description": "Unexpected error"},
+			},
+		}
+		var params []any
+		for _, seg := range strings.Split(path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				name := strings.Trim(seg, "{}")
+				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if doc.Body != "" {
+			ct := "application/json"
+			if doc.Multipart {
+				ct = "multipart/form-data"
+			}
+			op["requestBody"] = map[string]any{"description": doc.Body, "content": map[string]any{ct: map[string]any{"schema": map[string]any{"type": "object"}}}}
+		}
+		if doc.Public {
+			op["security"] = []any{}
+		}
+		if paths[path] == nil {
+			paths[path] = map[string]any{}
+		}
+		paths[path][strings.ToLower(method)] = op
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "epiloop API",
+			"version": "1",
+			"description": "The closed-loop verification platform's JSON API. Errors are {\"error\":{\"code\",\"message\",\"field\"}} " +
+				"with the matching 4xx status; lists are {\"items\":[…],\"total\":N}.",
+		},
+		"servers":  []any{map[string]any{"url": "/"}},
+		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"session": []any{}}},
+		"paths":    paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer"},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie},
+			},
+			"schemas": map[string]any{
+				"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object",
+					"properties": map[string]any{"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}},
+			},
+		},
+	})
+}
+
+func jsonContent(ref string) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": ref}}}
+}
