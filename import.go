@@ -97,7 +97,9 @@ type BulkSource struct {
 type ImportTx interface {
 	CreateImport(im *Import) error
 	UpdateImport(im *Import) error
-	FindImportByID(id int64) (*Import, error)
+	// FindImportByID returns an import; with lock it is locked for update
+	// until the transaction ends.
+	FindImportByID(id int64, lock bool) (*Import, error)
 	FindImportByFingerprint(fp string) (*Import, error)
 	AddImportRejects(importID int64, rs []ImportReject) error
 	FindImportRejects(importID int64, afterRow int, limit int) ([]ImportReject, error)

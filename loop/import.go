@@ -113,6 +113,9 @@ func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSou
 		return s.failImport(ctx, im, err)
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		if err := claimImport(tx, im); err != nil {
+			return err
+		}
 		im.Status, im.UpdatedAt = epiloop.ImportDone, s.now()
 		if err := tx.UpdateImport(im); err != nil {
 			return err
@@ -127,11 +130,38 @@ func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSou
 // failImport records why an import stopped; what it committed stays, and
 // importing the same content again resumes it.
 func (s *Service) failImport(ctx context.Context, im *epiloop.Import, cause error) error {
+	if epiloop.ErrorReason(cause) == reasonImportTaken {
+		return cause // another process owns it now: its state is its own
+	}
 	im.Status, im.Error, im.UpdatedAt = epiloop.ImportFailed, epiloop.ErrorMessage(cause), s.now()
-	if err := s.Store.Update(context.WithoutCancel(ctx), func(tx epiloop.Tx) error { return tx.UpdateImport(im) }); err != nil {
+	err := s.Store.Update(context.WithoutCancel(ctx), func(tx epiloop.Tx) error {
+		if err := claimImport(tx, im); err != nil {
+			return err
+		}
+		return tx.UpdateImport(im)
+	})
+	if err != nil && epiloop.ErrorReason(err) != reasonImportTaken {
 		s.Logger.Error("import state not saved", "import", im.ID, "err", err)
 	}
 	return cause
+}
+
+const reasonImportTaken = "import_taken"
+
+// claimImport checks, with the import locked, that nobody else moved it
+// on since this process last wrote it: two processes running one import
+// (two replicas, the CLI beside a server) would otherwise both write its
+// rows. The loser stops; the winner's counts stand.
+func claimImport(tx epiloop.Tx, im *epiloop.Import) error {
+	cur, err := tx.FindImportByID(im.ID, true)
+	if err != nil {
+		return err
+	}
+	if cur.NextRow != im.NextRow || cur.Status == epiloop.ImportDone {
+		return &epiloop.Error{Code: epiloop.ECONFLICT, Reason: reasonImportTaken,
+			Message: "This file is being imported by another process."}
+	}
+	return nil
 }
 
 // startImport finds the import of this content — done (nothing to do) or
@@ -211,7 +241,7 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 		err = s.importBatchTx(ctx, u, im, opt, rows, next, &counts)
 		// A person created by a report racing this batch on another
 		// replica: matching again finds them and merges.
-		if epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+		if epiloop.ErrorCode(err) != epiloop.ECONFLICT || epiloop.ErrorReason(err) == reasonImportTaken {
 			break
 		}
 	}
@@ -228,6 +258,9 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 // importBatchTx is importBatch's transaction.
 func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow, next int, counts *epiloop.ImportCounts) error {
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		if err := claimImport(tx, im); err != nil {
+			return err
+		}
 		var err error
 		b := &bulkBuilder{s: s, tx: tx, u: u, im: im, opt: opt, now: s.now()}
 		if *counts, err = b.build(ctx, rows); err != nil {
@@ -299,6 +332,13 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 		src    *epiloop.Source
 	}
 	var merges []merge
+	// newMerges are rows that joined a lead created earlier in this batch:
+	// their events wait for the lead's id.
+	type newMerge struct {
+		lead *epiloop.Lead
+		src  *epiloop.Source
+	}
+	var newMerges []newMerge
 	var fresh []*epiloop.Lead
 	for i, r := range valid {
 		src := &epiloop.Source{Kind: b.opt.Source, Ref: joinRef(b.opt.Ref, r.Ref), File: b.opt.Name, Row: r.Line,
@@ -308,6 +348,7 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 		if l := b.byKey[key]; l != nil {
 			c.Merged++
 			b.mergeNew(l, src, prio)
+			newMerges = append(newMerges, newMerge{l, src})
 			continue
 		}
 		m := matches[i]
@@ -334,6 +375,10 @@ func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.Impo
 	}
 	if err := b.reserve(fresh, len(merges)); err != nil {
 		return c, err
+	}
+	for _, m := range newMerges {
+		b.batch.Events = append(b.batch.Events, epiloop.NewEvent(epiloop.EventLeadMerged, m.lead, b.now, b.u.ID,
+			map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind}))
 	}
 	next := b.nextSource
 	for _, m := range merges {
@@ -491,7 +536,7 @@ func (s *Service) FindImport(ctx context.Context, id int64) (*epiloop.Import, er
 	}
 	var im *epiloop.Import
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-		im, err = tx.FindImportByID(id)
+		im, err = tx.FindImportByID(id, false)
 		return err
 	})
 	if err != nil || (im.CreatedBy != u.ID && u.Role != epiloop.RoleCommander) {

@@ -57,9 +57,15 @@ func (tx *Tx) UpdateImport(im *epiloop.Import) error {
 		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, ts(im.UpdatedAt), im.ID), "update import")
 }
 
-// FindImportByID returns one import.
-func (tx *Tx) FindImportByID(id int64) (*epiloop.Import, error) {
-	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE id = $1`, id))
+// FindImportByID returns one import, with lock locked FOR UPDATE (two
+// processes running one import take turns, and the second sees the
+// first's progress).
+func (tx *Tx) FindImportByID(id int64, lock bool) (*epiloop.Import, error) {
+	q := `SELECT ` + importColumns + ` FROM imports WHERE id = $1`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	im, err := scanImport(tx.queryRow(q, id))
 	return im, wrap(noRows(err, "Import not found."), "find import")
 }
 

@@ -69,8 +69,9 @@ func (tx *Tx) UpdateImport(im *epiloop.Import) error {
 		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, millis(im.UpdatedAt), im.ID), "update import")
 }
 
-// FindImportByID returns one import.
-func (tx *Tx) FindImportByID(id int64) (*epiloop.Import, error) {
+// FindImportByID returns one import. lock needs nothing here: the write
+// transaction already holds the database's write lock.
+func (tx *Tx) FindImportByID(id int64, lock bool) (*epiloop.Import, error) {
 	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE id = ?`, id))
 	return im, wrap(noRows(err, "Import not found."), "find import")
 }
