@@ -26,9 +26,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return runBenchImport(ctx, args[1:], stdout, stderr)
 		case "load":
 			return runBenchLoad(ctx, args[1:], stdout, stderr)
+		case "queries":
+			return runBenchQueries(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return errors.New("usage: epiloop bench import|load …")
+	return errors.New("usage: epiloop bench import|load|queries …")
 }
 
 // benchImportResult is the last line of `epiloop bench import`.
