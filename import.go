@@ -34,6 +34,21 @@ type Import struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 }
 
+// ImportRow is one data row of a file as intake read it: either a valid
+// report or a reject with its reason.
+type ImportRow struct {
+	// Line is the row's number in the file (1 = the first data row).
+	Line   int
+	Cells  []string
+	Reject *ImportReject
+	Person Person
+	// Address, Reason and Ref are the report's; Ref names the row's own
+	// lineage (train and seat, plate).
+	Address string
+	Reason  Reason
+	Ref     string
+}
+
 // ImportCounts are the figures an import reports.
 type ImportCounts struct {
 	Rows         int `json:"rows"`

@@ -3,10 +3,8 @@ package intake
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"io"
-	"strings"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -17,7 +15,7 @@ import (
 type source interface {
 	// next returns the cells of the next row, valid until the following
 	// call, and its row number; io.EOF at the end; errMalformed for a row
-	// that cannot be split into cells (reading goes on after it).
+	// the workbook parser cannot read (reading goes on after it).
 	next() (cells []string, line int, err error)
 	// bytesRead reports how far into the file reading has come, 0 when
 	// the source cannot tell.
@@ -25,17 +23,18 @@ type source interface {
 	close() error
 }
 
-// errMalformed reports a row the CSV parser could not split.
+// errMalformed reports a row a parser could not read. CSV never has one:
+// like encoding/csv with LazyQuotes, the record reader accepts any text.
 var errMalformed = errors.New("intake: malformed row")
 
-// csvSource streams a CSV file through its decoder and encoding/csv.
+// csvSource streams a CSV file through its decoder and a recordReader.
 type csvSource struct {
-	r       *csv.Reader
+	r       *recordReader
 	counter *countingReader
-	// line is the last physical line consumed, row the spreadsheet row
-	// number of the last record: they differ by the blank lines the CSV
-	// parser skips, which a spreadsheet shows as rows.
-	line, row int
+	// end is the last physical line of the previous record, row the
+	// spreadsheet row number of the last record: they differ by the blank
+	// lines the parser skips, which a spreadsheet shows as rows.
+	end, row int
 }
 
 // countingReader counts the bytes read, for progress.
@@ -68,60 +67,57 @@ func newCSVSource(ra io.ReaderAt, size int64, enc Encoding, bom int64) (*csvSour
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(4 << 10)
 	delim := sniffDelimiter(head)
-	s.r = csv.NewReader(br)
-	s.r.Comma = delim
-	s.r.LazyQuotes = true
-	s.r.FieldsPerRecord = -1
-	s.r.ReuseRecord = true
-	return s, string(delim)
+	s.r = newRecordReader(br, delim)
+	return s, string(rune(delim))
 }
 
-// sniffDelimiter counts the candidate delimiters outside quotes on the
-// first line.
-func sniffDelimiter(head []byte) rune {
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	var comma, tab, semi int
-	quoted := false
-	for _, c := range head {
-		switch {
-		case c == '"':
-			quoted = !quoted
-		case quoted:
-		case c == ',':
-			comma++
-		case c == '\t':
-			tab++
-		case c == ';':
-			semi++
+// sniffDelimiter picks the delimiter from the first lines: the candidate
+// that some line uses most often outside quotes. Looking past the first
+// line lets a title line without delimiters stand above the header.
+func sniffDelimiter(head []byte) byte {
+	var most [3]int // comma, tab, semicolon
+	for n := 0; n < maxTitleRows+1 && len(head) > 0; n++ {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		var count [3]int
+		quoted := false
+		for _, c := range line {
+			switch {
+			case c == '"':
+				quoted = !quoted
+			case quoted:
+			case c == ',':
+				count[0]++
+			case c == '\t':
+				count[1]++
+			case c == ';':
+				count[2]++
+			}
+		}
+		for i := range most {
+			most[i] = max(most[i], count[i])
 		}
 	}
 	switch {
-	case tab > comma && tab >= semi:
+	case most[1] > most[0] && most[1] >= most[2]:
 		return '\t'
-	case semi > comma && semi > tab:
+	case most[2] > most[0] && most[2] > most[1]:
 		return ';'
 	}
 	return ','
 }
 
 func (s *csvSource) next() ([]string, int, error) {
-	rec, err := s.r.Read()
+	rec, err := s.r.read()
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			s.row += 1 + max(0, pe.StartLine-s.line-1)
-			s.line = pe.Line
-			return nil, s.row, errMalformed
-		}
 		return nil, 0, err
 	}
-	start, _ := s.r.FieldPos(0)
-	s.row += 1 + max(0, start-s.line-1)
-	last := len(rec) - 1
-	end, _ := s.r.FieldPos(last)
-	s.line = end + strings.Count(rec[last], "\n")
+	s.row += 1 + max(0, s.r.start-s.end-1)
+	s.end = s.r.line
 	return rec, s.row, nil
 }
 

@@ -32,7 +32,7 @@ func FuzzMapHeader(f *testing.F) {
 			if c.Index != i {
 				t.Fatalf("column %d has index %d", i, c.Index)
 			}
-			if c.Field != "" && c.Field != fieldRejectInfo {
+			if c.Field != "" && c.Field != FieldIgnored {
 				if seen[c.Field] {
 					t.Fatalf("field %s mapped twice", c.Field)
 				}

@@ -31,24 +31,27 @@ const (
 	FieldCloseContact Field = "close_contact"
 	FieldNote         Field = "note"
 
-	// fieldRejectInfo marks the columns a rejects report adds (row number,
+	// FieldIgnored marks the columns a rejects report adds (row number,
 	// reason): a clerk fixes the report and imports it again, and those
 	// columns are neither data nor extra attributes.
-	fieldRejectInfo Field = "-"
+	FieldIgnored Field = "-"
 )
 
+// numFields is the number of fields a column can map to.
+const numFields = 15
+
 // fieldList orders the fields; a row's columns are found through their
-// position here.
-var fieldList = [...]Field{
-	FieldName, FieldIDNumber, FieldPhone, FieldAddress, FieldOrigin, FieldOriginCode,
-	FieldArrivalDate, FieldTrain, FieldSeat, FieldPlate, FieldSex, FieldFever,
-	FieldTemperature, FieldCloseContact, FieldNote,
+// position here (iName, iIDNumber, …).
+func fieldList() [numFields]Field {
+	return [numFields]Field{
+		FieldName, FieldIDNumber, FieldPhone, FieldAddress, FieldOrigin, FieldOriginCode,
+		FieldArrivalDate, FieldTrain, FieldSeat, FieldPlate, FieldSex, FieldFever,
+		FieldTemperature, FieldCloseContact, FieldNote,
+	}
 }
 
-const numFields = len(fieldList)
-
 func (f Field) index() int {
-	for i, g := range fieldList {
+	for i, g := range fieldList() {
 		if g == f {
 			return i
 		}
@@ -62,7 +65,8 @@ type Column struct {
 	Index int `json:"index"`
 	// Header is the header text as the file has it, trimmed.
 	Header string `json:"header"`
-	// Field is what the column means; "" for an extra attribute.
+	// Field is what the column means; "" for an extra attribute,
+	// FieldIgnored for a column a rejects report added.
 	Field Field `json:"field,omitempty"`
 }
 
@@ -155,7 +159,7 @@ func lookupField(h string) (Field, int) {
 		return FieldNote, strong
 	case "原行号", "问题说明", "问题代码", "问题列", "sourcerow", "problem", "problemcode", "problemcolumn":
 		// The columns a rejects report adds; see rejectHeaders.
-		return fieldRejectInfo, strong
+		return FieldIgnored, strong
 	}
 	return "", noMatch
 }
@@ -163,7 +167,9 @@ func lookupField(h string) (Field, int) {
 // personPrefixes are words a manifest puts before a field name that still
 // mean the person on the row: 旅客姓名, 乘车人身份证号. Words that name
 // someone else (联系人, 紧急联系人) are deliberately absent.
-var personPrefixes = [...]string{"旅客", "乘客", "乘车人", "人员", "本人", "居民", "返沈人员", "来沈人员", "入沈人员"}
+func personPrefixes() [9]string {
+	return [9]string{"旅客", "乘客", "乘车人", "人员", "本人", "居民", "返沈人员", "来沈人员", "入沈人员"}
+}
 
 // matchHeader finds the field of a raw header text.
 func matchHeader(raw string) (Field, int) {
@@ -171,9 +177,9 @@ func matchHeader(raw string) (Field, int) {
 	if f, s := lookupField(h); s != noMatch {
 		return f, s
 	}
-	for _, p := range personPrefixes {
+	for _, p := range personPrefixes() {
 		if rest, ok := strings.CutPrefix(h, p); ok && rest != "" {
-			if f, s := lookupField(rest); s != noMatch && f != fieldRejectInfo {
+			if f, s := lookupField(rest); s != noMatch && f != FieldIgnored {
 				return f, s
 			}
 		}
@@ -208,7 +214,7 @@ func mapHeader(cells []string) *header {
 		h.columns[i] = Column{Index: i, Header: raw}
 		f, s := matchHeader(raw)
 		strength[i] = s
-		if f == fieldRejectInfo {
+		if f == FieldIgnored {
 			h.columns[i].Field = f
 			continue
 		}
@@ -222,7 +228,7 @@ func mapHeader(cells []string) *header {
 	}
 	for j, i := range h.col {
 		if i >= 0 {
-			h.columns[i].Field = fieldList[j]
+			h.columns[i].Field = fieldList()[j]
 		}
 	}
 	for i := range h.columns {
@@ -282,7 +288,7 @@ func describeHeader(h *header) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(shorten(c.Header, 20))
-		if c.Field != "" && c.Field != fieldRejectInfo {
+		if c.Field != "" && c.Field != FieldIgnored {
 			b.WriteString("→")
 			b.WriteString(string(c.Field))
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 
 	"github.com/epiloop/epiloop"
@@ -24,6 +25,9 @@ type Options struct {
 	Source epiloop.SourceKind
 	Ref    string
 	File   string
+	// SkipFingerprint leaves Info.SHA256 empty and spares Open its pass
+	// over the whole file, for a preview of the first rows of a large file.
+	SkipFingerprint bool
 }
 
 // Info describes an opened file: what the import preview shows before the
@@ -159,7 +163,7 @@ func (r *Reader) openSource(ra io.ReaderAt, size int64, path string, inMemory in
 	if r.info.Format == FormatXLSX {
 		return r.openXLSX(ra, size, path, inMemory)
 	}
-	res, err := scan(ra, size, nil)
+	res, err := scan(ra, size, nil, !r.opts.SkipFingerprint)
 	if err != nil {
 		return err
 	}
@@ -195,7 +199,10 @@ func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string, inMemory int6
 	if spool != nil {
 		w = spool
 	}
-	res, err := scan(ra, size, w)
+	res, err := scan(ra, size, w, !r.opts.SkipFingerprint || w != nil)
+	if r.opts.SkipFingerprint {
+		res.sha256 = ""
+	}
 	if spool != nil {
 		if cerr := spool.Close(); err == nil {
 			err = cerr
@@ -269,7 +276,7 @@ func (r *Reader) readHeader() error {
 }
 
 func (r *Reader) useHeader(h *header, line int) {
-	r.p.h = h
+	r.p.setHeader(h)
 	r.info.HeaderRow = line
 	r.info.Columns = h.columns
 	for _, i := range h.extra {
@@ -302,15 +309,20 @@ func (r *Reader) Next() (*Row, error) {
 			r.prog.Blank++
 			continue
 		}
-		r.cells = append(r.cells[:0], cells...)
-		for len(r.cells) < len(r.info.Columns) {
-			r.cells = append(r.cells, "")
+		if len(cells) < len(r.info.Columns) || r.info.Format == FormatXLSX {
+			// Pad a short row to the header; keep a workbook's cells,
+			// which are not the source's to reuse, in one slice too.
+			r.cells = append(r.cells[:0], cells...)
+			for len(r.cells) < len(r.info.Columns) {
+				r.cells = append(r.cells, "")
+			}
+			cells = r.cells
 		}
 		if r.info.Format == FormatXLSX {
-			r.p.showDate(r.cells)
+			r.p.showDate(cells)
 		}
-		r.row.Line, r.row.Cells = line, r.cells
-		r.p.parse(&r.row, r.cells)
+		r.row.Line, r.row.Cells = line, cells
+		r.p.parse(&r.row, cells)
 		r.prog.Rows++
 		if !r.row.Valid() {
 			r.prog.Rejected++
@@ -339,6 +351,18 @@ func (r *Reader) Source(row *Row) epiloop.Source {
 		Row:     row.Line,
 		Reason:  row.Reason,
 		Address: row.Address,
+	}
+}
+
+// Extras yields a row's extra attributes, header and value, skipping empty
+// values: the columns intake does not know, kept as they were.
+func (r *Reader) Extras(row *Row) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for i, v := range row.Extra {
+			if i < len(r.info.Extra) && v != "" && !yield(r.info.Extra[i], v) {
+				return
+			}
+		}
 	}
 }
 

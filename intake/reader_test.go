@@ -201,6 +201,26 @@ func TestReadCSVDelimiters(t *testing.T) {
 	}
 }
 
+func TestSniffDelimiter(t *testing.T) {
+	tests := []struct {
+		head string
+		want byte
+	}{
+		{"", ','},
+		{"a,b,c\n", ','},
+		{"a\tb\tc\n", '\t'},
+		{"a;b;c\n", ';'},
+		{"\"a,b\"\tc\td\n", '\t'},
+		{"沈阳站到达旅客名单\n姓名\t手机\t地址\n", '\t'},
+		{"姓名,手机;备注\n", ','},
+	}
+	for _, tt := range tests {
+		if got := sniffDelimiter([]byte(tt.head)); got != tt.want {
+			t.Errorf("sniffDelimiter(%q) = %q, want %q", tt.head, got, tt.want)
+		}
+	}
+}
+
 // TestEncodingDecidedPastASCII writes a GBK file whose first 64 KiB are
 // ASCII: the encoding is decided where the Chinese text starts.
 func TestEncodingDecidedPastASCII(t *testing.T) {
@@ -456,6 +476,34 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
+func TestSkipFingerprint(t *testing.T) {
+	rows := [][]string{{"name", "phone"}}
+	for range 5000 {
+		rows = append(rows, []string{"Zhang San", "13800138000"})
+	}
+	rows = append(rows, []string{"张三", "13800138000"})
+	b := encodeCSV(t, rows, simplifiedchinese.GBK, "", ',')
+	r := openBytes(t, b, Options{SkipFingerprint: true})
+	if info := r.Info(); info.SHA256 != "" || info.Encoding != EncodingGB18030 {
+		t.Errorf("info = %s %q, want gb18030 and no fingerprint", info.Encoding, info.SHA256)
+	}
+	all := readAll(t, r)
+	if last := all[len(all)-1]; last.Person.Name != "张三" {
+		t.Errorf("last name = %q", last.Person.Name)
+	}
+	x := xlsxFile(t, []string{"S"}, map[string][][]any{"S": anyRows(manifest)}, nil)
+	for _, inMemory := range []int64{0, xlsxInMemory} {
+		r, err := open(bytes.NewReader(x), int64(len(x)), "", Options{SkipFingerprint: true}, inMemory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Info().SHA256 != "" || len(readAll(t, r)) != 3 {
+			t.Errorf("workbook (in memory below %d): fingerprint %q", inMemory, r.Info().SHA256)
+		}
+		r.Close()
+	}
+}
+
 func TestSourceLineage(t *testing.T) {
 	r := openBytes(t, encodeCSV(t, manifest, nil, "", ','), Options{Regions: testRegions(), Source: epiloop.SourceRail, Ref: "沈铁-0122", File: "0122.csv"})
 	row, err := r.Next()
@@ -463,6 +511,11 @@ func TestSourceLineage(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := r.Source(row)
+	for h, v := range r.Extras(row) {
+		if h != "工作单位" || v != "沈阳机床厂" {
+			t.Errorf("extra %q = %q", h, v)
+		}
+	}
 	if src.Kind != epiloop.SourceRail || src.Ref != "沈铁-0122" || src.File != "0122.csv" || src.Row != 2 || src.Reason.Origin != "4201" || src.Address != row.Address {
 		t.Errorf("source = %+v", src)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-
 // RejectWriter writes the rejects report of an import: one row per
 // rejected row with its original row number, the reason in words and as a
 // code, the column at fault, and the original cells under the original

@@ -9,14 +9,18 @@ import (
 
 // Row is one data row of a file: the cells as read and, when they pass,
 // the person and report they describe. Next reuses a Row and its slices for
-// the following row; the strings in it may be kept.
+// the following row; the strings in it may be kept (a CSV row's strings
+// share a block of text with their neighbours, which a kept one keeps in
+// memory).
 type Row struct {
 	// Line is the row's number as a spreadsheet shows it, the header row
 	// and any title rows above it counted, so a clerk can find it.
 	Line int
 	// Cells are the row's cells as read (decoded to UTF-8, otherwise
-	// untouched), one per column of Info().Columns; a row longer than the
-	// header keeps its extra cells at the end.
+	// untouched but for a workbook's arrival date, shown as the date it
+	// is rather than its serial number), one per column of
+	// Info().Columns; a row longer than the header keeps its extra cells
+	// at the end.
 	Cells []string
 	// Reject says why the row was rejected; its Code is "" for a good row.
 	Reject Reject
@@ -75,19 +79,32 @@ const (
 // parser validates and normalises rows against one header. It is the part
 // of a Reader that knows nothing about files.
 type parser struct {
-	h       *header
+	h *header
+	// col is h.col, copied here to spare a pointer per cell.
+	col     [numFields]int
+	t2s     *runeTable
 	origins originResolver
 	dates   dateCache
 }
 
 func newParser(h *header, regions *divisions.RegionIndex, date1904 bool) *parser {
-	return &parser{h: h, origins: originResolver{regions: regions}, dates: dateCache{date1904: date1904}}
+	p := &parser{t2s: t2s(), origins: originResolver{regions: regions}, dates: dateCache{date1904: date1904}}
+	p.setHeader(h)
+	return p
+}
+
+// setHeader points the parser at the file's header.
+func (p *parser) setHeader(h *header) {
+	p.h = h
+	if h != nil {
+		p.col = h.col
+	}
 }
 
 // cell returns the cell of field f, "" when the file has no such column.
 func (p *parser) cell(cells []string, f int) string {
-	i := p.h.col[f]
-	if i < 0 || i >= len(cells) {
+	i := p.col[f]
+	if uint(i) >= uint(len(cells)) {
 		return ""
 	}
 	return cells[i]
@@ -140,8 +157,8 @@ func (p *parser) parse(row *Row, cells []string) {
 // with the date it stands for (2020-01-22), as the spreadsheet shows it,
 // so that a rejects report shows the clerk the date and not a number.
 func (p *parser) showDate(cells []string) {
-	i := p.h.col[iArrivalDate]
-	if i < 0 || i >= len(cells) {
+	i := p.col[iArrivalDate]
+	if uint(i) >= uint(len(cells)) {
 		return
 	}
 	if _, ok := excelSerial(cells[i]); !ok {
@@ -156,15 +173,17 @@ func (p *parser) showDate(cells []string) {
 func (p *parser) reject(row *Row, code string, f int) bool {
 	row.Reject = Reject{Code: code, Column: -1}
 	if f >= 0 {
-		row.Reject.Field = fieldList[f]
-		row.Reject.Column = p.h.col[f]
+		row.Reject.Field = fieldList()[f]
+		row.Reject.Column = p.col[f]
 	}
 	return false
 }
 
 // parseIdentity reads the ID number, phone, name and sex.
 func (p *parser) parseIdentity(row *Row, cells []string) bool {
-	if s := p.cell(cells, iIDNumber); !blank(s) {
+	if s := p.cell(cells, iIDNumber); canonicalID(s) {
+		row.Person.IDNumber = s
+	} else if !blank(s) {
 		id, err := epiloop.NormalizeIDNumber(s)
 		if err != nil {
 			return p.reject(row, epiloop.ErrorReason(err), iIDNumber)
@@ -181,11 +200,11 @@ func (p *parser) parseIdentity(row *Row, cells []string) bool {
 	if row.Person.IDNumber == "" && row.Person.Phone == "" {
 		return p.reject(row, ReasonIdentityMissing, -1)
 	}
-	name, bad := simplify(p.cell(cells, iName))
+	name, bad := normText(p.t2s, p.cell(cells, iName), true)
 	if bad {
 		return p.reject(row, ReasonEncoding, iName)
 	}
-	row.Person.Name = epiloop.NormalizeName(name)
+	row.Person.Name = name
 	switch {
 	case row.Person.IDNumber == "" && row.Person.Name == "":
 		return p.reject(row, ReasonNameMissing, iName)
@@ -210,6 +229,9 @@ func (p *parser) parseIdentity(row *Row, cells []string) bool {
 // (13800138000/13900139000) gives its first, since that is the one the
 // person wrote first.
 func parsePhone(s string) (string, bool) {
+	if canonicalMobile(s) {
+		return s, true
+	}
 	if ph, err := epiloop.NormalizePhone(s); err == nil {
 		return ph, true
 	}
@@ -225,11 +247,11 @@ func parsePhone(s string) (string, bool) {
 // are: address, origin, arrival date, temperature, fever, close contact
 // and note.
 func (p *parser) parseReport(row *Row, cells []string) bool {
-	addr, bad := simplify(p.cell(cells, iAddress))
+	addr, bad := normText(p.t2s, p.cell(cells, iAddress), false)
 	if bad {
 		return p.reject(row, ReasonEncoding, iAddress)
 	}
-	row.Address = epiloop.NormalizeSpace(addr)
+	row.Address = addr
 	if len(row.Address) > maxAddress {
 		return p.reject(row, ReasonTooLong, iAddress)
 	}
@@ -252,11 +274,11 @@ func (p *parser) parseReport(row *Row, cells []string) bool {
 	if row.Reason.CloseContact, ok = parseFlag(p.cell(cells, iCloseContact)); !ok {
 		return p.reject(row, ReasonFlagInvalid, iCloseContact)
 	}
-	note, bad := simplify(p.cell(cells, iNote))
+	note, bad := normText(p.t2s, p.cell(cells, iNote), false)
 	if bad {
 		return p.reject(row, ReasonEncoding, iNote)
 	}
-	row.Reason.Note = epiloop.NormalizeSpace(note)
+	row.Reason.Note = note
 	if len(row.Reason.Note) > maxNote {
 		return p.reject(row, ReasonTooLong, iNote)
 	}
@@ -267,7 +289,7 @@ func (p *parser) parseReport(row *Row, cells []string) bool {
 // a code is unambiguous; a code the index does not know falls back to the
 // name.
 func (p *parser) parseOrigin(row *Row, cells []string) bool {
-	if code := strings.TrimSpace(epiloop.ToHalfWidth(p.cell(cells, iOriginCode))); code != "" {
+	if code := p.cell(cells, iOriginCode); !blank(code) {
 		if o, ok := p.origins.resolve(code); ok && isDigits(o) {
 			row.Reason.Origin = o
 			return true
@@ -287,7 +309,11 @@ func (p *parser) parseOrigin(row *Row, cells []string) bool {
 // parseConveyance reads train, seat and plate.
 func (p *parser) parseConveyance(row *Row, cells []string) bool {
 	row.Train = normalizeCode(p.cell(cells, iTrain))
-	row.Seat = epiloop.NormalizeSpace(p.cell(cells, iSeat))
+	seat, bad := normText(p.t2s, p.cell(cells, iSeat), false)
+	if bad {
+		return p.reject(row, ReasonEncoding, iSeat)
+	}
+	row.Seat = seat
 	row.Plate = normalizeCode(Simplify(p.cell(cells, iPlate)))
 	switch {
 	case len(row.Train) > maxCode:
@@ -303,8 +329,14 @@ func (p *parser) parseConveyance(row *Row, cells []string) bool {
 // blank reports whether s holds nothing but white space, ideographic
 // spaces included.
 func blank(s string) bool {
-	for _, r := range s {
-		if r != ' ' && r != '\t' && r != '\u3000' && r != '\r' && r != '\n' && r != '\u00a0' {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == 0xE3 && strings.HasPrefix(s[i:], "\u3000"):
+			i += 2
+		case c == 0xC2 && strings.HasPrefix(s[i:], "\u00a0"):
+			i++
+		default:
 			return false
 		}
 	}

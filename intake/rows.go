@@ -4,21 +4,21 @@ import (
 	"strings"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/loop"
 )
 
-// Rows adapts a Reader to the import workflow's row source.
+// Rows adapts a Reader to the import workflow's row source (it yields
+// the domain's ImportRow, so intake knows nothing of the workflows).
 type Rows struct {
 	R *Reader
 }
 
 // Next returns the next row as the import workflow takes it.
-func (s Rows) Next() (loop.ImportRow, error) {
+func (s Rows) Next() (epiloop.ImportRow, error) {
 	row, err := s.R.Next()
 	if err != nil {
-		return loop.ImportRow{}, err
+		return epiloop.ImportRow{}, err
 	}
-	out := loop.ImportRow{Line: row.Line}
+	out := epiloop.ImportRow{Line: row.Line}
 	if !row.Valid() {
 		zh, _ := Describe(row.Reject.Code)
 		if c := row.Reject.Column; c >= 0 && c < len(s.R.info.Columns) {

@@ -17,6 +17,10 @@ var t2sData string
 // lookup is two array reads, which matters when every character of every
 // name and address of a million-row manifest goes through it.
 type runeTable struct {
+	// bmp has one bit per rune of the Basic Multilingual Plane, set for
+	// the mapped ones: 8 KiB that stay in the fastest cache, so the common
+	// answer "not mapped" costs one load.
+	bmp [0x10000 / 64]uint64
 	// index holds, for each block r>>8, its position in blocks plus one;
 	// zero means no rune of the block is mapped.
 	index  [0x400]uint16
@@ -36,11 +40,18 @@ func (t *runeTable) set(from, to rune) {
 		t.index[from>>8] = b
 	}
 	t.blocks[b-1][from&0xff] = to
+	if from < 0x10000 {
+		t.bmp[from>>6] |= 1 << (from & 63)
+	}
 }
 
 // get returns what r maps to, or 0.
 func (t *runeTable) get(r rune) rune {
-	if r >= runeTableLimit || r < 0 {
+	if r < 0x10000 {
+		if r < 0 || t.bmp[r>>6]&(1<<(r&63)) == 0 {
+			return 0
+		}
+	} else if r >= runeTableLimit {
 		return 0
 	}
 	b := t.index[r>>8]

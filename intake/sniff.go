@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -48,17 +49,20 @@ type scanResult struct {
 // scan reads the file once from start to end, hashing it, noting where
 // its first non-ASCII byte is and copying it to spool when spool is not
 // nil. The hash is of the bytes, so a renamed copy has the same one.
-func scan(ra io.ReaderAt, size int64, spool io.Writer) (scanResult, error) {
+// Without whole (no hash, no spool) it stops at the first non-ASCII byte.
+func scan(ra io.ReaderAt, size int64, spool io.Writer, whole bool) (scanResult, error) {
 	res := scanResult{firstHigh: -1}
 	h := sha256.New()
 	buf := make([]byte, 256<<10)
-	for off := int64(0); off < size; {
+	for off := int64(0); off < size && (whole || res.firstHigh < 0); {
 		n, err := ra.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
 		if n == 0 && err != nil {
 			return res, fmt.Errorf("intake: read: %w", err)
 		}
 		chunk := buf[:n]
-		h.Write(chunk)
+		if whole {
+			h.Write(chunk)
+		}
 		if spool != nil {
 			if _, err := spool.Write(chunk); err != nil {
 				return res, fmt.Errorf("intake: spool: %w", err)
@@ -71,7 +75,9 @@ func scan(ra io.ReaderAt, size int64, spool io.Writer) (scanResult, error) {
 		}
 		off += int64(n)
 	}
-	res.sha256 = hex.EncodeToString(h.Sum(nil))
+	if whole {
+		res.sha256 = hex.EncodeToString(h.Sum(nil))
+	}
 	return res, nil
 }
 
@@ -103,22 +109,22 @@ func indexHigh(b []byte) int {
 }
 
 // Magic numbers of the formats intake reads or refuses by name.
-var (
-	magicZIP = []byte("PK\x03\x04")
-	magicOLE = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
-	magicPDF = []byte("%PDF")
+const (
+	magicZIP = "PK\x03\x04"
+	magicOLE = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
+	magicPDF = "%PDF"
 )
 
 // detectFormat decides the format from the first bytes. Legacy .xls and
 // password-protected workbooks (both OLE compound files) and other binary
 // files are refused with a reason a clerk can act on.
 func detectFormat(head []byte) (Format, error) {
-	switch {
-	case bytes.HasPrefix(head, magicZIP):
+	switch h := string(head); {
+	case strings.HasPrefix(h, magicZIP):
 		return FormatXLSX, nil
-	case bytes.HasPrefix(head, magicOLE):
+	case strings.HasPrefix(h, magicOLE):
 		return "", refuse(ReasonFormatUnsupported, "(.xls 或加密的工作簿 / legacy .xls or a password-protected workbook)")
-	case bytes.HasPrefix(head, magicPDF):
+	case strings.HasPrefix(h, magicPDF):
 		return "", refuse(ReasonFormatUnsupported, "(PDF)")
 	}
 	return FormatCSV, nil

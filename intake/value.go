@@ -128,8 +128,18 @@ func formatDate(y, m, d int) (string, bool) {
 
 func digit(n int) byte { return byte('0' + n%10) }
 
+// daysIn returns the number of days of month m (1–12) in year y.
 func daysIn(y, m int) int {
-	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func isDigits(s string) bool {
@@ -153,6 +163,9 @@ func atoi(s string) int {
 // parseFlag reads a yes/no cell. Clerks write 是/否, 有/无, √/×, Y/N, 1/0,
 // and for fever also the finding itself (发热 / 正常).
 func parseFlag(s string) (value, ok bool) {
+	if s == "" {
+		return false, true
+	}
 	s = strings.TrimSpace(epiloop.ToHalfWidth(s))
 	switch strings.ToLower(s) {
 	case "是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "对", "阳性", "发热", "发烧", "密接":
@@ -167,6 +180,14 @@ func parseFlag(s string) (value, ok bool) {
 // and 2 are those of GB/T 2261.1; 0 and 9 (unknown, unstated) read as not
 // given.
 func parseSex(s string) (string, bool) {
+	switch s {
+	case "男":
+		return "M", true
+	case "女":
+		return "F", true
+	case "":
+		return "", true
+	}
 	s = strings.TrimSpace(epiloop.ToHalfWidth(s))
 	switch strings.ToLower(s) {
 	case "男", "男性", "m", "male", "1":
@@ -183,6 +204,9 @@ func parseSex(s string) (string, bool) {
 // rounded to a tenth. Values outside 34–43 °C are misreadings or a
 // thermometer in Fahrenheit, not a person.
 func parseTemperature(s string) (float64, bool) {
+	if s == "" {
+		return 0, true
+	}
 	s = strings.TrimSpace(epiloop.ToHalfWidth(s))
 	if s == "" {
 		return 0, true
@@ -203,6 +227,9 @@ func parseTemperature(s string) (float64, bool) {
 // train number without 次 (G1234次 → G1234). It allocates only when it
 // changes something.
 func normalizeCode(s string) string {
+	if plainCode(s) {
+		return s
+	}
 	s = strings.TrimSuffix(strings.TrimSpace(epiloop.ToHalfWidth(s)), "次")
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -235,6 +262,7 @@ func normalizeCode(s string) string {
 // station), so answers are cached by cell text.
 type originResolver struct {
 	regions *divisions.RegionIndex
+	last    memo
 	cache   map[string]answer
 }
 
@@ -250,10 +278,18 @@ type answer struct {
 const maxCache = 4096
 
 func (o *originResolver) resolve(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	if a, ok := o.last.get(s); ok {
+		return a.value, a.ok
+	}
 	if a, ok := o.cache[s]; ok {
+		o.last.put(s, a)
 		return a.value, a.ok
 	}
 	origin, ok := o.lookup(s)
+	o.last.put(s, answer{origin, ok})
 	if o.cache == nil {
 		o.cache = make(map[string]answer)
 	}
@@ -302,14 +338,23 @@ func trimLastRune(s, set string) string {
 // ones, and the cell text is its own key.
 type dateCache struct {
 	date1904 bool
+	last     memo
 	m        map[string]answer
 }
 
 func (c *dateCache) parse(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	if a, ok := c.last.get(s); ok {
+		return a.value, a.ok
+	}
 	if a, ok := c.m[s]; ok {
+		c.last.put(s, a)
 		return a.value, a.ok
 	}
 	d, ok := parseDate(s, c.date1904)
+	c.last.put(s, answer{d, ok})
 	if c.m == nil {
 		c.m = make(map[string]answer)
 	}

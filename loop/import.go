@@ -10,24 +10,9 @@ import (
 	"github.com/epiloop/epiloop"
 )
 
-// ImportRow is one data row of a file as intake read it: either a valid
-// report or a reject with its reason.
-type ImportRow struct {
-	// Line is the row's number in the file (1 = the first data row).
-	Line   int
-	Cells  []string
-	Reject *epiloop.ImportReject
-	Person epiloop.Person
-	// Address, Reason and Ref are the report's; Ref names the row's own
-	// lineage (train and seat, plate).
-	Address string
-	Reason  epiloop.Reason
-	Ref     string
-}
-
 // RowSource yields rows until io.EOF.
 type RowSource interface {
-	Next() (ImportRow, error)
+	Next() (epiloop.ImportRow, error)
 }
 
 // ImportOptions describe one import.
@@ -93,7 +78,7 @@ func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSou
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 20000
 	}
-	batches := make(chan []ImportRow, 2)
+	batches := make(chan []epiloop.ImportRow, 2)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -198,9 +183,9 @@ func (s *Service) startImport(ctx context.Context, u *epiloop.User, opt ImportOp
 }
 
 // readBatches reads rows from the first not yet committed, in batches.
-func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<- []ImportRow) error {
+func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<- []epiloop.ImportRow) error {
 	defer close(out)
-	batch := make([]ImportRow, 0, size)
+	batch := make([]epiloop.ImportRow, 0, size)
 	for {
 		r, err := rows.Next()
 		if err == io.EOF {
@@ -218,7 +203,7 @@ func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<-
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = make([]ImportRow, 0, size)
+			batch = make([]epiloop.ImportRow, 0, size)
 		}
 	}
 	if len(batch) > 0 {
@@ -233,7 +218,7 @@ func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<-
 
 // importBatch writes one batch and the import's progress in one
 // transaction.
-func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow) error {
+func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []epiloop.ImportRow) error {
 	var counts epiloop.ImportCounts
 	next := rows[len(rows)-1].Line + 1
 	var err error
@@ -256,7 +241,7 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 }
 
 // importBatchTx is importBatch's transaction.
-func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []ImportRow, next int, counts *epiloop.ImportCounts) error {
+func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []epiloop.ImportRow, next int, counts *epiloop.ImportCounts) error {
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		if err := claimImport(tx, im); err != nil {
 			return err
@@ -299,10 +284,10 @@ func identityKey(p *epiloop.Person) string {
 	return "p" + p.Phone + "\x00" + p.Name
 }
 
-func (b *bulkBuilder) build(ctx context.Context, rows []ImportRow) (epiloop.ImportCounts, error) {
+func (b *bulkBuilder) build(ctx context.Context, rows []epiloop.ImportRow) (epiloop.ImportCounts, error) {
 	var c epiloop.ImportCounts
 	var rejects []epiloop.ImportReject
-	var valid []*ImportRow
+	var valid []*epiloop.ImportRow
 	var persons []epiloop.Person
 	for i := range rows {
 		r := &rows[i]
@@ -421,7 +406,7 @@ func (b *bulkBuilder) priority(ctx context.Context, r epiloop.Reason) epiloop.Pr
 
 // newLead builds a new lead for a row (and its person when personID is
 // 0), routed and pushed as CreateLead would.
-func (b *bulkBuilder) newLead(r *ImportRow, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
+func (b *bulkBuilder) newLead(r *epiloop.ImportRow, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
 	l := &epiloop.Lead{
 		Person:   r.Person,
 		Status:   epiloop.LeadUnroutable,

@@ -14,17 +14,17 @@ import (
 // rowSlice is a RowSource over rows; failAt > 0 makes it fail at that row
 // (a crash mid-file).
 type rowSlice struct {
-	rows   []loop.ImportRow
+	rows   []epiloop.ImportRow
 	i      int
 	failAt int
 }
 
-func (s *rowSlice) Next() (loop.ImportRow, error) {
+func (s *rowSlice) Next() (epiloop.ImportRow, error) {
 	if s.i >= len(s.rows) {
-		return loop.ImportRow{}, io.EOF
+		return epiloop.ImportRow{}, io.EOF
 	}
 	if s.failAt > 0 && s.i+1 == s.failAt {
-		return loop.ImportRow{}, errors.New("disk read error")
+		return epiloop.ImportRow{}, errors.New("disk read error")
 	}
 	s.i++
 	return s.rows[s.i-1], nil
@@ -32,14 +32,14 @@ func (s *rowSlice) Next() (loop.ImportRow, error) {
 
 // manifest builds n rows: every 10th rejected, every 7th a repeat of an
 // earlier person, every 13th unroutable.
-func manifest(n int) []loop.ImportRow {
-	var rows []loop.ImportRow
+func manifest(n int) []epiloop.ImportRow {
+	var rows []epiloop.ImportRow
 	for i := 1; i <= n; i++ {
 		person := i
 		if i%7 == 0 {
 			person = i - 3
 		}
-		r := loop.ImportRow{
+		r := epiloop.ImportRow{
 			Line:    i,
 			Cells:   []string{fmt.Sprint(i)},
 			Person:  epiloop.Person{IDNumber: epiloop.CompleteIDNumber(fmt.Sprintf("42010219850101%03d", person%1000)), Name: "旅客"},

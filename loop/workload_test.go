@@ -79,7 +79,7 @@ type workload struct {
 // workloadImport is an import already run, to run again.
 type workloadImport struct {
 	fingerprint string
-	rows        []loop.ImportRow
+	rows        []epiloop.ImportRow
 	counts      epiloop.ImportCounts
 }
 
@@ -254,13 +254,13 @@ func (w *workload) importRows() {
 	}
 	n := 3 + w.rng.IntN(8)
 	var (
-		rows []loop.ImportRow
+		rows []epiloop.ImportRow
 		want = epiloop.ImportCounts{Rows: n}
 		seen = map[string]bool{}
 	)
 	for i := 1; i <= n; i++ {
 		id := w.somePerson(0.4)
-		r := loop.ImportRow{
+		r := epiloop.ImportRow{
 			Line: i, Cells: []string{fmt.Sprint(i)},
 			Person:  epiloop.Person{IDNumber: id, Name: "旅客"},
 			Address: workloadAddresses[w.rng.IntN(len(workloadAddresses))],

@@ -109,5 +109,8 @@ func writeAtomically(path string, write func(io.Writer) (intake.GenSummary, erro
 	if err != nil {
 		return sum, err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return sum, err
+	}
 	return sum, os.Rename(tmp.Name(), path)
 }
