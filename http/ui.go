@@ -49,6 +49,9 @@ type ui struct {
 	treeMu  sync.Mutex
 	treeVal *loop.Jurisdictions
 	treeAt  time.Time
+
+	// uploads keeps previewed intake files until they are committed.
+	uploads *pendingUploads
 }
 
 // page is what every template receives.
@@ -132,6 +135,9 @@ func (s *Server) registerUIRoutes() {
 	ui.registerQueuePages()
 	ui.registerInboxPages()
 	ui.registerAdminPages()
+	ui.registerCheckpointPages()
+	ui.registerObservationPages()
+	ui.registerIntakePages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -310,6 +316,8 @@ func homeOf(u *epiloop.User) string {
 		return "/inbox"
 	case epiloop.RoleAdmin:
 		return "/admin/users"
+	case epiloop.RoleCheckpoint:
+		return "/checkpoints"
 	}
 	return "/account"
 }
@@ -356,20 +364,33 @@ func navFor(u *epiloop.User) []navItem {
 		add("leads", "/leads")
 		add("conflicts", "/conflicts")
 		add("unroutable", "/unroutable")
+		add("checkpoints", "/checkpoints")
+		add("observations", "/observations")
+		add("imports", "/imports")
 	case epiloop.RoleDistrict:
 		add("dashboard", "/dashboard")
 		add("leads", "/leads")
 		add("conflicts", "/conflicts")
+		add("checkpoints", "/checkpoints")
+		add("observations", "/observations")
+		add("imports", "/imports")
 	case epiloop.RoleAnalyst:
 		add("dashboard", "/dashboard")
-	case epiloop.RoleStation, epiloop.RoleCommittee:
+	case epiloop.RoleStation:
 		add("inbox", "/inbox")
 		add("leads", "/leads")
+	case epiloop.RoleCommittee:
+		add("inbox", "/inbox")
+		add("observations", "/observations")
+		add("leads", "/leads")
+	case epiloop.RoleCheckpoint:
+		add("checkpoints", "/checkpoints")
 	case epiloop.RoleAdmin:
 		add("admin.users", "/admin/users")
 		add("admin.units", "/admin/units")
 		add("admin.mapping", "/admin/mapping")
 		add("leads", "/leads")
+		add("imports", "/imports")
 	default:
 		add("account", "/account")
 	}

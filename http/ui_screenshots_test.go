@@ -41,6 +41,8 @@ func TestScreenshots(t *testing.T) {
 	if len(conflicts.Items) == 0 || len(unroutable.Items) == 0 || len(open.Items) == 0 {
 		t.Fatal("the demo data lacks a conflict, an unroutable lead or an open task")
 	}
+	alert := alertingPlan(t, f)
+	imported := importedManifest(t, f)
 
 	type shot struct{ name, path, ready string }
 	sets := []struct {
@@ -64,6 +66,19 @@ func TestScreenshots(t *testing.T) {
 			{"admin-users", "/admin/users", "#user-table"},
 			{"admin-units", "/admin/units?district=210102", ".grid"},
 			{"admin-mapping", "/admin/mapping", "#file"},
+		}},
+		{uiCommander, []shot{
+			{"checkpoints", "/checkpoints", "#checkpoint-table"},
+			{"observation-sites", "/observations/sites", "#site-table"},
+			{"import", "/imports", "#import-form"},
+			{"import-status", fmt.Sprintf("/imports/%d", imported), `#import-live[data-status="done"]`},
+		}},
+		{uiCommittee, []shot{
+			{"observations", "/observations", "#obs-list"},
+			{"observation", fmt.Sprintf("/observations/%d", alert), "#check-form"},
+		}},
+		{uiCheckpointOfficer, []shot{
+			{"checkpoint", "/checkpoints/CK0001", "#screening-form"},
 		}},
 	}
 	viewports := []struct {
@@ -89,5 +104,7 @@ func TestScreenshots(t *testing.T) {
 			}
 		}
 	}
+	shootScreeningResult(t, f, tb, viewports[0].vp, viewports[1].vp)
+	shootImportPreview(t, f, tb, viewports[0].vp, viewports[1].vp)
 	tb.check()
 }
