@@ -96,10 +96,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 			opts.File = filepath.Base(part.FileName())
 			if tmp, err = saveTemp(part); err != nil {
 				var big *http.MaxBytesError
-				if errors.As(err, &big) {
+				switch {
+				case errors.As(err, &big):
 					return fail(epiloop.Errorf(epiloop.EINVALID, "File too large (at most %d MiB).", MaxUploadBytes>>20))
+				case errors.Is(err, errTemp):
+					return fail(err)
 				}
-				return fail(err)
+				// A body cut short or malformed: the client's fault.
+				return fail(epiloop.FieldError("file", "The upload was cut short or malformed; send it again."))
 			}
 		case "source", "ref", "sheet":
 			v, err := formValue(part)
@@ -132,10 +136,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 	return rd, tmp, opts, nil
 }
 
+// errTemp marks a failure of the server's own temporary storage.
+var errTemp = errors.New("http: temporary upload file")
+
 func saveTemp(part *multipart.Part) (string, error) {
 	f, err := os.CreateTemp("", "epiloop-upload-*")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", errTemp, err)
 	}
 	if _, err := io.Copy(f, part); err != nil {
 		f.Close()
@@ -175,6 +182,17 @@ func (s *Server) handleImportCreate(w http.ResponseWriter, r *http.Request) erro
 		writeJSON(w, http.StatusOK, importResponse{Import: im})
 		return nil
 	}
+	if err := s.runImportInBackground(epiloop.UserFromContext(r.Context()), im, rd, tmp, lopts); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, s.importJSON(im))
+	return nil
+}
+
+// runImportInBackground takes the rows of a started import in on the
+// server's context, tracked for progress like an upload through the API.
+// It owns rd and the file at tmp.
+func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *intake.Reader, tmp string, lopts loop.ImportOptions) error {
 	s.imp.mu.Lock()
 	if s.imp.running == nil {
 		s.imp.running = map[int64]*intake.Reader{}
@@ -187,7 +205,7 @@ func (s *Server) handleImportCreate(w http.ResponseWriter, r *http.Request) erro
 	}
 	s.imp.running[im.ID] = rd
 	s.imp.mu.Unlock()
-	ctx := epiloop.NewContextWithUser(s.baseCtx, epiloop.UserFromContext(r.Context()))
+	ctx := epiloop.NewContextWithUser(s.baseCtx, u)
 	s.imp.wg.Add(1)
 	go func() {
 		defer s.imp.wg.Done()
@@ -201,7 +219,6 @@ func (s *Server) handleImportCreate(w http.ResponseWriter, r *http.Request) erro
 			s.Logger.Error("import failed", "import", im.ID, "err", err)
 		}
 	}()
-	writeJSON(w, http.StatusAccepted, s.importJSON(im))
 	return nil
 }
 

@@ -139,7 +139,7 @@ func (ui *ui) renderTask(w http.ResponseWriter, r *http.Request, p *page, id int
 	}
 	d := &taskPageData{Lead: ui.item(v.Lead), Task: myTask(p.User, v.Lead), Form: form}
 	if strings.HasSuffix(r.URL.Path, "/reveal") {
-		d.Rev = ui.doReveal(r, p, id)
+		d.Rev, status = ui.doReveal(r, p, id, status)
 	}
 	d.Rev.CanReveal = mayReveal(p.User, v.Lead)
 	if d.Task != nil {

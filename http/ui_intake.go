@@ -345,39 +345,6 @@ func (ui *ui) handleIntakeCommit(w http.ResponseWriter, r *http.Request, p *page
 	return nil
 }
 
-// runImportInBackground takes the rows of a started import in on the
-// server's context, tracked for progress like an upload through the API.
-// It owns rd and the file at tmp.
-func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *intake.Reader, tmp string, lopts loop.ImportOptions) error {
-	s.imp.mu.Lock()
-	if s.imp.running == nil {
-		s.imp.running = map[int64]*intake.Reader{}
-	}
-	if s.imp.running[im.ID] != nil {
-		s.imp.mu.Unlock()
-		rd.Close()
-		os.Remove(tmp)
-		return epiloop.Errorf(epiloop.ECONFLICT, "This file is being imported already.")
-	}
-	s.imp.running[im.ID] = rd
-	s.imp.mu.Unlock()
-	ctx := epiloop.NewContextWithUser(s.baseCtx, u)
-	s.imp.wg.Add(1)
-	go func() {
-		defer s.imp.wg.Done()
-		defer os.Remove(tmp)
-		defer rd.Close()
-		err := s.Service.RunImport(ctx, im, intake.Rows{R: rd}, lopts)
-		s.imp.mu.Lock()
-		delete(s.imp.running, im.ID)
-		s.imp.mu.Unlock()
-		if err != nil && epiloop.ErrorCode(err) == epiloop.EINTERNAL && ctx.Err() == nil {
-			s.Logger.Error("import failed", "import", im.ID, "err", err)
-		}
-	}()
-	return nil
-}
-
 // intakeStatusData is step 3: the import running or done.
 type intakeStatusData struct {
 	*epiloop.Import

@@ -138,22 +138,25 @@ func mayReveal(u *epiloop.User, l *epiloop.Lead) bool {
 	return false
 }
 
-// doReveal runs the reveal form's request, if this is one.
-func (ui *ui) doReveal(r *http.Request, p *page, id int64) reveal {
+// doReveal runs the reveal form's request, if this is one. status is
+// the page's status: the one given, or the refusal's (422 for a missing
+// purpose, 403 for a role that may not reveal), as the API answers.
+func (ui *ui) doReveal(r *http.Request, p *page, id int64, status int) (reveal, int) {
 	var rv reveal
 	if r.Method != http.MethodPost {
-		return rv
+		return rv, status
 	}
 	person, err := ui.s.Service.Reveal(r.Context(), id, r.PostFormValue("purpose"))
 	switch {
 	case err == nil:
 		rv.Revealed = &person
+		return rv, status
 	case epiloop.ErrorField(err) == "purpose":
 		rv.RevealErr = p.T("fielderr.purpose")
 	default:
 		rv.RevealErr = epiloop.ErrorMessage(err)
 	}
-	return rv
+	return rv, formStatus(err)
 }
 
 // timelineItem is one event in words.
@@ -188,7 +191,7 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 	l := v.Lead
 	d := &leadPageData{leadItem: ui.item(l), Form: form}
 	if strings.HasSuffix(r.URL.Path, "/reveal") {
-		d.Rev = ui.doReveal(r, p, id)
+		d.Rev, status = ui.doReveal(r, p, id, status)
 	}
 	d.Rev.CanReveal = mayReveal(p.User, l)
 	for _, t := range l.Tasks {

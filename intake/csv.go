@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync/atomic"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -38,14 +39,16 @@ type csvSource struct {
 }
 
 // countingReader counts the bytes read, for progress.
+// countingReader counts the bytes read; the count may be read from
+// another goroutine (an import's progress).
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -54,7 +57,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // uses most, since Excel's "Unicode text" separates by tabs and some
 // European locales by semicolons.
 func newCSVSource(ra io.ReaderAt, size int64, enc Encoding, bom int64) (*csvSource, string) {
-	s := &csvSource{counter: &countingReader{r: io.NewSectionReader(ra, bom, size-bom), n: bom}}
+	s := &csvSource{counter: &countingReader{r: io.NewSectionReader(ra, bom, size-bom)}}
+	s.counter.n.Store(bom)
 	var r io.Reader = s.counter
 	switch enc {
 	case EncodingGB18030:
@@ -121,6 +125,6 @@ func (s *csvSource) next() ([]string, int, error) {
 	return rec, s.row, nil
 }
 
-func (s *csvSource) bytesRead() int64 { return s.counter.n }
+func (s *csvSource) bytesRead() int64 { return s.counter.n.Load() }
 
 func (s *csvSource) close() error { return nil }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"sync/atomic"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/divisions"
@@ -85,14 +86,18 @@ type Progress struct {
 
 // Reader reads the rows of one file. It is not safe for concurrent use.
 type Reader struct {
-	info    Info
-	opts    Options
-	src     source
-	p       *parser
-	row     Row
-	cells   []string
-	prog    Progress
-	cleanup []func() error
+	info     Info
+	opts     Options
+	src      source
+	p        *parser
+	row      Row
+	cells    []string
+	prog     Progress // Size only; the counts below are read concurrently
+	rows     atomic.Int64
+	rejected atomic.Int64
+	blank    atomic.Int64
+	closed   bool
+	cleanup  []func() error
 }
 
 // maxTitleRows is how many non-blank rows may stand above the header row
@@ -298,15 +303,15 @@ func (r *Reader) Next() (*Row, error) {
 	for {
 		cells, line, err := r.src.next()
 		if errors.Is(err, errMalformed) {
-			r.prog.Rows++
-			r.prog.Rejected++
+			r.rows.Add(1)
+			r.rejected.Add(1)
 			r.row = Row{Line: line, Cells: r.cells[:0], Extra: r.row.Extra[:0], Reject: Reject{Code: ReasonMalformed, Column: -1}}
 			return &r.row, nil
 		} else if err != nil {
 			return nil, err
 		}
 		if blankRow(cells) {
-			r.prog.Blank++
+			r.blank.Add(1)
 			continue
 		}
 		if len(cells) < len(r.info.Columns) || r.info.Format == FormatXLSX {
@@ -323,17 +328,18 @@ func (r *Reader) Next() (*Row, error) {
 		}
 		r.row.Line, r.row.Cells = line, cells
 		r.p.parse(&r.row, cells)
-		r.prog.Rows++
+		r.rows.Add(1)
 		if !r.row.Valid() {
-			r.prog.Rejected++
+			r.rejected.Add(1)
 		}
 		return &r.row, nil
 	}
 }
 
-// Progress reports how far reading has come.
+// Progress reports how far reading has come. It may be called from
+// another goroutine while Next runs (an import's progress bar).
 func (r *Reader) Progress() Progress {
-	p := r.prog
+	p := Progress{Rows: int(r.rows.Load()), Rejected: int(r.rejected.Load()), Blank: int(r.blank.Load()), Size: r.prog.Size}
 	if r.src != nil {
 		p.Bytes = r.src.bytesRead()
 	}
@@ -369,9 +375,9 @@ func (r *Reader) Extras(row *Row) iter.Seq2[string, string] {
 // Close releases the file, the workbook and any temporary files.
 func (r *Reader) Close() error {
 	var errs []error
-	if r.src != nil {
+	if r.src != nil && !r.closed {
 		errs = append(errs, r.src.close())
-		r.src = nil
+		r.closed = true
 	}
 	for i := len(r.cleanup) - 1; i >= 0; i-- {
 		errs = append(errs, r.cleanup[i]())
