@@ -35,6 +35,10 @@ type Server struct {
 	Heartbeat time.Duration
 	// TLSCert and TLSKey, when set, serve HTTPS directly.
 	TLSCert, TLSKey string
+	// MaxInFlight caps the requests being served at once (event streams
+	// and static files aside); beyond it the server answers 503 with
+	// Retry-After at once rather than queueing until clients time out.
+	MaxInFlight int
 
 	mux *routeMux
 	srv *http.Server
@@ -55,7 +59,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: newRouteMux(),
+	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: newRouteMux(), MaxInFlight: 1024,
 		closing: make(chan struct{})}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.srv = &http.Server{
@@ -92,7 +96,31 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused.")
 	}))
-	return s.securityHeaders(cop.Handler(s.mux))
+	return s.securityHeaders(s.limit(cop.Handler(s.mux)))
+}
+
+// limit sheds load beyond MaxInFlight concurrent requests.
+func (s *Server) limit(h http.Handler) http.Handler {
+	if s.MaxInFlight <= 0 {
+		return h
+	}
+	slots := make(chan struct{}, s.MaxInFlight)
+	busy := s.handle(func(http.ResponseWriter, *http.Request) error {
+		return epiloop.Errorf(epiloop.EUNAVAILABLE, "The server is busy; try again in a moment.")
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/events" || strings.HasPrefix(r.URL.Path, "/static/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			h.ServeHTTP(w, r)
+		default:
+			busy(w, r)
+		}
+	})
 }
 
 // Listen opens the listener (":0" picks a free port).
