@@ -78,11 +78,11 @@ func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSou
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 20000
 	}
-	batches := make(chan []epiloop.ImportRow, 2)
+	batches := make(chan rowBatch, 2)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { readErr <- readBatches(rctx, rows, im.NextRow, opt.BatchSize, batches) }()
+	go func() { readErr <- s.readBatches(rctx, rows, im.NextRow, opt.BatchSize, batches) }()
 	for b := range batches {
 		if err := s.importBatch(ctx, u, im, opt, b); err != nil {
 			cancel()
@@ -182,10 +182,32 @@ func (s *Service) startImport(ctx context.Context, u *epiloop.User, opt ImportOp
 	return im, done, err
 }
 
-// readBatches reads rows from the first not yet committed, in batches.
-func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<- []epiloop.ImportRow) error {
+// rowBatch is a batch of rows with each valid row's community, routed by
+// the reader goroutine while the writer commits the batch before.
+type rowBatch struct {
+	rows   []epiloop.ImportRow
+	routes []string
+}
+
+// readBatches reads rows from the first not yet committed, in batches, and
+// routes their addresses: parsing and routing run beside the writer.
+func (s *Service) readBatches(ctx context.Context, rows RowSource, from, size int, out chan<- rowBatch) error {
 	defer close(out)
 	batch := make([]epiloop.ImportRow, 0, size)
+	send := func() error {
+		b := rowBatch{rows: batch, routes: make([]string, len(batch))}
+		for i := range batch {
+			if batch[i].Reject == nil {
+				b.routes[i] = s.route(batch[i].Address).Community
+			}
+		}
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for {
 		r, err := rows.Next()
 		if err == io.EOF {
@@ -198,32 +220,27 @@ func readBatches(ctx context.Context, rows RowSource, from, size int, out chan<-
 		}
 		batch = append(batch, r)
 		if len(batch) == size {
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(); err != nil {
+				return err
 			}
 			batch = make([]epiloop.ImportRow, 0, size)
 		}
 	}
 	if len(batch) > 0 {
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return send()
 	}
 	return nil
 }
 
 // importBatch writes one batch and the import's progress in one
 // transaction.
-func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []epiloop.ImportRow) error {
+func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, batch rowBatch) error {
+	rows := batch.rows
 	var counts epiloop.ImportCounts
 	next := rows[len(rows)-1].Line + 1
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		err = s.importBatchTx(ctx, u, im, opt, rows, next, &counts)
+		err = s.importBatchTx(ctx, u, im, opt, batch, next, &counts)
 		// A person created by a report racing this batch on another
 		// replica: matching again finds them and merges.
 		if epiloop.ErrorCode(err) != epiloop.ECONFLICT || epiloop.ErrorReason(err) == reasonImportTaken {
@@ -241,14 +258,14 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 }
 
 // importBatchTx is importBatch's transaction.
-func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, rows []epiloop.ImportRow, next int, counts *epiloop.ImportCounts) error {
+func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, batch rowBatch, next int, counts *epiloop.ImportCounts) error {
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		if err := claimImport(tx, im); err != nil {
 			return err
 		}
 		var err error
 		b := &bulkBuilder{s: s, tx: tx, u: u, im: im, opt: opt, now: s.now()}
-		if *counts, err = b.build(ctx, rows); err != nil {
+		if *counts, err = b.build(ctx, batch); err != nil {
 			return err
 		}
 		up := *im
@@ -284,10 +301,12 @@ func identityKey(p *epiloop.Person) string {
 	return "p" + p.Phone + "\x00" + p.Name
 }
 
-func (b *bulkBuilder) build(ctx context.Context, rows []epiloop.ImportRow) (epiloop.ImportCounts, error) {
+func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.ImportCounts, error) {
+	rows := batch.rows
 	var c epiloop.ImportCounts
 	var rejects []epiloop.ImportReject
 	var valid []*epiloop.ImportRow
+	var routes []string
 	var persons []epiloop.Person
 	for i := range rows {
 		r := &rows[i]
@@ -301,6 +320,7 @@ func (b *bulkBuilder) build(ctx context.Context, rows []epiloop.ImportRow) (epil
 		}
 		c.Accepted++
 		valid = append(valid, r)
+		routes = append(routes, batch.routes[i])
 		persons = append(persons, r.Person)
 	}
 	if err := b.tx.AddImportRejects(b.im.ID, rejects); err != nil {
@@ -349,7 +369,7 @@ func (b *bulkBuilder) build(ctx context.Context, rows []epiloop.ImportRow) (epil
 			merges = append(merges, merge{m.OpenLeadID, src})
 			continue
 		}
-		l := b.newLead(r, m.PersonID, prio, src)
+		l := b.newLead(r, routes[i], m.PersonID, prio, src)
 		b.byKey[key] = l
 		fresh = append(fresh, l)
 		c.LeadsCreated++
@@ -406,7 +426,7 @@ func (b *bulkBuilder) priority(ctx context.Context, r epiloop.Reason) epiloop.Pr
 
 // newLead builds a new lead for a row (and its person when personID is
 // 0), routed and pushed as CreateLead would.
-func (b *bulkBuilder) newLead(r *epiloop.ImportRow, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
+func (b *bulkBuilder) newLead(r *epiloop.ImportRow, community string, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
 	l := &epiloop.Lead{
 		Person:   r.Person,
 		Status:   epiloop.LeadUnroutable,
@@ -417,8 +437,8 @@ func (b *bulkBuilder) newLead(r *epiloop.ImportRow, personID int64, prio epiloop
 	}
 	l.Person.ID = personID
 	l.CreatedAt, l.UpdatedAt = b.now, b.now
-	if m := b.s.route(r.Address); m.Community != "" {
-		if cm, ok := b.s.Community(m.Community); ok {
+	if community != "" {
+		if cm, ok := b.s.Community(community); ok {
 			b.s.newRound(l, cm, b.now)
 		}
 	}
