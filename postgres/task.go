@@ -129,15 +129,25 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE `+where+`
-		ORDER BY NOT `+openTask+`,
-			CASE t.status WHEN 'pushed' THEN t.accept_by WHEN 'accepted' THEN t.feedback_by END NULLS LAST,
-			t.id
+		ORDER BY `+taskOrder(f)+`
 		LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find tasks")
 	}
 	tasks, err := collectTasks(rows)
 	return tasks, total, wrap(err, "find tasks")
+}
+
+// taskOrder orders a task list: open tasks first, the most urgent
+// deadline first. A list of open tasks only is ordered by the deadline
+// expression alone, exactly as the tasks_open index is, so a unit's open
+// tasks come from the index without sorting however many it holds.
+func taskOrder(f epiloop.TaskFilter) string {
+	const due = `CASE t.status WHEN 'pushed' THEN t.accept_by WHEN 'accepted' THEN t.feedback_by END`
+	if f.Open {
+		return due + `, t.id`
+	}
+	return `NOT ` + openTask + `, ` + due + ` NULLS LAST, t.id`
 }
 
 // FindDueTasks returns open tasks whose next escalation is due at now, the
