@@ -43,7 +43,24 @@ type Event struct {
 	District string          `json:"district,omitempty"`
 	Units    []string        `json:"units,omitempty"`
 	Data     json.RawMessage `json:"data,omitempty"`
+
+	// enc is the encoding Encode kept.
+	enc []byte
 }
+
+// JSON returns the event's JSON encoding, the one Encode kept if any.
+func (e *Event) JSON() []byte {
+	if e.enc != nil {
+		return e.enc
+	}
+	type plain Event // the fields, without the methods
+	b, _ := json.Marshal((*plain)(e))
+	return b
+}
+
+// Encode computes the encoding once and keeps it, before the event is
+// shared: a live stream sends one event to thousands of watchers.
+func (e *Event) Encode() { e.enc = e.JSON() }
 
 // VisibleTo reports whether u may receive the event.
 func (e *Event) VisibleTo(u *User) bool {

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -71,11 +70,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-sub.C:
-			if e.ID <= last {
-				continue
+			// Write what is waiting, then flush once.
+			for more := true; more; {
+				if e.ID > last {
+					writeEvent(w, u, e)
+					last = e.ID
+				}
+				select {
+				case e = <-sub.C:
+				default:
+					more = false
+				}
 			}
-			writeEvent(w, u, e)
-			last = e.ID
 		}
 		if err := rc.Flush(); err != nil {
 			return nil
@@ -89,6 +95,5 @@ func writeEvent(w http.ResponseWriter, u *epiloop.User, e *epiloop.Event) {
 	if !u.CanReadLeads() {
 		e = &epiloop.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, District: e.District}
 	}
-	b, _ := json.Marshal(e)
-	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, b)
+	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, e.JSON())
 }

@@ -104,6 +104,9 @@ func (b *Broker) deliver(ctx context.Context) error {
 			return err
 		}
 		b.last = events[len(events)-1].ID
+		for _, e := range events {
+			e.Encode()
+		}
 		b.mu.Lock()
 		for s := range b.subs {
 			for _, e := range events {
