@@ -85,6 +85,10 @@ type tab struct {
 // person opens a window for someone on a w×h screen (a phone when mobile).
 func (b *browser) person(name string, w, h int64, mobile bool) *tab {
 	b.t.Helper()
+	profile, err := os.MkdirTemp("", "epiloop-chromium-")
+	if err != nil {
+		b.t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(b.path),
 		chromedp.Headless,
@@ -101,12 +105,21 @@ func (b *browser) person(name string, w, h int64, mobile bool) *tab {
 		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
 		chromedp.Flag("lang", "zh-CN"),
 		chromedp.Flag("accept-lang", "zh-CN,zh"),
-		chromedp.UserDataDir(b.t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(int(w), int(h)),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	b.t.Cleanup(func() { cancel(); cancelAlloc() })
+	b.t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		// Chromium's helper processes may still write into the profile
+		// for a moment after the browser exits: remove it patiently, and
+		// never fail a test over it.
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	tb := &tab{b: b, name: name, ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch ev := ev.(type) {
