@@ -130,27 +130,59 @@ type Resealer interface {
 // progress, if set, is told the persons checked so far.
 func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress func(checked, resealed int)) (int, error) {
 	var after int64
+	persons, err := resealPages(ctx, s.Store, r, progress,
+		func(tx epiloop.Tx) ([]epiloop.SealedPerson, error) { return tx.FindSealedPersons(after, batch) },
+		func(p *epiloop.SealedPerson) (*[]byte, *[]byte) { return &p.IDSealed, &p.PhoneSealed },
+		func(tx epiloop.Tx, p epiloop.SealedPerson) error { return tx.UpdateSealedPerson(p) },
+		func(p epiloop.SealedPerson) { after = p.ID })
+	if err != nil {
+		return persons, err
+	}
+	var afterScreening int64
+	var afterSeq int
+	occupants, err := resealPages(ctx, s.Store, r, nil,
+		func(tx epiloop.Tx) ([]epiloop.SealedOccupant, error) {
+			return tx.FindSealedOccupants(afterScreening, afterSeq, batch)
+		},
+		func(o *epiloop.SealedOccupant) (*[]byte, *[]byte) { return &o.IDSealed, &o.PhoneSealed },
+		func(tx epiloop.Tx, o epiloop.SealedOccupant) error { return tx.UpdateSealedOccupant(o) },
+		func(o epiloop.SealedOccupant) { afterScreening, afterSeq = o.ScreeningID, o.Seq })
+	resealed := persons + occupants
+	if err != nil {
+		return resealed, err
+	}
+	return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d identities", resealed))
+}
+
+// resealPages re-seals one kind of sealed row a page per transaction:
+// fetch reads the page after the cursor, fields gives a row's sealed
+// values, update writes a re-sealed row back, advance moves the cursor to
+// a row. It returns how many rows it re-sealed.
+func resealPages[T any](ctx context.Context, store epiloop.Store, r Resealer, progress func(checked, resealed int),
+	fetch func(epiloop.Tx) ([]T, error), fields func(*T) (*[]byte, *[]byte),
+	update func(epiloop.Tx, T) error, advance func(T)) (int, error) {
 	checked, resealed := 0, 0
 	for {
-		var page []epiloop.SealedPerson
+		var page []T
 		n := 0
-		err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		err := store.Update(ctx, func(tx epiloop.Tx) error {
 			var err error
 			n = 0
-			if page, err = tx.FindSealedPersons(after, batch); err != nil {
+			if page, err = fetch(tx); err != nil {
 				return err
 			}
-			for _, p := range page {
-				if r.SealedWithCurrent(p.IDSealed) && r.SealedWithCurrent(p.PhoneSealed) {
+			for i := range page {
+				id, phone := fields(&page[i])
+				if r.SealedWithCurrent(*id) && r.SealedWithCurrent(*phone) {
 					continue
 				}
-				if p.IDSealed, err = reseal(r, p.IDSealed); err != nil {
+				if *id, err = reseal(r, *id); err != nil {
 					return err
 				}
-				if p.PhoneSealed, err = reseal(r, p.PhoneSealed); err != nil {
+				if *phone, err = reseal(r, *phone); err != nil {
 					return err
 				}
-				if err := tx.UpdateSealedPerson(p); err != nil {
+				if err := update(tx, page[i]); err != nil {
 					return err
 				}
 				n++
@@ -162,14 +194,9 @@ func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress fu
 		}
 		resealed += n
 		if len(page) == 0 {
-			n, err := s.resealOccupants(ctx, r, batch)
-			if err != nil {
-				return resealed, err
-			}
-			resealed += n
-			return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d identities", resealed))
+			return resealed, nil
 		}
-		after = page[len(page)-1].ID
+		advance(page[len(page)-1])
 		checked += len(page)
 		if progress != nil {
 			progress(checked, resealed)
@@ -186,49 +213,4 @@ func reseal(r Resealer, sealed []byte) ([]byte, error) {
 		return nil, err
 	}
 	return r.Seal(v)
-}
-
-// resealOccupants re-seals screened travellers' identities.
-func (s *Service) resealOccupants(ctx context.Context, r Resealer, batch int) (int, error) {
-	var (
-		afterScreening int64
-		afterSeq       int
-		resealed       int
-	)
-	for {
-		var page []epiloop.SealedOccupant
-		n := 0
-		err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
-			var err error
-			n = 0
-			if page, err = tx.FindSealedOccupants(afterScreening, afterSeq, batch); err != nil {
-				return err
-			}
-			for _, o := range page {
-				if r.SealedWithCurrent(o.IDSealed) && r.SealedWithCurrent(o.PhoneSealed) {
-					continue
-				}
-				if o.IDSealed, err = reseal(r, o.IDSealed); err != nil {
-					return err
-				}
-				if o.PhoneSealed, err = reseal(r, o.PhoneSealed); err != nil {
-					return err
-				}
-				if err := tx.UpdateSealedOccupant(o); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		if err != nil {
-			return resealed, err
-		}
-		resealed += n
-		if len(page) == 0 {
-			return resealed, nil
-		}
-		last := page[len(page)-1]
-		afterScreening, afterSeq = last.ScreeningID, last.Seq
-	}
 }

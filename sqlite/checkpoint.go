@@ -327,59 +327,21 @@ func (tx *Tx) FindRiskAreaHistory(offset, limit int) ([]epiloop.RiskArea, int, e
 	return out, total, wrap(rows.Err(), "find risk area history")
 }
 
-// AddStatCounters adds each delta to its stat counter, like AddCounters.
+// AddStatCounters adds each delta to its checkpoint or observation
+// counter, like AddCounters.
 func (tx *Tx) AddStatCounters(ds []epiloop.CounterDelta) error {
-	for _, d := range ds {
-		if _, err := tx.exec(`INSERT INTO stat_counters (scope, metric, shard, n) VALUES (?, ?, 0, ?)
-			ON CONFLICT (scope, metric, shard) DO UPDATE SET n = n + excluded.n`,
-			d.Scope, d.Metric, d.N); err != nil {
-			return wrap(err, "add stat counters")
-		}
-	}
-	return nil
+	return wrap(tx.addCounters("stat_counters", ds), "add stat counters")
 }
 
 // FindStatCounters returns the stat counters of one scope by metric,
 // leaving out those that sum to zero.
 func (tx *Tx) FindStatCounters(scope string) (map[string]int64, error) {
-	rows, err := tx.query(`SELECT metric, SUM(n) FROM stat_counters WHERE scope = ?
-		GROUP BY metric HAVING SUM(n) <> 0`, scope)
-	if err != nil {
-		return nil, wrap(err, "find stat counters")
-	}
-	defer rows.Close()
-	out := make(map[string]int64)
-	for rows.Next() {
-		var (
-			m string
-			n int64
-		)
-		if err := rows.Scan(&m, &n); err != nil {
-			return nil, wrap(err, "find stat counters")
-		}
-		out[m] = n
-	}
-	return out, wrap(rows.Err(), "find stat counters")
+	m, err := tx.findCounters("stat_counters", scope)
+	return m, wrap(err, "find stat counters")
 }
 
 // AllStatCounters returns every stat counter that does not sum to zero.
 func (tx *Tx) AllStatCounters() (map[epiloop.CounterKey]int64, error) {
-	rows, err := tx.query(`SELECT scope, metric, SUM(n) FROM stat_counters
-		GROUP BY scope, metric HAVING SUM(n) <> 0`)
-	if err != nil {
-		return nil, wrap(err, "all stat counters")
-	}
-	defer rows.Close()
-	out := make(map[epiloop.CounterKey]int64)
-	for rows.Next() {
-		var (
-			k epiloop.CounterKey
-			n int64
-		)
-		if err := rows.Scan(&k.Scope, &k.Metric, &n); err != nil {
-			return nil, wrap(err, "all stat counters")
-		}
-		out[k] = n
-	}
-	return out, wrap(rows.Err(), "all stat counters")
+	m, err := tx.allCounters("stat_counters")
+	return m, wrap(err, "all stat counters")
 }

@@ -109,23 +109,42 @@ func (tx *Tx) LastEventID() (int64, error) {
 // AddCounters adds each delta to its counter, creating it at zero first.
 // SQLite has one writer, so every counter lives in shard 0.
 func (tx *Tx) AddCounters(ds []epiloop.CounterDelta) error {
-	for _, d := range ds {
-		if _, err := tx.exec(`INSERT INTO counters (scope, metric, shard, n) VALUES (?, ?, 0, ?)
-			ON CONFLICT (scope, metric, shard) DO UPDATE SET n = n + excluded.n`,
-			d.Scope, d.Metric, d.N); err != nil {
-			return wrap(err, "add counters")
-		}
-	}
-	return nil
+	return wrap(tx.addCounters("counters", ds), "add counters")
 }
 
 // FindCounters returns the counters of one scope by metric. Counters that
 // sum to zero are left out: a missing metric reads as 0.
 func (tx *Tx) FindCounters(scope string) (map[string]int64, error) {
-	rows, err := tx.query(`SELECT metric, SUM(n) FROM counters WHERE scope = ?
+	m, err := tx.findCounters("counters", scope)
+	return m, wrap(err, "find counters")
+}
+
+// AllCounters returns every counter that does not sum to zero, so that it
+// compares equal to a recomputation from the rows.
+func (tx *Tx) AllCounters() (map[epiloop.CounterKey]int64, error) {
+	m, err := tx.allCounters("counters")
+	return m, wrap(err, "all counters")
+}
+
+// addCounters, findCounters and allCounters work on a counter table (the
+// funnel's, or the checkpoints' and observations'): rows of scope,
+// metric, shard and a count, summed over shards.
+func (tx *Tx) addCounters(table string, ds []epiloop.CounterDelta) error {
+	for _, d := range ds {
+		if _, err := tx.exec(`INSERT INTO `+table+` (scope, metric, shard, n) VALUES (?, ?, 0, ?)
+			ON CONFLICT (scope, metric, shard) DO UPDATE SET n = n + excluded.n`,
+			d.Scope, d.Metric, d.N); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) findCounters(table, scope string) (map[string]int64, error) {
+	rows, err := tx.query(`SELECT metric, SUM(n) FROM `+table+` WHERE scope = ?
 		GROUP BY metric HAVING SUM(n) <> 0`, scope)
 	if err != nil {
-		return nil, wrap(err, "find counters")
+		return nil, err
 	}
 	defer rows.Close()
 	out := make(map[string]int64)
@@ -135,20 +154,18 @@ func (tx *Tx) FindCounters(scope string) (map[string]int64, error) {
 			n int64
 		)
 		if err := rows.Scan(&m, &n); err != nil {
-			return nil, wrap(err, "find counters")
+			return nil, err
 		}
 		out[m] = n
 	}
-	return out, wrap(rows.Err(), "find counters")
+	return out, rows.Err()
 }
 
-// AllCounters returns every counter that does not sum to zero, so that it
-// compares equal to a recomputation from the rows.
-func (tx *Tx) AllCounters() (map[epiloop.CounterKey]int64, error) {
-	rows, err := tx.query(`SELECT scope, metric, SUM(n) FROM counters
+func (tx *Tx) allCounters(table string) (map[epiloop.CounterKey]int64, error) {
+	rows, err := tx.query(`SELECT scope, metric, SUM(n) FROM ` + table + `
 		GROUP BY scope, metric HAVING SUM(n) <> 0`)
 	if err != nil {
-		return nil, wrap(err, "all counters")
+		return nil, err
 	}
 	defer rows.Close()
 	out := make(map[epiloop.CounterKey]int64)
@@ -158,9 +175,9 @@ func (tx *Tx) AllCounters() (map[epiloop.CounterKey]int64, error) {
 			n int64
 		)
 		if err := rows.Scan(&k.Scope, &k.Metric, &n); err != nil {
-			return nil, wrap(err, "all counters")
+			return nil, err
 		}
 		out[k] = n
 	}
-	return out, wrap(rows.Err(), "all counters")
+	return out, rows.Err()
 }
