@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,14 +14,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || args[0] != "verify" {
 		return errors.New("usage: epiloop audit verify --db …")
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("audit verify", stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -43,10 +39,7 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) == 0 || args[0] != "run" {
 		return errors.New("usage: epiloop retention run --db … [--days 30] [--dry-run]")
 	}
-	fs := flag.NewFlagSet("retention run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("retention run", stderr)
 	days := fs.Int("days", int(epiloop.DefaultRetention/(24*time.Hour)), "keep personal data this many days after a lead ended")
 	dry := fs.Bool("dry-run", false, "print what would be purged, change nothing")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -55,7 +48,7 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *days < 0 {
 		return errors.New("--days must not be negative")
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

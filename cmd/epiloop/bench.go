@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,10 +51,7 @@ type benchImportResult struct {
 // runBenchImport generates a manifest, imports it into a fresh database and
 // compares the rate with the engine's raw bulk-write baseline.
 func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("bench import", stderr)
 	rows := fs.Int("rows", 1_000_000, "manifest rows")
 	existing := fs.Int("existing", 0, "persons already in the database before the timed import (a first import of this size)")
 	format := fs.String("format", "csv", "csv or xlsx")
@@ -77,7 +73,7 @@ func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		dir = d
 	}
 	if db.dsn == "" {
-		db = dbFlags{dsn: "sqlite:" + filepath.Join(dir, "bench.db"), createKey: true}
+		*db = dbFlags{dsn: "sqlite:" + filepath.Join(dir, "bench.db"), createKey: true}
 	}
 	file := filepath.Join(dir, "manifest."+*format)
 	start := time.Now()
@@ -87,7 +83,7 @@ func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	res := benchImportResult{Rows: *rows, Existing: *existing, Format: *format, GenerateSeconds: time.Since(start).Seconds()}
 	fmt.Fprintf(stderr, "generated %d rows in %.1fs\n", *rows, res.GenerateSeconds)
 
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -121,7 +117,7 @@ func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *baseline {
 		bdb := dbFlags{dsn: "sqlite:" + filepath.Join(dir, "baseline.db"), createKey: true}
 		if strings.HasPrefix(db.dsn, "postgres") {
-			bdb = db // the caller's database: a fresh one is expected
+			bdb = *db // the caller's database: a fresh one is expected
 		}
 		bm, err := NewMain(ctx, bdb, newLogger(io.Discard))
 		if err != nil {

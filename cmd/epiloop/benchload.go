@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -135,10 +134,7 @@ func (b *loadBench) call(op, method, path, token string, body any, out any) int 
 }
 
 func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("bench load", stderr)
 	clients := fs.Int("clients", 32, "field clients (accept + feedback)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to drive traffic")
 	leads := fs.Int("leads", 10000, "leads to seed (through the import path) before the run")
@@ -153,9 +149,9 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer os.RemoveAll(dir)
 	if db.dsn == "" {
-		db = dbFlags{dsn: "sqlite:" + filepath.Join(dir, "load.db"), createKey: true}
+		*db = dbFlags{dsn: "sqlite:" + filepath.Join(dir, "load.db"), createKey: true}
 	}
-	m, err := NewMain(ctx, db, newLogger(io.Discard))
+	m, err := NewMain(ctx, *db, newLogger(io.Discard))
 	if err != nil {
 		return err
 	}

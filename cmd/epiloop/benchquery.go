@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,17 +16,14 @@ import (
 // district's overdue and newest leads, one lead — on the database given,
 // over real HTTP, one request at a time.
 func runBenchQueries(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench queries", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("bench queries", stderr)
 	n := fs.Int("n", 300, "requests per query")
 	district := fs.String("district", "210102", "the district measured")
 	station := fs.String("station", "PS210102001", "the police station whose task list is measured")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(io.Discard))
+	m, err := NewMain(ctx, *db, newLogger(io.Discard))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +15,7 @@ func runGazetteer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) == 0 || args[0] != "load" {
 		return errors.New("usage: epiloop gazetteer load --db … FILE.csv  (columns: alias, community)")
 	}
-	fs := flag.NewFlagSet("gazetteer load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("gazetteer load", stderr)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -35,7 +31,7 @@ func runGazetteer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

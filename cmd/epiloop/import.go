@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,10 +32,7 @@ type importResult struct {
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("import", stderr)
 	source := fs.String("source", "", "rail|road|health|hotline|checkpoint|city|other")
 	ref := fs.String("ref", "", "reference of the file (manifest number, letter)")
 	sheet := fs.String("sheet", "", "worksheet of an XLSX file (default: the first)")
@@ -50,7 +46,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("usage: epiloop import --db … --source KIND [--ref TEXT] FILE")
 	}
 	path := fs.Arg(0)
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

@@ -64,10 +64,7 @@ func runKeyInit(args []string, stdout, stderr io.Writer) error {
 // that share the file pick the new key up by themselves; replicas with a
 // copy of it need the new file before the re-sealing starts.
 func runKeyRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("key rotate", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var db dbFlags
-	db.register(fl)
+	fl, db := dbFlagSet("key rotate", stderr)
 	batch := fl.Int("batch", 500, "persons re-sealed per transaction")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -88,7 +85,7 @@ func runKeyRotate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "key %d added to %s and made current\n", kr.Current(), path)
 	db.keyFile = path
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

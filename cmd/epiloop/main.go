@@ -154,6 +154,16 @@ type dbFlags struct {
 	createKey bool
 }
 
+// dbFlagSet returns a subcommand's flag set with the database flags
+// registered on it.
+func dbFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := &dbFlags{}
+	db.register(fs)
+	return fs, db
+}
+
 func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dsn, "db", "", "database: sqlite:PATH or postgres://USER@HOST:PORT/DB?…")
 	fs.StringVar(&f.keyFile, "key-file", "", "key file protecting personal data (env EPILOOP_KEY_FILE; SQLite's default: the database path + .key; required for PostgreSQL)")

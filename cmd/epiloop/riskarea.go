@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -39,10 +38,7 @@ func cliCommander(ctx context.Context) context.Context {
 }
 
 func runRiskAreaAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("risk-area add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("risk-area add", stderr)
 	code := fs.String("code", "", "division code or name: province (42), city (4201) or county (420102)")
 	level := fs.String("level", "high", "high, medium, low, or none to lift the area")
 	from := fs.String("from", "", "first day of the watch window, YYYY-MM-DD")
@@ -51,7 +47,7 @@ func runRiskAreaAdd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -67,15 +63,12 @@ func runRiskAreaAdd(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func runRiskAreaList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("risk-area list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("risk-area list", stderr)
 	history := fs.Bool("history", false, "every version ever recorded, newest first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,10 +16,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("usage: epiloop user add --db … --name N --role ROLE [--unit CODE] [--password-stdin]")
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("user add", stderr)
 	name := fs.String("name", "", "user name")
 	role := fs.String("role", "", "commander|district|station|committee|checkpoint|analyst|auditor|admin")
 	unit := fs.String("unit", "", "unit code (district: SC+district code, station: PS…, committee: CM…)")
@@ -39,7 +35,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return errors.New("--password-stdin: empty password")
 		}
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -59,16 +55,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New("usage: epiloop token create|revoke --db … --user N")
 	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("token create", stderr)
 	user := fs.String("user", "", "user name")
 	ttl := fs.Duration("ttl", 365*24*time.Hour, "validity")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -82,15 +75,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var db dbFlags
-	db.register(fs)
+	fs, db := dbFlagSet("token revoke", stderr)
 	user := fs.String("user", "", "user name: every token of this user is revoked")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	m, err := NewMain(ctx, db, newLogger(stderr))
+	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
