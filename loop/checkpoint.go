@@ -453,16 +453,5 @@ func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]in
 	if err != nil {
 		return nil, err
 	}
-	drift := map[epiloop.CounterKey][2]int64{}
-	for k, n := range want {
-		if got[k] != n {
-			drift[k] = [2]int64{got[k], n}
-		}
-	}
-	for k, n := range got {
-		if _, ok := want[k]; !ok && n != 0 {
-			drift[k] = [2]int64{n, 0}
-		}
-	}
-	return drift, nil
+	return counterDrift(want, got), nil
 }
