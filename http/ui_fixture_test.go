@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -66,7 +65,7 @@ type uiFixture struct {
 	url    string
 	client *http.Client
 	tokens map[string]string
-	logs   *uiLogs
+	logs   *logRecorder
 }
 
 func newUIFixture(t testing.TB, demo bool) *uiFixture {
@@ -92,7 +91,7 @@ func newUIFixture(t testing.TB, demo bool) *uiFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)), logs: &uiLogs{}}
+	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)), logs: &logRecorder{}}
 	f.svc = loop.NewService(store)
 	f.svc.Clock = f.clock
 	f.svc.Regions = uiRegionCodes{uiRegions}
@@ -268,33 +267,3 @@ func (f *uiFixture) sessionWith(name, password string) string {
 	return ""
 }
 
-// uiLogs is a slog handler that keeps warnings and errors: a test that
-// caused one has found a bug even if the page looked right.
-type uiLogs struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (h *uiLogs) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
-
-func (h *uiLogs) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	h.mu.Lock()
-	h.errs = append(h.errs, b.String())
-	h.mu.Unlock()
-	return nil
-}
-
-func (h *uiLogs) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *uiLogs) WithGroup(string) slog.Handler      { return h }
-
-func (h *uiLogs) lines() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.errs...)
-}
