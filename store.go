@@ -10,7 +10,9 @@ import (
 // durably before it returns) or View (a consistent read snapshot); the
 // engine supplies the primitives in Tx. An engine may run fn more than once
 // (a busy database, a serialization failure), so fn must have no effects
-// outside the transaction. Times are stored at millisecond precision in
+// outside the transaction; and since both engines commit transactions that
+// arrive together as one group, fn must neither call Update nor wait for
+// another Update to finish. Times are stored at millisecond precision in
 // UTC.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error

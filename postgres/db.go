@@ -4,13 +4,15 @@
 //
 // Concurrency, in short:
 //
-//   - Update runs fn in a READ COMMITTED transaction. The workflows lock the
-//     lead they change (FindLeadByID and FindOpenLeadByPerson with lock take
-//     SELECT … FOR UPDATE on its row), which serialises two units reporting
-//     on one lead at the same instant: the second waits, then reads the
-//     first one's committed tasks and reconciles exactly once.
+//   - Update runs fn in a READ COMMITTED transaction, shared with the other
+//     Updates waiting at that moment, each in its own savepoint: one commit
+//     (one log lock, one fsync) for the group (see group.go). The workflows
+//     lock the lead they change (FindLeadByID and FindOpenLeadByPerson with
+//     lock take SELECT … FOR UPDATE on its row), which serialises two units
+//     reporting on one lead at the same instant: the second waits, then
+//     reads the first one's committed tasks and reconciles exactly once.
 //   - A transaction that fails with a serialization failure (40001) or a
-//     deadlock (40P01) is rolled back and fn runs again.
+//     deadlock (40P01) is rolled back and fn runs again, alone.
 //   - View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot.
 //   - The append-only logs (the event outbox and the audit chain) are
 //     written at commit, under a transaction-level advisory lock, so that
@@ -26,6 +28,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -49,6 +52,15 @@ type DB struct {
 	// logKey is the advisory lock that orders the append-only logs of this
 	// database schema.
 	logKey int64
+
+	// writers holds the committers' connections, apart from pool so that
+	// readers cannot starve the writes (see group.go).
+	writers    *pgxpool.Pool
+	queue      chan *request
+	stop       chan struct{}
+	stopped    chan struct{}
+	committing sync.WaitGroup
+	closeOnce  sync.Once
 }
 
 var _ epiloop.Store = (*DB)(nil)
@@ -74,6 +86,8 @@ func Open(ctx context.Context, dsn string, c epiloop.Cipher) (*DB, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["timezone"]; !ok {
 		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	}
+	wcfg := cfg.Copy()
+	wcfg.MaxConns, wcfg.MinConns = committers, 0
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -91,30 +105,40 @@ func Open(ctx context.Context, dsn string, c epiloop.Cipher) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if db.writers, err = pgxpool.NewWithConfig(ctx, wcfg); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	db.startCommitters()
 	return db, nil
 }
 
 // Engine names the engine.
 func (db *DB) Engine() string { return "postgres" }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close commits the transactions already queued, then closes the pools,
+// waiting for connections in use to be returned. Updates after Close fail.
 func (db *DB) Close() error {
-	db.pool.Close()
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		db.committing.Wait()
+		close(db.stopped)
+		db.writers.Close()
+		db.pool.Close()
+	})
 	return nil
 }
 
 // Pool returns the connection pool, for tools and tests.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Update runs fn in one READ COMMITTED write transaction and commits it; a
-// commit PostgreSQL acknowledged is durable (synchronous_commit on, the
-// server default). If fn returns an error the transaction is rolled back
-// and the error returned as is. A serialization failure or a deadlock
-// rolls back and runs fn again, so fn must have no effects outside the
-// transaction.
-func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
+// updateAlone runs fn in a READ COMMITTED write transaction of its own
+// and commits it; a serialization failure or a deadlock rolls back and
+// runs fn again, after a pause. It is the way of a transaction that could
+// not commit with its group.
+func (db *DB) updateAlone(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := db.update(ctx, fn)
+		err := db.update(ctx, db.pool, fn)
 		if err == nil || attempt == retries || !retryable(err) {
 			return err
 		}
@@ -129,8 +153,13 @@ func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 	}
 }
 
-func (db *DB) update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+// update runs fn in one READ COMMITTED write transaction on a connection
+// of pool and commits it; a commit PostgreSQL acknowledged is durable
+// (synchronous_commit on, the server default). If fn returns an error the
+// transaction is rolled back and the error returned as is. The commit
+// itself is not cancelled with ctx: its outcome would be unknown.
+func (db *DB) update(ctx context.Context, pool *pgxpool.Pool, fn func(tx epiloop.Tx) error) error {
+	ptx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
@@ -142,7 +171,7 @@ func (db *DB) update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 	if err := tx.flush(); err != nil {
 		return err
 	}
-	if err := ptx.Commit(ctx); err != nil {
+	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
