@@ -73,6 +73,7 @@ type UserUpdate struct {
 // disable or demote themselves, so that the last admin is never locked out
 // by a slip.
 func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*epiloop.User, error) {
+	defer s.creds.clear()
 	me, err := admin(ctx)
 	if err != nil {
 		return nil, err
@@ -151,6 +152,7 @@ func (s *Service) fitUnit(tx epiloop.Tx, u *epiloop.User) error {
 // ResetPassword sets a new password for a user, lifts any lock-out and
 // ends the user's open sessions (whoever knew the old password is out).
 func (s *Service) ResetPassword(ctx context.Context, id int64, password string) error {
+	defer s.creds.clear()
 	me, err := admin(ctx)
 	if err != nil {
 		return err

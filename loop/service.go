@@ -42,6 +42,8 @@ type Service struct {
 	// event broker can deliver without waiting for its poll.
 	Notify func()
 
+	creds credCache
+
 	mu          sync.RWMutex
 	gaz         *gazetteer.Gazetteer
 	communities map[string]epiloop.Community
