@@ -266,4 +266,3 @@ func (f *uiFixture) sessionWith(name, password string) string {
 	f.t.Fatalf("login %s set no session cookie", name)
 	return ""
 }
-
