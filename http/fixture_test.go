@@ -77,6 +77,23 @@ var (
 	treeErr  error
 )
 
+// loadTree loads Shenyang's tree and the region index once for every
+// fixture of the package.
+func loadTree(t testing.TB) {
+	t.Helper()
+	treeOnce.Do(func() {
+		var tr *divisions.Tree
+		if tr, treeErr = divisions.Shenyang(); treeErr != nil {
+			return
+		}
+		tree = loop.Jurisdictions{Districts: tr.Districts, Streets: tr.Streets, Communities: tr.Communities, Units: tr.Units()}
+		regions, treeErr = divisions.Regions()
+	})
+	if treeErr != nil {
+		t.Fatal(treeErr)
+	}
+}
+
 type regionCodes struct{ idx *divisions.RegionIndex }
 
 func (r regionCodes) LookupCode(s string) (string, bool) {
@@ -102,17 +119,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	treeOnce.Do(func() {
-		var tr *divisions.Tree
-		if tr, treeErr = divisions.Shenyang(); treeErr != nil {
-			return
-		}
-		tree = loop.Jurisdictions{Districts: tr.Districts, Streets: tr.Streets, Communities: tr.Communities, Units: tr.Units()}
-		regions, treeErr = divisions.Regions()
-	})
-	if treeErr != nil {
-		t.Fatal(treeErr)
-	}
+	loadTree(t)
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"), testKeyring(t))
 	if err != nil {

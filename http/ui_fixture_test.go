@@ -10,12 +10,10 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/divisions"
 	ehttp "github.com/epiloop/epiloop/http"
 	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/loop"
@@ -43,20 +41,6 @@ const (
 	uiAnalyst    = "analyst"
 )
 
-var (
-	uiTreeOnce sync.Once
-	uiTree     loop.Jurisdictions
-	uiRegions  *divisions.RegionIndex
-	uiTreeErr  error
-)
-
-type uiRegionCodes struct{ idx *divisions.RegionIndex }
-
-func (r uiRegionCodes) LookupCode(s string) (string, bool) {
-	reg, ok := r.idx.Lookup(s)
-	return reg.Code, ok
-}
-
 type uiFixture struct {
 	t      testing.TB
 	svc    *loop.Service
@@ -70,17 +54,7 @@ type uiFixture struct {
 
 func newUIFixture(t testing.TB, demo bool) *uiFixture {
 	t.Helper()
-	uiTreeOnce.Do(func() {
-		var tr *divisions.Tree
-		if tr, uiTreeErr = divisions.Shenyang(); uiTreeErr != nil {
-			return
-		}
-		uiTree = loop.Jurisdictions{Districts: tr.Districts, Streets: tr.Streets, Communities: tr.Communities, Units: tr.Units()}
-		uiRegions, uiTreeErr = divisions.Regions()
-	})
-	if uiTreeErr != nil {
-		t.Fatal(uiTreeErr)
-	}
+	loadTree(t)
 	ctx := context.Background()
 	kr, err := keyring.New()
 	if err != nil {
@@ -94,9 +68,9 @@ func newUIFixture(t testing.TB, demo bool) *uiFixture {
 	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)), logs: &logRecorder{}}
 	f.svc = loop.NewService(store)
 	f.svc.Clock = f.clock
-	f.svc.Regions = uiRegionCodes{uiRegions}
+	f.svc.Regions = regionCodes{regions}
 	f.svc.Logger = slog.New(f.logs)
-	if _, err := f.svc.SeedJurisdictions(ctx, uiTree); err != nil {
+	if _, err := f.svc.SeedJurisdictions(ctx, tree); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := scenario.CreateAccounts(ctx, f.svc); err != nil {

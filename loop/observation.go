@@ -537,29 +537,10 @@ func (s *Service) FindObservation(ctx context.Context, id int64) (*ObservationVi
 // FindObservations returns one page of the plans in the caller's
 // jurisdiction.
 func (s *Service) FindObservations(ctx context.Context, f epiloop.ObservationFilter) ([]*epiloop.Observation, int, error) {
-	u, err := actor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !u.CanReadLeads() {
-		return nil, 0, forbidden()
-	}
-	f.Scope = u.Scope()
-	var (
-		out   []*epiloop.Observation
-		total int
-	)
-	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-		out, total, err = tx.FindObservations(f)
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	for _, o := range out {
-		presentObservation(o)
-	}
-	return out, total, s.auditRead(ctx, u, "observations", fmt.Sprintf("list of %d", len(out)))
+	return readList(ctx, s, "observations", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Observation, int, error) {
+		f.Scope = u.Scope()
+		return tx.FindObservations(f)
+	}, func(_ *epiloop.User, o *epiloop.Observation) { presentObservation(o) })
 }
 
 // ObservationStats is the observation population of a jurisdiction and

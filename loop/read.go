@@ -120,6 +120,17 @@ func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, t
 
 // FindLeads returns one page of the leads the caller may see.
 func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
+	return readList(ctx, s, "leads", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
+		f.Scope = u.Scope()
+		return tx.FindLeads(f)
+	}, func(u *epiloop.User, l *epiloop.Lead) { present(u, l) })
+}
+
+// readList is a page read of personal data: for roles that may read leads,
+// in the caller's scope (find applies it), each item presented (masked),
+// the read audited under object.
+func readList[T any](ctx context.Context, s *Service, object string,
+	find func(epiloop.Tx, *epiloop.User) ([]T, int, error), present func(*epiloop.User, T)) ([]T, int, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -127,22 +138,21 @@ func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epilo
 	if !u.CanReadLeads() {
 		return nil, 0, forbidden()
 	}
-	f.Scope = u.Scope()
 	var (
-		leads []*epiloop.Lead
+		out   []T
 		total int
 	)
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-		leads, total, err = tx.FindLeads(f)
+		out, total, err = find(tx, u)
 		return err
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, l := range leads {
-		present(u, l)
+	for _, item := range out {
+		present(u, item)
 	}
-	return leads, total, s.auditRead(ctx, u, "leads", fmt.Sprintf("list of %d", len(leads)))
+	return out, total, s.auditRead(ctx, u, object, fmt.Sprintf("list of %d", len(out)))
 }
 
 // TaskView is a task with the lead it belongs to, as a field unit needs it.
