@@ -75,7 +75,7 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	db := &DB{cipher: c, queue: make(chan *request, maxQueue), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go db.commitLoop()
 	var err error
-	if db.writer, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+	if db.writer, err = sql.Open(driverName, dsn(path, true)); err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.writer.SetMaxOpenConns(1)
@@ -96,7 +96,7 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: optimize: %w", err)
 	}
-	if db.reader, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+	if db.reader, err = sql.Open(driverName, dsn(path, false)); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}

@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/epiloop/epiloop/keyring"
 	"path/filepath"
 	"testing"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/keyring"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -119,4 +119,61 @@ func internalKeys(t testing.TB) *keyring.Keyring {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestQPSG checks that both pools' connections have the query planner
+// stability guarantee on, and that a cached join statement is therefore
+// not recompiled at each execution.
+func TestQPSG(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, pool := range map[string]*sql.DB{"writer": db.writer, "reader": db.reader} {
+		conn, err := pool.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = conn.Raw(func(c any) error {
+			if !qpsgOn(c.(*sqlite3.SQLiteConn)) {
+				t.Errorf("%s: QPSG is off", name)
+			}
+			return nil
+		})
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A join with "= ?" and LIMIT ?: with the QPSG off it is recompiled
+	// every time go-sqlite3 returns it to its cache.
+	const q = `SELECT l.id FROM leads l JOIN persons p ON p.id = l.person_id WHERE l.id = ? LIMIT ?`
+	var before, after int64
+	conn, err := db.reader.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	reprepares := func() (n int64) {
+		conn.Raw(func(c any) error { n = stmtReprepares(c.(*sqlite3.SQLiteConn), q); return nil })
+		return n
+	}
+	for i := range 20 {
+		rows, err := conn.QueryContext(context.Background(), q, i, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if i == 0 {
+			before = reprepares()
+		}
+	}
+	after = reprepares()
+	if before < 0 {
+		t.Fatal("the statement is not in go-sqlite3's statement cache")
+	}
+	if after != before {
+		t.Errorf("the statement was recompiled %d times in 19 executions", after-before)
+	}
 }
