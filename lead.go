@@ -277,7 +277,10 @@ type LeadFilter struct {
 	Overdue   *bool
 	Community *string
 	// IDs, when set, selects these leads only (a page of tasks' leads).
-	IDs    []int64
+	IDs []int64
+	// NoTasks leaves the leads' tasks unloaded (a page of tasks' leads
+	// needs the leads only).
+	NoTasks bool
 	Offset int
 	Limit  int
 }

@@ -187,7 +187,7 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 		for i, t := range tasks {
 			ids[i] = t.LeadID
 		}
-		leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: ids, Limit: len(ids)})
+		leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: ids, Limit: len(ids), NoTasks: true})
 		if err != nil {
 			return err
 		}

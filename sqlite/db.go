@@ -53,6 +53,7 @@ type DB struct {
 	cipher epiloop.Cipher
 
 	queue   chan *request
+	stats   writerStats
 	stop    chan struct{}
 	stopped chan struct{}
 }

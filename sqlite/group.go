@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -144,9 +145,31 @@ func (db *DB) commitGroup(group []*request) {
 	}
 }
 
+// WriterStats describes the single writer's work since the database was
+// opened: how many groups it committed, how many transactions they held,
+// and how long it spent running the transactions' statements and
+// committing (writing the log and syncing it).
+type WriterStats struct {
+	Groups       int64         `json:"groups"`
+	Transactions int64         `json:"transactions"`
+	Run          time.Duration `json:"run_ns"`
+	Commit       time.Duration `json:"commit_ns"`
+}
+
+// WriterStats returns the writer's statistics.
+func (db *DB) WriterStats() WriterStats {
+	return WriterStats{Groups: db.stats.groups.Load(), Transactions: db.stats.txs.Load(),
+		Run: time.Duration(db.stats.run.Load()), Commit: time.Duration(db.stats.commit.Load())}
+}
+
+type writerStats struct {
+	groups, txs, run, commit atomic.Int64
+}
+
 // runGroup runs the requests in one transaction. It returns each
 // request's own error, or an error for the whole group.
 func (db *DB) runGroup(group []*request) ([]error, error) {
+	start := time.Now()
 	stx, err := db.writer.BeginTx(context.Background(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
@@ -185,6 +208,13 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 	if single && errs[0] != nil {
 		return errs, nil
 	}
+	ran := time.Now()
+	defer func() {
+		db.stats.groups.Add(1)
+		db.stats.txs.Add(int64(len(group)))
+		db.stats.run.Add(int64(ran.Sub(start)))
+		db.stats.commit.Add(int64(time.Since(ran)))
+	}()
 	if err := stx.Commit(); err != nil {
 		if isBusy(err) {
 			return nil, err

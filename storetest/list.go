@@ -113,6 +113,9 @@ func testFindLeads(t *testing.T, s epiloop.Store) {
 		{"IDs", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: []int64{w.a[0].ID, w.b[1].ID, 99999}}, newestFirst(w.a[0], w.b[1]), 2},
 		{"IDsInScope", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}, IDs: []int64{w.a[0].ID, w.b[1].ID}}, newestFirst(w.a[0]), 1},
 		{"NoIDs", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: []int64{}}, nil, 0},
+		{"IDsPaged", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: []int64{w.a[0].ID, w.a[1].ID, w.b[1].ID}, Offset: 1, Limit: 1},
+			newestFirst(w.a[0], w.a[1], w.b[1])[1:2], 3},
+		{"IDsNoTasks", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: []int64{w.a[0].ID, w.b[1].ID}, NoTasks: true}, newestFirst(w.a[0], w.b[1]), 2},
 		{"Page", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: 2, Limit: 3}, newestFirst(all...)[2:5], 10},
 		{"LastPage", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: 8, Limit: 3}, newestFirst(all...)[8:], 10},
 		{"PastTheEnd", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: 10}, nil, 10},
@@ -127,6 +130,11 @@ func testFindLeads(t *testing.T, s epiloop.Store) {
 				}
 				diff(t, "leads", leadIDs(got), tc.want)
 				diff(t, "total", total, tc.total)
+				for _, l := range got {
+					if tc.f.NoTasks && l.Tasks != nil {
+						t.Errorf("lead %d: tasks loaded", l.ID)
+					}
+				}
 				return nil
 			})
 		})

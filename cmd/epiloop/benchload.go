@@ -23,6 +23,7 @@ import (
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/sqlite"
 )
 
 // opStats collects one operation's latencies.
@@ -83,6 +84,29 @@ type benchLoadResult struct {
 	SSEP99            float64             `json:"sse_p99_ms"`
 	SSEEvents         int                 `json:"sse_events"`
 	SSEBytesPerIdle   float64             `json:"sse_bytes_per_idle_subscriber,omitempty"`
+	Writer            *writerLoad         `json:"writer,omitempty"`
+}
+
+// writerLoad is what the SQLite engine's one writer did during the run.
+type writerLoad struct {
+	Groups       int64   `json:"groups"`
+	PerGroup     float64 `json:"transactions_per_group"`
+	Busy         float64 `json:"busy"` // share of the run's wall time
+	RunMicros    float64 `json:"run_us_per_transaction"`
+	CommitMicros float64 `json:"commit_us_per_group"`
+}
+
+// writerStatser is a store that reports its writer's work (SQLite).
+type writerStatser interface{ WriterStats() sqlite.WriterStats }
+
+func writerDelta(a, b sqlite.WriterStats, d time.Duration) *writerLoad {
+	g, n := b.Groups-a.Groups, b.Transactions-a.Transactions
+	if g == 0 || n == 0 {
+		return nil
+	}
+	run, commit := b.Run-a.Run, b.Commit-a.Commit
+	return &writerLoad{Groups: g, PerGroup: float64(n) / float64(g), Busy: float64(run+commit) / float64(d),
+		RunMicros: float64(run.Microseconds()) / float64(n), CommitMicros: float64(commit.Microseconds()) / float64(g)}
 }
 
 // loadBench is one run of the load benchmark.
@@ -212,6 +236,11 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *url == "" && *sse > 0 {
 		res.SSEBytesPerIdle = float64(int64(heapAfter.HeapInuse)-int64(heapBefore.HeapInuse)) / float64(*sse)
 	}
+	ws, _ := m.Store.(writerStatser)
+	var wsBefore sqlite.WriterStats
+	if ws != nil {
+		wsBefore = ws.WriterStats()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := 0; i < *clients; i++ {
@@ -233,6 +262,9 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	b.stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(start)
+	if ws != nil {
+		res.Writer = writerDelta(wsBefore, ws.WriterStats(), elapsed)
+	}
 	time.Sleep(time.Second) // let the last events arrive
 	sseCancel()
 	sseWG.Wait()
@@ -409,5 +441,9 @@ func printLoad(w io.Writer, r benchLoadResult) {
 	tw.Flush()
 	fmt.Fprintf(w, "SSE: %d subscribers, %d events, p99 delay %.1f ms; %.0f bytes per idle subscriber\n",
 		r.SSEClients, r.SSEEvents, r.SSEP99, r.SSEBytesPerIdle)
+	if wl := r.Writer; wl != nil {
+		fmt.Fprintf(w, "writer: %d groups, %.1f transactions per group, busy %.0f%% of the run, %.0f µs running per transaction, %.0f µs committing per group\n",
+			wl.Groups, wl.PerGroup, 100*wl.Busy, wl.RunMicros, wl.CommitMicros)
+	}
 	fmt.Fprintf(w, "baseline: %.0f durable single-row commits/s on %s\n", r.BaselineCommitRPS, r.Engine)
 }
