@@ -281,6 +281,6 @@ type LeadFilter struct {
 	// NoTasks leaves the leads' tasks unloaded (a page of tasks' leads
 	// needs the leads only).
 	NoTasks bool
-	Offset int
-	Limit  int
+	Offset  int
+	Limit   int
 }
