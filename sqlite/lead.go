@@ -134,6 +134,10 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	return &l, nil
 }
 
+// leadColumnNames are the columns of leadValues.
+var leadColumnNames = []string{"status", "priority", "address", "community_code", "district_code",
+	"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at"}
+
 // leadValues returns the lead's own mutable columns in the order status,
 // priority, address, community_code, district_code, reason, outcome,
 // conflict, round, overdue, updated_at, closed_at.
@@ -183,10 +187,18 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	if err != nil {
 		return wrap(err, "update lead")
 	}
-	err = tx.execOne("Lead not found.", `UPDATE leads SET status = ?, priority = ?, address = ?,
+	if tx.images != nil {
+		q, args := tx.images.updateSQL(tx.images.leads, "leads", leadColumnNames, l.ID, vals)
+		if q == "" {
+			return nil
+		}
+		err = tx.execOne("Lead not found.", q, args...)
+	} else {
+		err = tx.execOne("Lead not found.", `UPDATE leads SET status = ?, priority = ?, address = ?,
 			community_code = ?, district_code = ?, reason = ?, outcome = ?, conflict = ?, round = ?,
 			overdue = ?, updated_at = ?, closed_at = ?
 		WHERE id = ?`, append(vals, l.ID)...)
+	}
 	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
 }
 
@@ -220,8 +232,29 @@ func (tx *Tx) loadLead(l *epiloop.Lead) error {
 		return err
 	}
 	l.Tasks = tasks[l.ID]
-	l.Sources, err = tx.findSources(l.ID)
-	return err
+	if l.Sources, err = tx.findSources(l.ID); err != nil {
+		return err
+	}
+	return tx.remember(l)
+}
+
+// remember records, in a write transaction, the columns of a lead and its
+// tasks as loaded.
+func (tx *Tx) remember(l *epiloop.Lead) error {
+	if tx.images == nil {
+		return nil
+	}
+	vals, err := leadValues(l)
+	if err != nil {
+		return err
+	}
+	tx.images.leads[l.ID] = vals
+	for _, t := range l.Tasks {
+		if tx.images.tasks[t.ID], err = taskValues(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FindLeads returns one page of the leads f selects, newest first, with

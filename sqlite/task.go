@@ -48,6 +48,11 @@ func scanTask(s scanner) (*epiloop.Task, error) {
 	return &t, nil
 }
 
+// taskColumnNames are the columns of taskValues.
+var taskColumnNames = []string{"round", "side", "unit_code", "status", "priority", "district_code",
+	"accept_by", "feedback_by", "escalate_at", "escalation", "return_reason", "feedback",
+	"accepted_at", "submitted_at"}
+
 // taskValues returns the task's mutable columns in the order round, side,
 // unit_code, status, priority, district_code, accept_by, feedback_by,
 // escalate_at, escalation, return_reason, feedback, accepted_at,
@@ -86,10 +91,18 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 	if err != nil {
 		return wrap(err, "update task")
 	}
-	err = tx.execOne("Task not found.", `UPDATE tasks SET round = ?, side = ?, unit_code = ?, status = ?,
+	if tx.images != nil {
+		q, args := tx.images.updateSQL(tx.images.tasks, "tasks", taskColumnNames, t.ID, vals)
+		if q == "" {
+			return nil
+		}
+		err = tx.execOne("Task not found.", q, args...)
+	} else {
+		err = tx.execOne("Task not found.", `UPDATE tasks SET round = ?, side = ?, unit_code = ?, status = ?,
 			priority = ?, district_code = ?, accept_by = ?, feedback_by = ?, escalate_at = ?,
 			escalation = ?, return_reason = ?, feedback = ?, accepted_at = ?, submitted_at = ?
 		WHERE id = ?`, append(vals, t.ID)...)
+	}
 	return wrap(constraintError(err, "Task already exists.", "Unit not found."), "update task")
 }
 

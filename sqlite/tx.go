@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -23,6 +24,50 @@ type Tx struct {
 	reserved map[string]int64
 	// indexes remembers blind indexes computed in this transaction.
 	indexes map[string][]byte
+	// images is set in a write transaction: see rowImages.
+	images *rowImages
+}
+
+// rowImages remembers, in a write transaction, the column values of the
+// leads and tasks it loaded, so that an update writes only the columns
+// that changed. SQLite deletes and re-inserts the entry of every index on
+// a column named in SET, changed or not: a task accepted or a lead
+// touched would otherwise rewrite all seven lead indexes and all four
+// task indexes — CPU, and pages the commit must write.
+type rowImages struct {
+	leads, tasks map[int64][]any
+}
+
+func newRowImages() *rowImages {
+	return &rowImages{leads: map[int64][]any{}, tasks: map[int64][]any{}}
+}
+
+// updateSQL returns an UPDATE of table's row id setting the columns whose
+// value differs from the remembered image (all when there is none), with
+// its arguments, and remembers vals. It returns "" when nothing changed.
+func (im *rowImages) updateSQL(images map[int64][]any, table string, cols []string, id int64, vals []any) (string, []any) {
+	old := images[id]
+	images[id] = vals
+	var (
+		b    strings.Builder
+		args = make([]any, 0, len(vals)+1)
+	)
+	b.WriteString("UPDATE " + table + " SET ")
+	for i, v := range vals {
+		if old != nil && old[i] == v {
+			continue
+		}
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(cols[i] + " = ?")
+		args = append(args, v)
+	}
+	if len(args) == 0 {
+		return "", nil
+	}
+	b.WriteString(" WHERE id = ?")
+	return b.String(), append(args, id)
 }
 
 var _ epiloop.Tx = (*Tx)(nil)

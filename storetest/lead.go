@@ -281,3 +281,76 @@ func testLeadTasks(t *testing.T, s epiloop.Store) {
 		return nil
 	})
 }
+
+// testUpdateAfterLoad checks updates of a lead and its tasks loaded in the
+// same transaction, the workflows' pattern: changed columns are written,
+// unchanged ones kept, a column changed and changed back ends as it began,
+// and a second transaction sees exactly the last values.
+func testUpdateAfterLoad(t *testing.T, s epiloop.Store) {
+	seed(t, s)
+	l := newLead(d1, c1, epiloop.LeadPushed)
+	update(t, s, func(tx epiloop.Tx) error {
+		return addLead(tx, person(1), l,
+			newTask(ps1, epiloop.UnitPoliceStation, epiloop.TaskPushed, 1),
+			newTask(cm1, epiloop.UnitCommittee, epiloop.TaskPushed, 1))
+	})
+	var want *epiloop.Lead
+	update(t, s, func(tx epiloop.Tx) error {
+		got, err := tx.FindLeadByID(l.ID, true)
+		if err != nil {
+			return err
+		}
+		got.Status, got.UpdatedAt = epiloop.LeadVerifying, at(time.Hour)
+		st := got.Tasks[0]
+		st.Status, st.AcceptedAt, st.FeedbackBy = epiloop.TaskAccepted, ptr(at(time.Hour)), at(5*time.Hour)
+		if err := tx.UpdateLead(got); err != nil {
+			return err
+		}
+		if err := tx.UpdateTask(st); err != nil {
+			return err
+		}
+		// Back to pushed, then verifying again; the other task unchanged.
+		got.Status, got.Overdue = epiloop.LeadPushed, true
+		if err := tx.UpdateLead(got); err != nil {
+			return err
+		}
+		if err := tx.UpdateTask(got.Tasks[1]); err != nil {
+			return err
+		}
+		got.Status, got.Overdue = epiloop.LeadVerifying, false
+		if err := tx.UpdateLead(got); err != nil {
+			return err
+		}
+		st.Escalation = 1
+		if err := tx.UpdateTask(st); err != nil {
+			return err
+		}
+		want = got
+		return nil
+	})
+	view(t, s, func(tx epiloop.Tx) error {
+		got, err := tx.FindLeadByID(l.ID, false)
+		if err != nil {
+			return err
+		}
+		diff(t, "status", got.Status, want.Status)
+		diff(t, "overdue", got.Overdue, want.Overdue)
+		diff(t, "updated", got.UpdatedAt, want.UpdatedAt)
+		diff(t, "tasks", got.Tasks, withUnits(want.Tasks))
+		return nil
+	})
+	// A lead updated in a transaction that did not load it.
+	update(t, s, func(tx epiloop.Tx) error {
+		want.Priority = epiloop.PriorityUrgent
+		return tx.UpdateLead(want)
+	})
+	view(t, s, func(tx epiloop.Tx) error {
+		got, err := tx.FindLeadByID(l.ID, false)
+		if err != nil {
+			return err
+		}
+		diff(t, "priority", got.Priority, epiloop.PriorityUrgent)
+		diff(t, "status", got.Status, want.Status)
+		return nil
+	})
+}

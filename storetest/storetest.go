@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Leads", testLeads},
 		{"LeadSources", testLeadSources},
 		{"LeadTasks", testLeadTasks},
+		{"UpdateAfterLoad", testUpdateAfterLoad},
 		{"FindLeads", testFindLeads},
 		{"FindLeadsLimit", testFindLeadsLimit},
 		{"Tasks", testTasks},

@@ -116,6 +116,7 @@ type loadBench struct {
 	ops    map[string]*opStats
 	mu     sync.Mutex
 	stop   atomic.Bool
+	done   chan struct{} // closed with stop set
 }
 
 func (b *loadBench) op(name string) *opStats {
@@ -163,6 +164,8 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	duration := fs.Duration("duration", 10*time.Second, "how long to drive traffic")
 	leads := fs.Int("leads", 10000, "leads to seed (through the import path) before the run")
 	sse := fs.Int("sse", 100, "server-sent event subscribers")
+	dashboards := fs.Int("dashboards", 100, "open dashboards: each reads the overview and a district's leads every --refresh (0 with --refresh 0: one reader of each, flat out)")
+	refresh := fs.Duration("refresh", 750*time.Millisecond, "how often an open dashboard re-reads (the dashboard page refreshes on change, at most every 750 ms); 0 reads flat out")
 	url := fs.String("url", "", "drive a running server at this base URL (its --db must be given too, for users and tokens)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -211,7 +214,7 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "%d leads, %d units with open tasks\n", total, len(units))
 	tr := &http.Transport{MaxIdleConnsPerHost: *clients + *sse + 16, MaxConnsPerHost: 0}
-	b := &loadBench{base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ops: map[string]*opStats{}}
+	b := &loadBench{done: make(chan struct{}), base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ops: map[string]*opStats{}}
 
 	var heapBefore runtime.MemStats
 	runtime.GC()
@@ -251,15 +254,23 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		wg.Add(1)
 		go func() { defer wg.Done(); b.fieldWorker(mine, tokens) }()
 	}
-	wg.Add(3)
-	go func() { defer wg.Done(); b.reader("overview", "/stats/overview", tokens["commander"]) }()
-	go func() {
-		defer wg.Done()
-		b.reader("leads_list", "/leads?overdue=false&district=210102&per_page=50", tokens["district"])
-	}()
+	readers := max(*dashboards, 1)
+	if *refresh <= 0 {
+		readers = 1
+	}
+	for i := range readers {
+		wg.Add(2)
+		go func() { defer wg.Done(); b.reader("overview", "/stats/overview", tokens["commander"], *refresh, i) }()
+		go func() {
+			defer wg.Done()
+			b.reader("leads_list", "/leads?overdue=false&district=210102&per_page=50", tokens["district"], *refresh*4, i)
+		}()
+	}
+	wg.Add(1)
 	go func() { defer wg.Done(); b.creator(tokens["commander"]) }()
 	time.Sleep(*duration)
 	b.stop.Store(true)
+	close(b.done)
 	wg.Wait()
 	elapsed := time.Since(start)
 	if ws != nil {
@@ -380,9 +391,28 @@ func (b *loadBench) fieldWorker(units []string, tokens map[string]string) {
 	}
 }
 
-func (b *loadBench) reader(op, path, tok string) {
+// sleep waits for d or the end of the run.
+func (b *loadBench) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-b.done:
+	}
+}
+
+// reader reads path every interval (flat out when it is 0), the readers
+// spread evenly over the interval.
+func (b *loadBench) reader(op, path, tok string, every time.Duration, i int) {
+	if every > 0 {
+		b.sleep(time.Duration(rand.Int64N(int64(every))))
+	}
 	for !b.stop.Load() {
+		start := time.Now()
 		b.call(op, "GET", path, tok, nil, nil)
+		if every > 0 {
+			b.sleep(every - time.Since(start))
+		}
 	}
 }
 
@@ -397,7 +427,7 @@ func (b *loadBench) creator(tok string) {
 			"source":  map[string]any{"kind": "hotline"},
 			"reason":  map[string]any{"origin": "4201"},
 		}, nil)
-		time.Sleep(20 * time.Millisecond)
+		b.sleep(20 * time.Millisecond)
 	}
 }
 
