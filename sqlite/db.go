@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -53,6 +54,9 @@ type DB struct {
 	cipher epiloop.Cipher
 
 	queue   chan *request
+	synced  chan outcome
+	wal     *walFile
+	broken  atomic.Pointer[error]
 	stats   writerStats
 	stop    chan struct{}
 	stopped chan struct{}
@@ -73,7 +77,8 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	if c == nil {
 		return nil, fmt.Errorf("sqlite: a cipher for personal data is required")
 	}
-	db := &DB{cipher: c, queue: make(chan *request, maxQueue), stop: make(chan struct{}), stopped: make(chan struct{})}
+	db := &DB{cipher: c, queue: make(chan *request, maxQueue), synced: make(chan outcome, maxQueue),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go db.commitLoop()
 	var err error
 	if db.writer, err = sql.Open(driverName, dsn(path, true)); err != nil {
@@ -97,6 +102,16 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: optimize: %w", err)
 	}
+	// From here the commit loop syncs the log itself (see syncLoop).
+	if db.wal, err = openWAL(path); err != nil {
+		db.writer.Close()
+		return nil, err
+	}
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		db.wal.close()
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: synchronous: %w", err)
+	}
 	if db.reader, err = sql.Open(driverName, dsn(path, false)); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -113,8 +128,9 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 
 // dsn returns the data source name of a writer or a reader connection. The
 // pragmas are DSN parameters so that every connection the pools open gets
-// them. synchronous=FULL makes an acknowledged commit durable (WAL fsynced
-// at each commit).
+// them. synchronous=FULL makes a commit durable (WAL fsynced at each
+// commit); once open, the writer runs with NORMAL and the commit loop
+// syncs the log before it answers (see syncLoop).
 func dsn(path string, write bool) string {
 	v := url.Values{}
 	v.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
@@ -158,6 +174,9 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		_, err := db.writer.Exec("PRAGMA optimize")
 		errs = append(errs, err, db.writer.Close())
+	}
+	if db.wal != nil {
+		errs = append(errs, db.wal.close())
 	}
 	return errors.Join(errs...)
 }

@@ -74,7 +74,11 @@ var errClosed = errors.New("sqlite: database closed")
 
 // commitLoop is the single committer.
 func (db *DB) commitLoop() {
+	syncerDone := make(chan struct{})
+	go db.syncLoop(syncerDone)
 	defer func() {
+		close(db.synced)
+		<-syncerDone
 		close(db.stopped)
 		for {
 			select {
@@ -121,13 +125,19 @@ func (db *DB) commitGroup(group []*request) {
 	if len(live) == 0 {
 		return
 	}
+	if err := db.broken.Load(); err != nil {
+		errs := make([]error, len(live))
+		for i := range errs {
+			errs[i] = *err
+		}
+		db.synced <- outcome{live, errs}
+		return
+	}
 	for attempt := 0; ; attempt++ {
 		errs, err := db.runGroup(live)
 		switch {
 		case err == nil:
-			for i, r := range live {
-				r.done <- errs[i]
-			}
+			db.synced <- outcome{live, errs}
 			return
 		case errors.Is(err, errGroupBroken) && len(live) > 1:
 			for _, r := range live {
@@ -138,11 +148,81 @@ func (db *DB) commitGroup(group []*request) {
 			time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 			continue
 		}
-		for _, r := range live {
-			r.done <- err
+		errs = make([]error, len(live))
+		for i := range errs {
+			errs[i] = err
 		}
+		db.synced <- outcome{live, errs}
 		return
 	}
+}
+
+// outcome is a group's results, given once every commit before them is
+// on disk.
+type outcome struct {
+	group []*request
+	errs  []error
+}
+
+// Pipelined sync: the writer commits a group with synchronous=NORMAL —
+// the log's pages written, not yet synced — and goes on with the next
+// group at once, while syncLoop syncs the log and only then answers the
+// requests of every group committed before the sync began. So a request
+// is answered after its commit is on disk, as with synchronous=FULL, but
+// the writer no longer waits for the disk: the sync of one group overlaps
+// the work of the next. Results, errors included, are given in commit
+// order, so no answer depends on a write that is not yet durable.
+//
+// What changes: for the moment between a commit and its sync, other
+// transactions can read its writes; a power cut in that moment loses a
+// write that was seen but whose writer was never told it succeeded. A
+// crash of the process loses nothing (the pages are in the kernel).
+func (db *DB) syncLoop(done chan<- struct{}) {
+	defer close(done)
+	var batch []outcome
+	for o := range db.synced {
+		batch = append(batch[:0], o)
+	drain:
+		for {
+			select {
+			case o, ok := <-db.synced:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		err := db.syncLog()
+		for _, o := range batch {
+			for i, r := range o.group {
+				if err != nil && o.errs[i] == nil {
+					r.done <- err
+					continue
+				}
+				r.done <- o.errs[i]
+			}
+		}
+	}
+}
+
+// syncLog makes every commit so far durable: it syncs the write-ahead log.
+// A failed sync leaves the file's state unknown, so it fails this and
+// every later write until the database is reopened.
+func (db *DB) syncLog() error {
+	if db.wal == nil {
+		return nil // synchronous=FULL: SQLite synced at commit
+	}
+	if err := db.broken.Load(); err != nil {
+		return *err
+	}
+	if err := db.wal.sync(); err != nil {
+		err = fmt.Errorf("sqlite: sync of the write-ahead log failed; restart the server: %w", err)
+		db.broken.Store(&err)
+		return err
+	}
+	return nil
 }
 
 // WriterStats describes the single writer's work since the database was

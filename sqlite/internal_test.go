@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -83,7 +84,7 @@ func TestPragmas(t *testing.T) {
 		want   string
 	}{
 		{db.writer, "journal_mode", "wal"},
-		{db.writer, "synchronous", "2"}, // FULL
+		{db.writer, "synchronous", "1"}, // NORMAL: the commit loop syncs the log
 		{db.writer, "foreign_keys", "1"},
 		{db.writer, "busy_timeout", "10000"},
 		{db.writer, "cache_size", "-131072"},
@@ -175,5 +176,48 @@ func TestQPSG(t *testing.T) {
 	}
 	if after != before {
 		t.Errorf("the statement was recompiled %d times in 19 executions", after-before)
+	}
+}
+
+// TestSyncBeforeAnswer checks the pipelined sync: every answered write
+// was preceded by a sync of the log, and a failed sync fails that write
+// and every later one.
+func TestSyncBeforeAnswer(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	write := func() error {
+		return db.Update(ctx, func(tx epiloop.Tx) error {
+			return tx.UpsertUnits([]epiloop.Unit{{Code: "PS1", Kind: epiloop.UnitPoliceStation, Name: "x", DistrictCode: "210102"}})
+		})
+	}
+	syncs := func() int64 {
+		db.wal.mu.Lock()
+		defer db.wal.mu.Unlock()
+		return db.wal.syncs
+	}
+	for i := range 5 {
+		before := syncs()
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+		if syncs() <= before {
+			t.Fatalf("write %d answered without a sync of the log", i)
+		}
+	}
+	db.wal.mu.Lock()
+	db.wal.fsync = func(*os.File) error { return errors.New("EIO") }
+	db.wal.mu.Unlock()
+	if err := write(); err == nil {
+		t.Fatal("write answered success after a failed sync")
+	}
+	db.wal.mu.Lock()
+	db.wal.fsync = (*os.File).Sync
+	db.wal.mu.Unlock()
+	if err := write(); err == nil {
+		t.Fatal("write after a failed sync succeeded; the database must stay failed")
 	}
 }
