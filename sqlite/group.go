@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -257,6 +258,20 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 	defer stx.Rollback() // no-op after Commit
 	errs := make([]error, len(group))
 	single := len(group) == 1
+	// The savepoint statements, prepared once per connection (go-sqlite3
+	// parses an argument-less Exec anew every time).
+	var savepoint, rollbackTo, release *sql.Stmt
+	if !single {
+		for _, p := range []struct {
+			st **sql.Stmt
+			q  string
+		}{{&savepoint, "SAVEPOINT g"}, {&rollbackTo, "ROLLBACK TO g"}, {&release, "RELEASE g"}} {
+			if *p.st, err = stx.Prepare(p.q); err != nil {
+				return nil, errGroupBroken
+			}
+			defer (*p.st).Close()
+		}
+	}
 	for i, r := range group {
 		// Statements run without the caller's cancellation: interrupting
 		// a statement would roll back the whole shared transaction.
@@ -270,18 +285,18 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 			}
 			continue
 		}
-		if _, err := stx.Exec("SAVEPOINT g"); err != nil {
+		if _, err := savepoint.Exec(); err != nil {
 			return nil, errGroupBroken
 		}
 		if errs[i] = r.fn(tx); errs[i] != nil {
 			if isBusy(errs[i]) {
 				return nil, errGroupBroken
 			}
-			if _, err := stx.Exec("ROLLBACK TO g"); err != nil {
+			if _, err := rollbackTo.Exec(); err != nil {
 				return nil, errGroupBroken
 			}
 		}
-		if _, err := stx.Exec("RELEASE g"); err != nil {
+		if _, err := release.Exec(); err != nil {
 			return nil, errGroupBroken
 		}
 	}
