@@ -31,7 +31,11 @@ const (
 	// failed with SQLITE_BUSY or SQLITE_LOCKED despite busyTimeout.
 	busyRetries = 3
 	// cacheKiB is each reader connection's page cache (allocated as used).
-	cacheKiB = 65536
+	// It is small on purpose: SQLite empties a reader's cache whenever the
+	// database changed since its last transaction — at every read under
+	// write load — and emptying costs in proportion to its size, while
+	// the kernel keeps the file's pages anyway.
+	cacheKiB = 8192
 	// writerCacheKiB is the writer's: a bulk import dirties index pages at
 	// random (the blind index of persons), and a cache that holds them
 	// keeps each page from being written again at every commit.

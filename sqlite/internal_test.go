@@ -90,7 +90,7 @@ func TestPragmas(t *testing.T) {
 		{db.writer, "cache_size", "-131072"},
 		{db.writer, "wal_autocheckpoint", "16384"},
 		{db.writer, "query_only", "0"},
-		{db.reader, "cache_size", "-65536"},
+		{db.reader, "cache_size", "-8192"},
 		{db.reader, "journal_mode", "wal"},
 		{db.reader, "foreign_keys", "1"},
 		{db.reader, "busy_timeout", "10000"},
