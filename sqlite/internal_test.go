@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/epiloop/epiloop"
@@ -219,5 +220,57 @@ func TestSyncBeforeAnswer(t *testing.T) {
 	db.wal.mu.Unlock()
 	if err := write(); err == nil {
 		t.Fatal("write after a failed sync succeeded; the database must stay failed")
+	}
+}
+
+// TestPlansUnderQPSG checks that the hot queries use their indexes with
+// the query planner stability guarantee on: partial indexes must be
+// matched by the literal conditions the queries spell out, not by bound
+// values the planner no longer looks at.
+func TestPlansUnderQPSG(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		name, query, index string
+		args                []any
+	}{
+		{"unit's open tasks", `SELECT t.id FROM tasks t WHERE 1 AND t.unit_code = ? AND ` + openTask + `
+			ORDER BY ` + taskOrder(epiloop.TaskFilter{Open: true}) + ` LIMIT ? OFFSET ?`, "tasks_open", []any{"PS1", 20, 0}},
+		{"due tasks", `SELECT t.id FROM tasks t WHERE ` + openTask + ` AND t.escalate_at <= ?
+			ORDER BY t.escalate_at, t.id LIMIT ?`, "tasks_escalate", []any{1, 50}},
+		{"person by blind index", `SELECT p.id FROM persons p
+			WHERE p.id_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NOT NULL`, "persons_id_key", []any{`["00"]`}},
+		{"person by phone and name", `SELECT id FROM persons WHERE phone_key = ? AND name = ? AND id_key IS NULL`,
+			"persons_phone_name", []any{[]byte{1}, "x"}},
+		{"open lead of a person", `SELECT l.id FROM leads l WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`,
+			"leads_open_person", []any{1}},
+		{"district's overdue leads", `SELECT l.id FROM leads l WHERE l.district_code = ? AND l.overdue = 1 ORDER BY l.id DESC LIMIT ?`,
+			"leads_overdue", []any{"210102", 50}},
+		{"purgeable leads", `SELECT l.id FROM leads l INDEXED BY leads_purge WHERE l.purged_at IS NULL AND l.closed_at IS NOT NULL AND l.closed_at < ? AND l.id > ?
+			ORDER BY l.id LIMIT ?`, "leads_purge", []any{1, 0, 10}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := db.reader.Query("EXPLAIN QUERY PLAN "+tc.query, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			if !strings.Contains(strings.Join(plan, "\n"), "INDEX "+tc.index) {
+				t.Errorf("plan does not use %s:\n%s", tc.index, strings.Join(plan, "\n"))
+			}
+		})
 	}
 }

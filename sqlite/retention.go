@@ -9,7 +9,7 @@ import (
 // FindPurgeableLeads returns closed leads ended before cutoff and not yet
 // purged (served by the leads_purge partial index).
 func (tx *Tx) FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]int64, error) {
-	rows, err := tx.query(`SELECT l.id FROM leads l
+	rows, err := tx.query(`SELECT l.id FROM leads l INDEXED BY leads_purge
 		WHERE l.purged_at IS NULL AND l.closed_at IS NOT NULL AND l.closed_at < ? AND l.id > ?
 		AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.lead_id = l.id AND (o.ended_at IS NULL OR o.ended_at >= ?))
 		ORDER BY l.id LIMIT ?`, millis(cutoff), afterID, millis(cutoff), limit)
