@@ -235,7 +235,7 @@ func TestPlansUnderQPSG(t *testing.T) {
 	defer db.Close()
 	tests := []struct {
 		name, query, index string
-		args                []any
+		args               []any
 	}{
 		{"unit's open tasks", `SELECT t.id FROM tasks t WHERE 1 AND t.unit_code = ? AND ` + openTask + `
 			ORDER BY ` + taskOrder(epiloop.TaskFilter{Open: true}) + ` LIMIT ? OFFSET ?`, "tasks_open", []any{"PS1", 20, 0}},
