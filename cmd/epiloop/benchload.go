@@ -23,6 +23,7 @@ import (
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/scenario"
 	"github.com/epiloop/epiloop/sqlite"
 )
 
@@ -165,6 +166,7 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	leads := fs.Int("leads", 10000, "leads to seed (through the import path) before the run")
 	sse := fs.Int("sse", 100, "server-sent event subscribers")
 	dashboards := fs.Int("dashboards", 100, "open dashboards: each reads the overview and a district's leads every --refresh (0 with --refresh 0: one reader of each, flat out)")
+	screenings := fs.Float64("screenings", 20, "vehicle crossings registered per second at the road checkpoints (1–4 occupants each)")
 	refresh := fs.Duration("refresh", 750*time.Millisecond, "how often an open dashboard re-reads (the dashboard page refreshes on change, at most every 750 ms); 0 reads flat out")
 	url := fs.String("url", "", "drive a running server at this base URL (its --db must be given too, for users and tokens)")
 	if err := fs.Parse(args); err != nil {
@@ -209,6 +211,10 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	tokens, err := benchTokens(admin, m.Service, units)
+	if err != nil {
+		return err
+	}
+	lanes, err := benchCheckpoints(admin, m.Service)
 	if err != nil {
 		return err
 	}
@@ -268,6 +274,13 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); b.creator(tokens["commander"]) }()
+	if *screenings > 0 {
+		every := time.Duration(float64(len(lanes)) * float64(time.Second) / *screenings)
+		for i, l := range lanes {
+			wg.Add(1)
+			go func() { defer wg.Done(); b.screener(l, every, uint64(i)) }()
+		}
+	}
 	time.Sleep(*duration)
 	b.stop.Store(true)
 	close(b.done)
@@ -428,6 +441,60 @@ func (b *loadBench) creator(tok string) {
 			"reason":  map[string]any{"origin": "4201"},
 		}, nil)
 		b.sleep(20 * time.Millisecond)
+	}
+}
+
+// lane is a checkpoint and the token of its officer.
+type lane struct{ code, token string }
+
+// benchCheckpoints registers the demo's road checkpoints and an officer
+// with a token at each.
+func benchCheckpoints(ctx context.Context, svc *loop.Service) ([]lane, error) {
+	var cks []epiloop.Checkpoint
+	for _, ck := range scenario.Checkpoints {
+		if ck.Kind == epiloop.CheckpointRoad {
+			cks = append(cks, ck)
+		}
+	}
+	if err := svc.SaveCheckpoints(ctx, cks); err != nil {
+		return nil, err
+	}
+	var out []lane
+	for _, ck := range cks {
+		u := &epiloop.User{Name: "bench-" + ck.Code, Role: epiloop.RoleCheckpoint, UnitCode: ck.Code}
+		if err := svc.CreateUser(ctx, u, ""); err != nil && epiloop.ErrorField(err) != "name" {
+			return nil, err
+		}
+		tok, err := svc.CreateToken(ctx, u.Name, 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lane{ck.Code, tok})
+	}
+	return out, nil
+}
+
+// screener registers a vehicle crossing at its checkpoint every interval:
+// one to four occupants, one in fifty with a fever (an urgent lead).
+func (b *loadBench) screener(l lane, every time.Duration, seed uint64) {
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), seed))
+	b.sleep(time.Duration(r.Int64N(int64(every))))
+	for n := 0; !b.stop.Load(); n++ {
+		start := time.Now()
+		occupants := make([]any, 1+r.IntN(4))
+		for i := range occupants {
+			temp := 36.2 + r.Float64()*0.8
+			if r.IntN(50) == 0 {
+				temp = 38.3
+			}
+			id := epiloop.CompleteIDNumber(fmt.Sprintf("21010219%02d%02d%02d%03d", 50+r.IntN(50), 1+r.IntN(12), 1+r.IntN(28), r.IntN(1000)))
+			occupants[i] = map[string]any{"id_number": id, "name": "旅客", "origin": "大连",
+				"destination": "沈阳市和平区水源地社区12号楼3单元", "temperature": temp}
+		}
+		b.call("screening", "POST", "/checkpoints/"+l.code+"/screenings", l.token, map[string]any{
+			"direction": "in", "plate": fmt.Sprintf("辽B%05d", r.IntN(100000)), "occupants": occupants,
+		}, nil)
+		b.sleep(every - time.Since(start))
 	}
 }
 
