@@ -88,7 +88,8 @@ type LeadTx interface {
 	UpdateLead(l *Lead) error
 	// FindLeadByID loads a lead with its person, tasks (with units and
 	// feedback) and sources. With lock it is locked for update until the
-	// transaction ends.
+	// transaction ends, and loaded without its sources: the workflows that
+	// change a lead never change or read them.
 	FindLeadByID(id int64, lock bool) (*Lead, error)
 	// FindOpenLeadByPerson returns the person's open lead (at most one).
 	FindOpenLeadByPerson(personID int64, lock bool) (*Lead, error)

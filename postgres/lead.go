@@ -188,15 +188,16 @@ func forUpdate(lock bool) string {
 }
 
 // FindLeadByID loads a lead with its person, tasks and sources; with lock
-// the lead row is locked for update until the transaction ends, and the
-// tasks and sources are read after the lock is granted (READ COMMITTED:
+// the lead row is locked for update until the transaction ends, the
+// sources are left out (no workflow changes them), and the tasks are read
+// after the lock is granted (READ COMMITTED:
 // each statement sees what committed before it began).
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
 	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = $1`+forUpdate(lock), id))
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find lead")
 	}
-	return l, wrap(tx.loadLead(l), "find lead")
+	return l, wrap(tx.loadLead(l, !lock), "find lead")
 }
 
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID. A
@@ -209,17 +210,19 @@ func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, er
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
 	}
-	return l, wrap(tx.loadLead(l), "find open lead")
+	return l, wrap(tx.loadLead(l, !lock), "find open lead")
 }
 
-// loadLead loads a lead's tasks and sources.
-func (tx *Tx) loadLead(l *epiloop.Lead) error {
+// loadLead loads a lead's tasks, and its sources if asked.
+func (tx *Tx) loadLead(l *epiloop.Lead, sources bool) error {
 	tasks, err := tx.findTasksOfLeads([]int64{l.ID})
 	if err != nil {
 		return err
 	}
 	l.Tasks = tasks[l.ID]
-	l.Sources, err = tx.findSources(l.ID)
+	if sources {
+		l.Sources, err = tx.findSources(l.ID)
+	}
 	return err
 }
 

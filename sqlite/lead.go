@@ -202,8 +202,9 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
 }
 
-// FindLeadByID loads a lead with its person, tasks and sources. lock is
-// not needed on SQLite: a write transaction holds the database's one write
+// FindLeadByID loads a lead with its person, tasks and sources — without
+// its sources when locked for update (no workflow changes them). Locking
+// itself is not needed on SQLite: a write transaction holds the database's one write
 // lock (BEGIN IMMEDIATE) from its start, so nothing can change the lead
 // until it ends.
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
@@ -211,7 +212,7 @@ func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find lead")
 	}
-	return l, wrap(tx.loadLead(l), "find lead")
+	return l, wrap(tx.loadLead(l, !lock), "find lead")
 }
 
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID.
@@ -222,18 +223,20 @@ func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, er
 	if err != nil {
 		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
 	}
-	return l, wrap(tx.loadLead(l), "find open lead")
+	return l, wrap(tx.loadLead(l, !lock), "find open lead")
 }
 
-// loadLead loads a lead's tasks and sources.
-func (tx *Tx) loadLead(l *epiloop.Lead) error {
+// loadLead loads a lead's tasks, and its sources if asked.
+func (tx *Tx) loadLead(l *epiloop.Lead, sources bool) error {
 	tasks, err := tx.findTasksOfLeads([]int64{l.ID})
 	if err != nil {
 		return err
 	}
 	l.Tasks = tasks[l.ID]
-	if l.Sources, err = tx.findSources(l.ID); err != nil {
-		return err
+	if sources {
+		if l.Sources, err = tx.findSources(l.ID); err != nil {
+			return err
+		}
 	}
 	return tx.remember(l)
 }

@@ -251,6 +251,16 @@ func testLeadSources(t *testing.T, s epiloop.Store) {
 		diff(t, "sources", got.Sources, sources)
 		return nil
 	})
+	update(t, s, func(tx epiloop.Tx) error {
+		locked, err := tx.FindLeadByID(l.ID, true)
+		if err != nil {
+			return err
+		}
+		if locked.Sources != nil {
+			t.Errorf("a lead loaded for update has its sources: %v", locked.Sources)
+		}
+		return nil
+	})
 	updateCode(t, s, "AddSource to a missing lead", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
 		return tx.AddSource(l.ID+1000, &epiloop.Source{Kind: epiloop.SourceOther, CreatedAt: at(0)})
 	})
