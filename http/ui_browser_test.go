@@ -177,6 +177,26 @@ func (tb *tab) run(actions ...chromedp.Action) {
 	}
 }
 
+// click clicks the first element matching sel. A live page may swap the
+// element out between chromedp finding it and clicking it ("Could not
+// find node with given id"); then nothing was clicked, so it tries again.
+func (tb *tab) click(sel string) {
+	tb.b.t.Helper()
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+		err := chromedp.Run(ctx, chromedp.Click(sel, chromedp.ByQuery))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt < 3 && strings.Contains(err.Error(), "Could not find node with given id") {
+			continue
+		}
+		tb.run(chromedp.Click(sel, chromedp.ByQuery)) // fails the test with a screenshot
+		return
+	}
+}
+
 // shot saves a full-page screenshot under the browser's directory.
 func (tb *tab) shot(name string) string {
 	tb.b.t.Helper()

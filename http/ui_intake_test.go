@@ -76,8 +76,8 @@ func TestBrowserIntake(t *testing.T) {
 	b := newBrowser(t, "")
 	cmd := b.person("commander", 1280, 800, false)
 	cmd.login(f.url, uiCommander, scenario.Password, "#dash-live")
+	cmd.click(`nav.nav a[href="/imports"]`)
 	cmd.run(
-		chromedp.Click(`nav.nav a[href="/imports"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
 		chromedp.SetUploadFiles("#file", []string{path}, chromedp.ByQuery),
 		chromedp.SendKeys("#ref", "铁路公安 第3批", chromedp.ByQuery),

@@ -80,10 +80,8 @@ func TestBrowserObservationCheck(t *testing.T) {
 	cm := b.person("committee", 390, 844, true)
 	cm.login(f.url, uiCommittee, scenario.Password, "#inbox-live")
 	card := fmt.Sprintf(`article[data-observation="%d"]`, o.ID)
-	cm.run(
-		chromedp.Click(`nav.nav a[href="/observations"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(card, chromedp.ByQuery),
-	)
+	cm.click(`nav.nav a[href="/observations"]`)
+	cm.run(chromedp.WaitVisible(card, chromedp.ByQuery))
 	if got := cm.text(card); !strings.Contains(got, "今日待检查") || !strings.Contains(got, "第 3 天 / 共 14 天") {
 		t.Errorf("the plan's card reads %q, want today's check due on day 3 of 14", got)
 	}
