@@ -16,8 +16,10 @@ func TestBenchLoadSmall(t *testing.T) {
 		t.Skip("runs a server for a few seconds")
 	}
 	var out, errOut bytes.Buffer
-	args := []string{"bench", "load", "--leads", "400", "--duration", "1500ms", "--clients", "4", "--sse", "3",
-		"--dashboards", "2", "--screenings", "10"}
+	// Dashboards re-read every 200 ms, lead lists every 800 ms, each
+	// first within its interval: 2 s sees both.
+	args := []string{"bench", "load", "--leads", "400", "--duration", "2s", "--clients", "4", "--sse", "3",
+		"--dashboards", "2", "--refresh", "200ms", "--screenings", "10"}
 	if err := run(context.Background(), args, strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("bench load: %v\n%s", err, errOut.String())
 	}
