@@ -55,12 +55,10 @@ const driverName = "sqlite3_epiloop"
 
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		db, err := connHandle(c)
-		if err != nil {
-			return err
-		}
-		if C.epiloop_qpsg(db, 1) != 1 {
-			return errors.New("sqlite: cannot enable the query planner stability guarantee")
+		// Without the handle (a go-sqlite3 that renamed its field) the
+		// connection works, only slower: TestQPSG fails, not the server.
+		if db, err := connHandle(c); err == nil {
+			C.epiloop_qpsg(db, 1)
 		}
 		return nil
 	}})
