@@ -187,18 +187,7 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	if err != nil {
 		return wrap(err, "update lead")
 	}
-	if tx.images != nil {
-		q, args := tx.images.updateSQL(tx.images.leads, "leads", leadColumnNames, l.ID, vals)
-		if q == "" {
-			return nil
-		}
-		err = tx.execOne("Lead not found.", q, args...)
-	} else {
-		err = tx.execOne("Lead not found.", `UPDATE leads SET status = ?, priority = ?, address = ?,
-			community_code = ?, district_code = ?, reason = ?, outcome = ?, conflict = ?, round = ?,
-			overdue = ?, updated_at = ?, closed_at = ?
-		WHERE id = ?`, append(vals, l.ID)...)
-	}
+	err = tx.updateRow("Lead not found.", "leads", leadColumnNames, l.ID, vals)
 	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
 }
 

@@ -91,18 +91,7 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 	if err != nil {
 		return wrap(err, "update task")
 	}
-	if tx.images != nil {
-		q, args := tx.images.updateSQL(tx.images.tasks, "tasks", taskColumnNames, t.ID, vals)
-		if q == "" {
-			return nil
-		}
-		err = tx.execOne("Task not found.", q, args...)
-	} else {
-		err = tx.execOne("Task not found.", `UPDATE tasks SET round = ?, side = ?, unit_code = ?, status = ?,
-			priority = ?, district_code = ?, accept_by = ?, feedback_by = ?, escalate_at = ?,
-			escalation = ?, return_reason = ?, feedback = ?, accepted_at = ?, submitted_at = ?
-		WHERE id = ?`, append(vals, t.ID)...)
-	}
+	err = tx.updateRow("Task not found.", "tasks", taskColumnNames, t.ID, vals)
 	return wrap(constraintError(err, "Task already exists.", "Unit not found."), "update task")
 }
 

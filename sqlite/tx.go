@@ -42,12 +42,23 @@ func newRowImages() *rowImages {
 	return &rowImages{leads: map[int64][]any{}, tasks: map[int64][]any{}}
 }
 
-// updateSQL returns an UPDATE of table's row id setting the columns whose
-// value differs from the remembered image (all when there is none), with
-// its arguments, and remembers vals. It returns "" when nothing changed.
-func (im *rowImages) updateSQL(images map[int64][]any, table string, cols []string, id int64, vals []any) (string, []any) {
-	old := images[id]
-	images[id] = vals
+// updateRow updates row id of table (leads or tasks) to vals, the values
+// of cols: only the columns whose value differs from the image this
+// transaction remembers (all of them when it has none), and then
+// remembers vals. When nothing changed it writes nothing; when the row is
+// missing it returns ENOTFOUND with msg.
+func (tx *Tx) updateRow(msg, table string, cols []string, id int64, vals []any) error {
+	var (
+		images map[int64][]any
+		old    []any
+	)
+	if tx.images != nil {
+		images = tx.images.leads
+		if table == "tasks" {
+			images = tx.images.tasks
+		}
+		old = images[id]
+	}
 	var (
 		b    strings.Builder
 		args = make([]any, 0, len(vals)+1)
@@ -63,11 +74,16 @@ func (im *rowImages) updateSQL(images map[int64][]any, table string, cols []stri
 		b.WriteString(cols[i] + " = ?")
 		args = append(args, v)
 	}
-	if len(args) == 0 {
-		return "", nil
+	if len(args) > 0 {
+		b.WriteString(" WHERE id = ?")
+		if err := tx.execOne(msg, b.String(), append(args, id)...); err != nil {
+			return err
+		}
 	}
-	b.WriteString(" WHERE id = ?")
-	return b.String(), append(args, id)
+	if images != nil {
+		images[id] = vals
+	}
+	return nil
 }
 
 var _ epiloop.Tx = (*Tx)(nil)
