@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -258,6 +259,7 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 	defer stx.Rollback() // no-op after Commit
 	errs := make([]error, len(group))
 	single := len(group) == 1
+	bulk := false
 	// The savepoint statements, prepared once per connection (go-sqlite3
 	// parses an argument-less Exec anew every time).
 	var savepoint, rollbackTo, release *sql.Stmt
@@ -275,7 +277,7 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 	for i, r := range group {
 		// Statements run without the caller's cancellation: interrupting
 		// a statement would roll back the whole shared transaction.
-		tx := &Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher, images: newRowImages()}
+		tx := &Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher, images: newRowImages(), bulkInserted: &bulk}
 		if single {
 			if err := r.fn(tx); err != nil {
 				if isBusy(err) {
@@ -316,5 +318,28 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 		}
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
 	}
+	db.sizeLog(bulk)
 	return errs, nil
+}
+
+// sizeLog switches the log between its interactive and its bulk size
+// after a commit that did (or, for bulkQuiet, did not) insert in bulk.
+// A failed switch leaves the size as it was: it costs speed, not data.
+func (db *DB) sizeLog(bulk bool) {
+	now := time.Now()
+	if bulk {
+		db.lastBulk = now
+	}
+	pages := 0
+	switch {
+	case bulk && !db.bulkLog:
+		pages = walPagesBulk
+	case !bulk && db.bulkLog && now.Sub(db.lastBulk) > bulkQuiet:
+		pages = walPages
+	default:
+		return
+	}
+	if _, err := db.writer.Exec("PRAGMA wal_autocheckpoint=" + strconv.Itoa(pages)); err == nil {
+		db.bulkLog = pages == walPagesBulk
+	}
 }

@@ -252,6 +252,9 @@ func (tx *Tx) ReserveIDs(table string, n int) (int64, error) {
 
 // InsertBulk writes the batch with statements prepared once per batch.
 func (tx *Tx) InsertBulk(b *epiloop.BulkBatch) error {
+	if tx.bulkInserted != nil {
+		*tx.bulkInserted = true
+	}
 	if err := tx.insertPersons(b.Persons); err != nil {
 		return wrap(err, "insert persons")
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/keyring"
@@ -272,5 +273,57 @@ func TestPlansUnderQPSG(t *testing.T) {
 				t.Errorf("plan does not use %s:\n%s", tc.index, strings.Join(plan, "\n"))
 			}
 		})
+	}
+}
+
+// TestBulkLogSize checks that a bulk insert lets the log grow to its bulk
+// size and that the log returns to its interactive size once bulk inserts
+// have stopped for bulkQuiet.
+func TestBulkLogSize(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	size := func() int {
+		var n int
+		if err := db.writer.QueryRow("PRAGMA wal_autocheckpoint").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	bulk := func() error {
+		return db.Update(ctx, func(tx epiloop.Tx) error {
+			return tx.InsertBulk(&epiloop.BulkBatch{Counters: []epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "t", Metric: "m"}, N: 1}}})
+		})
+	}
+	plain := func() error {
+		return db.Update(ctx, func(tx epiloop.Tx) error {
+			return tx.AddCounters([]epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "t", Metric: "m"}, N: -1}})
+		})
+	}
+	if n := size(); n != walPages {
+		t.Fatalf("log size %d at open, want %d", n, walPages)
+	}
+	if err := bulk(); err != nil {
+		t.Fatal(err)
+	}
+	if n := size(); n != walPagesBulk {
+		t.Errorf("log size %d after a bulk insert, want %d", n, walPagesBulk)
+	}
+	if err := plain(); err != nil {
+		t.Fatal(err)
+	}
+	if n := size(); n != walPagesBulk {
+		t.Errorf("log size %d right after the bulk insert, want still %d", n, walPagesBulk)
+	}
+	defer func(q time.Duration) { bulkQuiet = q }(bulkQuiet)
+	bulkQuiet = 0
+	if err := plain(); err != nil {
+		t.Fatal(err)
+	}
+	if n := size(); n != walPages {
+		t.Errorf("log size %d once bulk inserts stopped, want %d", n, walPages)
 	}
 }

@@ -26,6 +26,8 @@ type Tx struct {
 	indexes map[string][]byte
 	// images is set in a write transaction: see rowImages.
 	images *rowImages
+	// bulkInserted is set in a write transaction; InsertBulk marks it.
+	bulkInserted *bool
 }
 
 // rowImages remembers, in a write transaction, the column values of the
