@@ -128,11 +128,7 @@ func (db *DB) commitGroup(group []*request) {
 		return
 	}
 	if err := db.broken.Load(); err != nil {
-		errs := make([]error, len(live))
-		for i := range errs {
-			errs[i] = *err
-		}
-		db.synced <- outcome{live, errs}
+		db.synced <- failed(live, *err)
 		return
 	}
 	for attempt := 0; ; attempt++ {
@@ -150,13 +146,18 @@ func (db *DB) commitGroup(group []*request) {
 			time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 			continue
 		}
-		errs = make([]error, len(live))
-		for i := range errs {
-			errs[i] = err
-		}
-		db.synced <- outcome{live, errs}
+		db.synced <- failed(live, err)
 		return
 	}
+}
+
+// failed is the outcome of a group that failed as a whole.
+func failed(group []*request, err error) outcome {
+	errs := make([]error, len(group))
+	for i := range errs {
+		errs[i] = err
+	}
+	return outcome{group, errs}
 }
 
 // outcome is a group's results, given once every commit before them is

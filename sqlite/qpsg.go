@@ -67,15 +67,21 @@ func init() {
 // connHandle returns the sqlite3* handle of a go-sqlite3 connection, which
 // the package keeps in its unexported field db.
 func connHandle(c *sqlite3.SQLiteConn) (unsafe.Pointer, error) {
-	f := reflect.ValueOf(c).Elem().FieldByName("db")
-	if !f.IsValid() || f.Kind() != reflect.Pointer {
-		return nil, errors.New("sqlite: go-sqlite3 connection has no db handle (driver changed?)")
-	}
-	p := *(*unsafe.Pointer)(unsafe.Pointer(f.UnsafeAddr()))
+	p := pointerField(reflect.ValueOf(c).Elem(), "db")
 	if p == nil {
-		return nil, errors.New("sqlite: go-sqlite3 connection is not open")
+		return nil, errors.New("sqlite: no db handle in the go-sqlite3 connection (closed, or the driver changed)")
 	}
 	return p, nil
+}
+
+// pointerField reads the unexported pointer field name of struct v, or
+// nil if v has no such field.
+func pointerField(v reflect.Value, name string) unsafe.Pointer {
+	f := v.FieldByName(name)
+	if !f.IsValid() || f.Kind() != reflect.Pointer {
+		return nil
+	}
+	return *(*unsafe.Pointer)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
 // qpsgOn reports whether c has the QPSG on (for the tests).
@@ -93,11 +99,10 @@ func stmtReprepares(c *sqlite3.SQLiteConn, query string) int64 {
 	}
 	for i := range cache.Len() {
 		st := cache.Index(i).Elem()
-		key, h := st.FieldByName("cacheKey"), st.FieldByName("s")
-		if !key.IsValid() || !h.IsValid() || key.String() != query {
+		if key := st.FieldByName("cacheKey"); !key.IsValid() || key.String() != query {
 			continue
 		}
-		p := *(*unsafe.Pointer)(unsafe.Pointer(h.UnsafeAddr()))
+		p := pointerField(st, "s")
 		if p == nil {
 			return -1
 		}

@@ -359,16 +359,22 @@ func benchTokens(ctx context.Context, svc *loop.Service, units []string) (map[st
 		keys = append(keys, u)
 	}
 	for i, u := range users {
-		if err := svc.CreateUser(ctx, u, ""); err != nil && epiloop.ErrorField(err) != "name" {
-			return nil, err
-		}
-		tok, err := svc.CreateToken(ctx, u.Name, 24*time.Hour)
+		tok, err := benchToken(ctx, svc, u)
 		if err != nil {
 			return nil, err
 		}
 		tokens[keys[i]] = tok
 	}
 	return tokens, nil
+}
+
+// benchToken creates u (unless a run before did) with a token only, and
+// returns a day's token for it.
+func benchToken(ctx context.Context, svc *loop.Service, u *epiloop.User) (string, error) {
+	if err := svc.CreateUser(ctx, u, ""); err != nil && epiloop.ErrorField(err) != "name" {
+		return "", err
+	}
+	return svc.CreateToken(ctx, u.Name, 24*time.Hour)
 }
 
 type benchTask struct {
@@ -461,11 +467,7 @@ func benchCheckpoints(ctx context.Context, svc *loop.Service) ([]lane, error) {
 	}
 	var out []lane
 	for _, ck := range cks {
-		u := &epiloop.User{Name: "bench-" + ck.Code, Role: epiloop.RoleCheckpoint, UnitCode: ck.Code}
-		if err := svc.CreateUser(ctx, u, ""); err != nil && epiloop.ErrorField(err) != "name" {
-			return nil, err
-		}
-		tok, err := svc.CreateToken(ctx, u.Name, 24*time.Hour)
+		tok, err := benchToken(ctx, svc, &epiloop.User{Name: "bench-" + ck.Code, Role: epiloop.RoleCheckpoint, UnitCode: ck.Code})
 		if err != nil {
 			return nil, err
 		}
