@@ -92,6 +92,8 @@ func TestPragmas(t *testing.T) {
 		{db.writer, "cache_size", "-131072"},
 		{db.writer, "wal_autocheckpoint", "16384"},
 		{db.writer, "query_only", "0"},
+		{db.writer, "temp_store", "2"}, // MEMORY: no temporary files for journals
+		{db.reader, "temp_store", "0"},
 		{db.reader, "cache_size", "-8192"},
 		{db.reader, "journal_mode", "wal"},
 		{db.reader, "foreign_keys", "1"},
