@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -465,6 +467,13 @@ func (b *bulkBuilder) mergeNew(l *epiloop.Lead, src *epiloop.Source, prio epiloo
 // events and counters, to the batch; the sources merged into existing
 // leads take ids from nextSource on.
 func (b *bulkBuilder) reserve(fresh []*epiloop.Lead, merged int) error {
+	// Ids follow the community (then the file's order): the indexes that
+	// begin with a community or a unit — a lead's community, its tasks'
+	// units — then take a batch's rows run by run instead of at random
+	// places, and their pages stay hot: tasks cost half as much to insert.
+	// A batch's rows are created in the same instant; their order among
+	// themselves carries nothing.
+	slices.SortStableFunc(fresh, func(x, y *epiloop.Lead) int { return strings.Compare(x.CommunityCode, y.CommunityCode) })
 	var nPersons, nTasks, nSources int
 	for _, l := range fresh {
 		if l.Person.ID == 0 {

@@ -1,10 +1,12 @@
 package loop_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/epiloop/epiloop"
@@ -151,4 +153,48 @@ func TestImportResumesAfterACrash(t *testing.T) {
 		}
 	}
 	f.checkCounters()
+}
+
+// TestImportOrdersABatchByCommunity: a batch's new leads take their ids
+// community by community (in file order within each), so that the
+// indexes that begin with a community or a unit are written run by run.
+func TestImportOrdersABatchByCommunity(t *testing.T) {
+	f := newFixture(t)
+	addrs := []string{addrYongshun, addrHome, addrNowhere}
+	var rows []epiloop.ImportRow
+	for i := 1; i <= 30; i++ {
+		rows = append(rows, epiloop.ImportRow{
+			Line:    i,
+			Cells:   []string{fmt.Sprint(i)},
+			Person:  epiloop.Person{IDNumber: epiloop.CompleteIDNumber(fmt.Sprintf("42010219850101%03d", i)), Name: "旅客"},
+			Address: addrs[i%3],
+			Reason:  epiloop.Reason{Origin: "4201", ArrivalDate: "2020-01-22"},
+		})
+	}
+	im, _, err := f.svc.Import(commander, &rowSlice{rows: rows}, loop.ImportOptions{Name: "m.csv", Fingerprint: "order",
+		Source: epiloop.SourceRail, BatchSize: 15})
+	if err != nil || im.Counts.LeadsCreated != 30 {
+		t.Fatalf("import: %v %+v", err, im.Counts)
+	}
+	leads, _, err := f.svc.FindLeads(commander, epiloop.LeadFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(leads, func(x, y *epiloop.Lead) int { return cmp.Compare(x.ID, y.ID) })
+	for i, l := range leads {
+		leads[i] = f.find(l.ID) // with its sources
+	}
+	for i := 1; i < len(leads); i++ {
+		prev, l := leads[i-1], leads[i]
+		row, prevRow := l.Sources[0].Row, prev.Sources[0].Row
+		sameBatch := (row-1)/15 == (prevRow-1)/15
+		switch {
+		case !sameBatch && row < prevRow:
+			t.Errorf("lead %d (row %d) after lead %d (row %d) of a later batch", l.ID, row, prev.ID, prevRow)
+		case sameBatch && l.CommunityCode < prev.CommunityCode:
+			t.Errorf("lead %d (%q) after lead %d (%q): not in community order", l.ID, l.CommunityCode, prev.ID, prev.CommunityCode)
+		case sameBatch && l.CommunityCode == prev.CommunityCode && row < prevRow:
+			t.Errorf("lead %d (row %d) after lead %d (row %d) of the same community: not in file order", l.ID, row, prev.ID, prevRow)
+		}
+	}
 }
