@@ -16,6 +16,7 @@ import (
 
 	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/sqlite"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,6 +46,9 @@ type benchImportResult struct {
 	BaselineSeconds float64 `json:"baseline_seconds,omitempty"`
 	BaselineRPS     float64 `json:"baseline_rows_per_second,omitempty"`
 	BaselineRatio   float64 `json:"baseline_ratio,omitempty"`
+	// Writer is what SQLite's single writer did during the timed import:
+	// its busy share, time running the batches and committing them.
+	Writer *writerLoad `json:"writer,omitempty"`
 	importResult
 }
 
@@ -101,18 +105,30 @@ func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "loaded %d existing rows in %.1fs\n", *existing, time.Since(t).Seconds())
 	}
 	runtime.GC()
+	ws, _ := m.Store.(writerStatser)
+	var wsBefore sqlite.WriterStats
+	if ws != nil {
+		wsBefore = ws.WriterStats()
+	}
 	start = time.Now()
 	rep, err := importFile(cliContext(ctx), m.Service, file, intake.Options{Source: "rail", File: filepath.Base(file)}, *batch, newProgress(stderr))
 	if err != nil {
 		return err
 	}
 	res.ImportSeconds = time.Since(start).Seconds()
+	if ws != nil {
+		res.Writer = writerDelta(wsBefore, ws.WriterStats(), time.Since(start))
+	}
 	c := rep.im.Counts
 	res.importResult = importResult{Rows: c.Rows, Accepted: c.Accepted, Rejected: c.Rejected, Merged: c.Merged,
 		LeadsCreated: c.LeadsCreated, TasksCreated: c.TasksCreated, Unroutable: c.Unroutable, Seconds: res.ImportSeconds}
 	res.RowsPerSecond = float64(c.Rows) / res.ImportSeconds
 	res.PeakRSSMiB = peakRSSMiB()
 	fmt.Fprintf(stderr, "imported %d rows in %.1fs: %.0f rows/s, peak RSS %.0f MiB\n", c.Rows, res.ImportSeconds, res.RowsPerSecond, res.PeakRSSMiB)
+	if w := res.Writer; w != nil {
+		fmt.Fprintf(stderr, "writer: %d batches, busy %.0f%%, %.0f ms running and %.0f ms committing each\n",
+			w.Groups, 100*w.Busy, w.RunMicros*w.PerGroup/1000, w.CommitMicros/1000)
+	}
 
 	if *baseline {
 		bdb := dbFlags{dsn: "sqlite:" + filepath.Join(dir, "baseline.db"), createKey: true}
