@@ -36,10 +36,12 @@ const (
 	// write load — and emptying costs in proportion to its size, while
 	// the kernel keeps the file's pages anyway.
 	cacheKiB = 8192
-	// writerCacheKiB is the writer's: a bulk import dirties index pages at
-	// random (the blind index of persons), and a cache that holds them
-	// keeps each page from being written again at every commit.
-	writerCacheKiB = 131072
+	// writerCacheKiB is the writer's. It holds a bulk batch's dirty pages
+	// and the upper levels of the indexes; measured, a larger one buys
+	// little (1 M rows: 2 % faster with 128 MiB, 4 % with 5 M persons
+	// present, no faster with 256 MiB) and costs its size in every
+	// import's memory.
+	writerCacheKiB = 65536
 	// walPages is how large the write-ahead log may grow before a
 	// checkpoint copies it into the database: fewer, larger checkpoints
 	// write each hot page once instead of at every batch.

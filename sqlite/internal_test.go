@@ -89,7 +89,7 @@ func TestPragmas(t *testing.T) {
 		{db.writer, "synchronous", "1"}, // NORMAL: the commit loop syncs the log
 		{db.writer, "foreign_keys", "1"},
 		{db.writer, "busy_timeout", "10000"},
-		{db.writer, "cache_size", "-131072"},
+		{db.writer, "cache_size", "-65536"},
 		{db.writer, "wal_autocheckpoint", "16384"},
 		{db.writer, "query_only", "0"},
 		{db.writer, "temp_store", "2"}, // MEMORY: no temporary files for journals
