@@ -83,11 +83,15 @@ type ImportReject struct {
 }
 
 // ImportMatch is what the store knows of an imported identity: the person
-// and their open lead (zero when none).
+// and their open lead (zero when none), with what a row merged into that
+// lead needs for its event to reach the lead's watchers: the lead's
+// district and the units of its tasks, in task order.
 type ImportMatch struct {
 	PersonID   int64
 	OpenLeadID int64
 	Priority   Priority
+	District   string
+	Units      []string
 }
 
 // BulkBatch is one transaction's worth of new rows, with ids reserved by

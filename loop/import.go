@@ -335,8 +335,8 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 	b.counters = map[epiloop.CounterKey]int64{}
 	b.byKey = map[string]*epiloop.Lead{}
 	type merge struct {
-		leadID int64
-		src    *epiloop.Source
+		m   epiloop.ImportMatch
+		src *epiloop.Source
 	}
 	var merges []merge
 	// newMerges are rows that joined a lead created earlier in this batch:
@@ -368,7 +368,7 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 				}
 				continue
 			}
-			merges = append(merges, merge{m.OpenLeadID, src})
+			merges = append(merges, merge{m, src})
 			continue
 		}
 		l := b.newLead(r, routes[i], m.PersonID, prio, src)
@@ -390,9 +390,12 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 	next := b.nextSource
 	for _, m := range merges {
 		m.src.ID, next = next, next+1
-		b.batch.Sources = append(b.batch.Sources, epiloop.BulkSource{LeadID: m.leadID, Source: m.src})
-		b.batch.Events = append(b.batch.Events, &epiloop.Event{Time: b.now, Kind: epiloop.EventLeadMerged, LeadID: m.leadID,
-			ActorID: b.u.ID, Data: importEventData(map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind})})
+		b.batch.Sources = append(b.batch.Sources, epiloop.BulkSource{LeadID: m.m.OpenLeadID, Source: m.src})
+		// The lead's district and units, so that its watchers see the
+		// new report, as they do for a merge outside an import.
+		b.batch.Events = append(b.batch.Events, &epiloop.Event{Time: b.now, Kind: epiloop.EventLeadMerged, LeadID: m.m.OpenLeadID,
+			ActorID: b.u.ID, District: m.m.District, Units: m.m.Units,
+			Data: importEventData(map[string]any{"import": b.im.ID, "row": m.src.Row, "source": m.src.Kind})})
 	}
 	for k, n := range b.counters {
 		if n != 0 {

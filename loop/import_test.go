@@ -97,6 +97,29 @@ func TestImport(t *testing.T) {
 	if len(got.Sources) != 2 {
 		t.Errorf("existing lead has %d sources, want the imported row merged in", len(got.Sources))
 	}
+	// The merge's event reaches the lead's district and both its units.
+	var events []*epiloop.Event
+	if err := f.svc.Store.View(context.Background(), func(tx epiloop.Tx) (err error) {
+		events, err = tx.FindLeadEvents(existing.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	merged := 0
+	for _, e := range events {
+		if e.Kind != epiloop.EventLeadMerged {
+			continue
+		}
+		merged++
+		for _, tk := range got.Tasks {
+			if e.District != got.DistrictCode || !slices.Contains(e.Units, tk.UnitCode) {
+				t.Errorf("merge event: district %q units %v, want %q and %s among them", e.District, e.Units, got.DistrictCode, tk.UnitCode)
+			}
+		}
+	}
+	if merged != 1 || len(got.Tasks) != 2 {
+		t.Errorf("%d merge events, %d tasks; want 1 and 2", merged, len(got.Tasks))
+	}
 	m, _ := f.svc.Overview(commander)
 	if m[epiloop.MetricReceived] != int64(want.LeadsCreated+1) || m[epiloop.MetricUnroutable] != int64(want.Unroutable) {
 		t.Errorf("overview = %v", m)

@@ -114,7 +114,7 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 }
 
 // MatchPersons looks each identity up by its blind index, with the
-// person's open lead, in one statement: the identities travel as arrays and
+// person's open lead (its district and its tasks' units), in one statement: the identities travel as arrays and
 // come back in their order.
 func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 	out := make([]epiloop.ImportMatch, len(ps))
@@ -129,7 +129,9 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			phoneKeys[i], names[i] = tx.db.cipher.Index("phone", ps[i].Phone), ps[i].Name
 		}
 	}
-	rows, err := tx.query(`SELECT q.n, p.id, COALESCE(l.id, 0), COALESCE(l.priority, '')
+	rows, err := tx.query(`SELECT q.n, p.id, COALESCE(l.id, 0), COALESCE(l.priority, ''), COALESCE(l.district_code, ''),
+			CASE WHEN l.id IS NULL THEN '{}' ELSE COALESCE((SELECT array_agg(u.unit_code ORDER BY u.first)
+				FROM (SELECT unit_code, min(id) AS first FROM tasks WHERE lead_id = l.id GROUP BY unit_code) u), '{}') END
 		FROM unnest($1::bytea[], $2::bytea[], $3::text[]) WITH ORDINALITY AS q (id_key, phone_key, name, n)
 		CROSS JOIN LATERAL (
 			SELECT id FROM persons WHERE q.id_key IS NOT NULL AND id_key = q.id_key
@@ -150,7 +152,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			n int64
 			m epiloop.ImportMatch
 		)
-		if err := rows.Scan(&n, &m.PersonID, &m.OpenLeadID, &m.Priority); err != nil {
+		if err := rows.Scan(&n, &m.PersonID, &m.OpenLeadID, &m.Priority, &m.District, &m.Units); err != nil {
 			return nil, wrap(err, "match persons")
 		}
 		out[n-1] = m

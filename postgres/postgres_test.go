@@ -669,8 +669,8 @@ func TestBulk(t *testing.T) {
 			return err
 		}
 		want := []epiloop.ImportMatch{
-			{PersonID: persons[3].ID, OpenLeadID: first + 3, Priority: epiloop.PriorityNormal},
-			{PersonID: persons[0].ID, OpenLeadID: first, Priority: epiloop.PriorityNormal},
+			{PersonID: persons[3].ID, OpenLeadID: first + 3, Priority: epiloop.PriorityNormal, District: "210102", Units: []string{"PS1"}},
+			{PersonID: persons[0].ID, OpenLeadID: first, Priority: epiloop.PriorityNormal, District: "210102", Units: []string{"PS1"}},
 			{},
 		}
 		if fmt.Sprint(ms) != fmt.Sprint(want) {

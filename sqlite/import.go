@@ -130,7 +130,8 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 }
 
 // MatchPersons looks the identities up by blind index, a chunk at a time
-// in one query each, with each person's open lead.
+// in one query each, with each person's open lead (its district and its
+// tasks' units).
 func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 	out := make([]epiloop.ImportMatch, len(ps))
 	byID := map[string][]int{}    // hex blind index → inputs
@@ -157,7 +158,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = tx.matchRows(`SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+		err = tx.matchRows(`SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
 			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
 			WHERE p.id_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NOT NULL`,
 			string(keys), byID, out)
@@ -172,7 +173,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		}
 		// Several persons may share a phone and name: the first recorded
 		// wins, as FindPerson does.
-		err = tx.matchRows(`SELECT hex(p.phone_key), p.name, p.id, coalesce(l.id, 0), coalesce(l.priority, '') FROM persons p
+		err = tx.matchRows(`SELECT hex(p.phone_key), p.name, p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
 			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
 			WHERE p.phone_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NULL
 			ORDER BY p.id DESC`,
@@ -184,8 +185,14 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 	return out, nil
 }
 
-// matchRows reads (key, name, person, open lead, priority) rows into the
-// matches of the inputs with that key.
+// matchScope selects the open lead's district and the units of its tasks
+// (a JSON array, in task order), for the events of rows merged into it.
+const matchScope = `coalesce(l.district_code, ''), CASE WHEN l.id IS NULL THEN '[]' ELSE
+	(SELECT json_group_array(unit_code) FROM (SELECT unit_code FROM tasks WHERE lead_id = l.id
+		GROUP BY unit_code ORDER BY min(id))) END`
+
+// matchRows reads (key, name, person, open lead, priority, district,
+// units) rows into the matches of the inputs with that key.
 func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloop.ImportMatch) error {
 	rows, err := tx.query(query, arg)
 	if err != nil {
@@ -194,11 +201,16 @@ func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloo
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			key, name string
-			m         epiloop.ImportMatch
+			key, name, units string
+			m                epiloop.ImportMatch
 		)
-		if err := rows.Scan(&key, &name, &m.PersonID, &m.OpenLeadID, &m.Priority); err != nil {
+		if err := rows.Scan(&key, &name, &m.PersonID, &m.OpenLeadID, &m.Priority, &m.District, &units); err != nil {
 			return err
+		}
+		if units != "[]" {
+			if err := json.Unmarshal([]byte(units), &m.Units); err != nil {
+				return err
+			}
 		}
 		k := strings.ToLower(key)
 		if name != "" {
