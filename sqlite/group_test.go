@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -12,12 +13,16 @@ import (
 // TestGroupCommit runs many writers at once, every third of them failing:
 // each success is stored, each failure left nothing, and the writers that
 // arrived together shared commits without seeing each other's failures.
+// Each writer reads the counter it just moved: the successful ones, run
+// one after the other, read 1, 2, 3 … — the counts a group has not written
+// yet included, a failed writer's never.
 func TestGroupCommit(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	const writers = 300
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
+	seen := make([]int64, writers)
 	for i := 0; i < writers; i++ {
 		wg.Add(1)
 		go func() {
@@ -26,6 +31,11 @@ func TestGroupCommit(t *testing.T) {
 				if err := tx.AddCounters([]epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "city", Metric: "received"}, N: 1}}); err != nil {
 					return err
 				}
+				m, err := tx.FindCounters("city")
+				if err != nil {
+					return err
+				}
+				seen[i] = m["received"]
 				if err := tx.CreateEvent(&epiloop.Event{Kind: fmt.Sprintf("test.%d", i)}); err != nil {
 					return err
 				}
@@ -38,6 +48,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 	wg.Wait()
 	ok := 0
+	var reads []int64
 	for i, err := range errs {
 		switch {
 		case i%3 == 0 && epiloop.ErrorCode(err) != epiloop.EINVALID:
@@ -46,6 +57,13 @@ func TestGroupCommit(t *testing.T) {
 			t.Errorf("writer %d: %v", i, err)
 		case err == nil:
 			ok++
+			reads = append(reads, seen[i])
+		}
+	}
+	slices.Sort(reads)
+	for i, n := range reads {
+		if n != int64(i+1) {
+			t.Fatalf("successful writers read %v, want 1 to %d", reads, ok)
 		}
 	}
 	err := db.View(ctx, func(tx epiloop.Tx) error {
