@@ -5,6 +5,21 @@ import (
 	"time"
 )
 
+type bulkContextKey struct{}
+
+// WithBulk marks the write transactions run with ctx as bulk work (an
+// import's batch): large, and in no hurry. An engine may commit them apart
+// from the transactions that arrive with them.
+func WithBulk(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkContextKey{}, true)
+}
+
+// IsBulk reports whether ctx marks bulk work.
+func IsBulk(ctx context.Context) bool {
+	b, _ := ctx.Value(bulkContextKey{}).(bool)
+	return b
+}
+
 // Store is the storage contract every engine implements. Workflows run
 // their reads and writes inside Update (one write transaction, committed
 // durably before it returns) or View (a consistent read snapshot); the

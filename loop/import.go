@@ -261,7 +261,7 @@ func (s *Service) importBatch(ctx context.Context, u *epiloop.User, im *epiloop.
 
 // importBatchTx is importBatch's transaction.
 func (s *Service) importBatchTx(ctx context.Context, u *epiloop.User, im *epiloop.Import, opt ImportOptions, batch rowBatch, next int, counts *epiloop.ImportCounts) error {
-	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
+	return s.Store.Update(epiloop.WithBulk(ctx), func(tx epiloop.Tx) error {
 		if err := claimImport(tx, im); err != nil {
 			return err
 		}

@@ -122,7 +122,9 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	// keeps a copy of every page a multi-row INSERT or a group's request
 	// changes, in memory only up to 64 KiB and then in a temporary file —
 	// 10 GB of write() calls for a 300,000-row import. They live for one
-	// statement or one request, so memory holds them easily. Readers keep
+	// statement or one request, so memory holds them easily (an import's
+	// batch, whose would be large, commits alone, in no savepoint: see
+	// request.alone). Readers keep
 	// the default: their temporary storage is sorting, which may be large.
 	if _, err := db.writer.ExecContext(ctx, "PRAGMA temp_store=MEMORY"); err != nil {
 		db.writer.Close()

@@ -30,6 +30,11 @@ type request struct {
 	ctx  context.Context
 	fn   func(tx epiloop.Tx) error
 	done chan error
+	// alone is bulk work (epiloop.WithBulk): it is committed in a group of
+	// its own. Sharing a group would put it in a savepoint, whose journal
+	// keeps a copy of every page the batch changes (≈ 100 MB for an import
+	// batch into a database of millions) until it ends.
+	alone bool
 }
 
 // errGroupBroken means SQLite dropped the whole transaction (an I/O error,
@@ -46,7 +51,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), alone: epiloop.IsBulk(ctx)}
 	select {
 	case <-db.stop:
 		return errClosed
@@ -92,18 +97,27 @@ func (db *DB) commitLoop() {
 		}
 	}()
 	group := make([]*request, 0, maxGroup)
+	// next is a request taken from the queue that must start a group.
+	var next *request
 	for {
-		var first *request
-		select {
-		case first = <-db.queue:
-		case <-db.stop:
-			return
+		first := next
+		next = nil
+		if first == nil {
+			select {
+			case first = <-db.queue:
+			case <-db.stop:
+				return
+			}
 		}
 		group = append(group[:0], first)
 	drain:
-		for len(group) < maxGroup {
+		for len(group) < maxGroup && !first.alone {
 			select {
 			case r := <-db.queue:
+				if r.alone {
+					next = r
+					break drain
+				}
 				group = append(group, r)
 			default:
 				break drain

@@ -329,3 +329,59 @@ func TestBulkLogSize(t *testing.T) {
 		t.Errorf("log size %d once bulk inserts stopped, want %d", n, walPages)
 	}
 }
+
+// TestBulkWorkCommitsAlone: a bulk request (epiloop.WithBulk) never shares
+// a group — the requests queued before it commit together, it commits
+// alone, and those after it form the next group.
+func TestBulkWorkCommitsAlone(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	add := func(tx epiloop.Tx) error {
+		return tx.AddCounters([]epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "t", Metric: "m"}, N: 1}})
+	}
+	before := db.WriterStats()
+	release, started := make(chan struct{}), make(chan struct{}, 1)
+	errs := make(chan error, 5)
+	go func() {
+		errs <- db.Update(ctx, func(tx epiloop.Tx) error {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			<-release
+			return add(tx)
+		})
+	}()
+	<-started
+	// The writer is held by the first request; queue the others in order.
+	waitQueued := func(n int) {
+		for deadline := time.Now().Add(5 * time.Second); len(db.queue) < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests queued, want %d", len(db.queue), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i, bulk := range []bool{false, false, true, false} {
+		c := ctx
+		if bulk {
+			c = epiloop.WithBulk(ctx)
+		}
+		go func() { errs <- db.Update(c, add) }()
+		waitQueued(i + 1)
+	}
+	close(release)
+	for range 5 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.WriterStats()
+	if g, n := after.Groups-before.Groups, after.Transactions-before.Transactions; g != 4 || n != 5 {
+		t.Errorf("%d groups of %d transactions, want 4 of 5: [held] [plain plain] [bulk] [plain]", g, n)
+	}
+}
