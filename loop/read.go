@@ -122,8 +122,24 @@ func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, t
 func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	return readList(ctx, s, "leads", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
 		f.Scope = u.Scope()
+		// A city's or a district's whole list: its total is the scope's
+		// received counter (every lead counts once there, kept in the
+		// same transaction as each change), not a count of its rows.
+		if unfiltered(f) && (f.Scope.All || f.Scope.District != "") {
+			m, err := tx.FindCounters(epiloop.CounterScope(f.Scope))
+			if err != nil {
+				return nil, 0, err
+			}
+			total := int(m[epiloop.MetricReceived])
+			f.Total = &total
+		}
 		return tx.FindLeads(f)
 	}, func(u *epiloop.User, l *epiloop.Lead) { present(u, l) })
+}
+
+// unfiltered reports whether f selects its whole scope.
+func unfiltered(f epiloop.LeadFilter) bool {
+	return f.Status == nil && f.Priority == nil && f.District == nil && f.Overdue == nil && f.Community == nil && f.IDs == nil
 }
 
 // readList is a page read of personal data: for roles that may read leads,

@@ -831,6 +831,31 @@ func (w *workload) check(final bool) {
 	if len(ls) != w.created {
 		w.errorf("%d leads stored, the operations created %d", len(ls), w.created)
 	}
+	// The city's and each district's whole list take their totals from
+	// the counters: they must be the lists' real sizes.
+	byDistrict := map[string]int{}
+	for _, l := range ls {
+		byDistrict[l.DistrictCode]++
+	}
+	lists := map[string]context.Context{"city": commander}
+	for d := range byDistrict {
+		if d != "" {
+			lists["district "+d] = as(epiloop.RoleDistrict, epiloop.SubCommandCode(d))
+		}
+	}
+	for name, ctx := range lists {
+		_, total, err := w.f.svc.FindLeads(ctx, epiloop.LeadFilter{Limit: 1})
+		if err != nil {
+			w.fatalf("%s list: %v", name, err)
+		}
+		want := len(ls)
+		if name != "city" {
+			want = byDistrict[name[len("district "):]]
+		}
+		if total != want {
+			w.errorf("%s list: total %d, want %d", name, total, want)
+		}
+	}
 	openOf := map[int64]int64{} // person → open lead
 	for _, l := range ls {
 		for _, p := range leadProblems(l) {

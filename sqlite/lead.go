@@ -254,9 +254,14 @@ func (tx *Tx) remember(l *epiloop.Lead) error {
 func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	where, args := leadWhere(f)
 	total, offset := -1, max(f.Offset, 0)
+	if f.Total != nil {
+		total = *f.Total
+	}
 	if !byIDs(f) {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "count leads")
+		if total < 0 {
+			if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, args...).Scan(&total); err != nil {
+				return nil, 0, wrap(err, "count leads")
+			}
 		}
 		if offset >= total {
 			return nil, total, nil

@@ -196,4 +196,28 @@ func testFindLeadsLimit(t *testing.T, s epiloop.Store) {
 			})
 		})
 	}
+	// A total the caller knows (from the counters) is returned as given,
+	// and a page past it is empty.
+	known := []struct {
+		name          string
+		offset, total int
+		want          int
+	}{
+		{"KnownTotal", 0, n, 50},
+		{"KnownTotalPastEnd", 20, 10, 0},
+	}
+	for _, tc := range known {
+		t.Run(tc.name, func(t *testing.T) {
+			view(t, s, func(tx epiloop.Tx) error {
+				total := tc.total
+				got, gotTotal, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: tc.offset, Total: &total})
+				if err != nil {
+					return err
+				}
+				diff(t, "page size", len(got), tc.want)
+				diff(t, "total", gotTotal, tc.total)
+				return nil
+			})
+		})
+	}
 }
