@@ -284,7 +284,7 @@ type LeadFilter struct {
 	// Total, when set, is how many leads the filter selects, known to the
 	// caller (from the counters): the engine returns it instead of
 	// counting — a district's whole list is ≈ 1 M rows at 10 M leads.
-	Total *int
-	Offset  int
-	Limit   int
+	Total  *int
+	Offset int
+	Limit  int
 }
