@@ -114,8 +114,8 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 }
 
 // MatchPersons looks each identity up by its blind index, with the
-// person's open lead (its district and its tasks' units), in one statement: the identities travel as arrays and
-// come back in their order.
+// person's open lead (its district and its tasks' units), in one
+// statement: the identities travel as arrays and come back in their order.
 func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 	out := make([]epiloop.ImportMatch, len(ps))
 	if len(ps) == 0 {

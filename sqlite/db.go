@@ -38,9 +38,9 @@ const (
 	cacheKiB = 8192
 	// writerCacheKiB is the writer's. It holds a bulk batch's dirty pages
 	// and the upper levels of the indexes; measured, a larger one buys
-	// little (1 M rows: 2 % faster with 128 MiB, 4 % with 5 M persons
-	// present, no faster with 256 MiB) and costs its size in every
-	// import's memory.
+	// little (1 M rows: no faster with 128 MiB, 4 % faster with 5 M
+	// persons present, no faster with 256 MiB) and costs its size in
+	// every import's memory.
 	writerCacheKiB = 65536
 	// walPages is how large the write-ahead log may grow before a
 	// checkpoint copies it into the database: fewer, larger checkpoints
@@ -123,9 +123,9 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	// changes, in memory only up to 64 KiB and then in a temporary file —
 	// 10 GB of write() calls for a 300,000-row import. They live for one
 	// statement or one request, so memory holds them easily (an import's
-	// batch, whose would be large, commits alone, in no savepoint: see
-	// request.alone). Readers keep
-	// the default: their temporary storage is sorting, which may be large.
+	// batch, whose journal would be large, commits alone, in no savepoint:
+	// see request.alone). Readers keep the default: their temporary
+	// storage is sorting, which may be large.
 	if _, err := db.writer.ExecContext(ctx, "PRAGMA temp_store=MEMORY"); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: temp_store: %w", err)
