@@ -75,11 +75,7 @@ func TestMigrations(t *testing.T) {
 // TestPragmas checks that every connection of both pools gets its pragmas
 // from the DSN.
 func TestPragmas(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	tests := []struct {
 		pool   *sql.DB
 		pragma string
@@ -117,6 +113,17 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
+// openInternal opens a fresh database for a test, closed when it ends.
+func openInternal(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func internalKeys(t testing.TB) *keyring.Keyring {
 	t.Helper()
 	k, err := keyring.New()
@@ -130,11 +137,7 @@ func internalKeys(t testing.TB) *keyring.Keyring {
 // stability guarantee on, and that a cached join statement is therefore
 // not recompiled at each execution.
 func TestQPSG(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	for name, pool := range map[string]*sql.DB{"writer": db.writer, "reader": db.reader} {
 		conn, err := pool.Conn(context.Background())
 		if err != nil {
@@ -187,11 +190,7 @@ func TestQPSG(t *testing.T) {
 // was preceded by a sync of the log, and a failed sync fails that write
 // and every later one.
 func TestSyncBeforeAnswer(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	ctx := context.Background()
 	write := func() error {
 		return db.Update(ctx, func(tx epiloop.Tx) error {
@@ -231,11 +230,7 @@ func TestSyncBeforeAnswer(t *testing.T) {
 // matched by the literal conditions the queries spell out, not by bound
 // values the planner no longer looks at.
 func TestPlansUnderQPSG(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	tests := []struct {
 		name, query, index string
 		args               []any
@@ -282,11 +277,7 @@ func TestPlansUnderQPSG(t *testing.T) {
 // size and that the log returns to its interactive size once bulk inserts
 // have stopped for bulkQuiet.
 func TestBulkLogSize(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	ctx := context.Background()
 	size := func() int {
 		var n int
@@ -334,11 +325,7 @@ func TestBulkLogSize(t *testing.T) {
 // a group — the requests queued before it commit together, it commits
 // alone, and those after it form the next group.
 func TestBulkWorkCommitsAlone(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "epiloop.db"), internalKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	ctx := context.Background()
 	add := func(tx epiloop.Tx) error {
 		return tx.AddCounters([]epiloop.CounterDelta{{CounterKey: epiloop.CounterKey{Scope: "t", Metric: "m"}, N: 1}})
