@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/epiloop/epiloop"
@@ -158,9 +160,13 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = tx.matchRows(`SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
-			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
-			WHERE p.id_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NOT NULL`,
+		err = tx.matchRows(`WITH k (person_id) AS (
+				SELECT person_id FROM person_ids WHERE id_key IN (SELECT unhex(value) FROM json_each(?1))
+				UNION ALL
+				SELECT person_id FROM person_ids_new WHERE id_key IN (SELECT unhex(value) FROM json_each(?1)))
+			SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
+			JOIN persons p ON p.id = k.person_id
+			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')`,
 			string(keys), byID, out)
 		if err != nil {
 			return nil, wrap(err, "match persons")
@@ -332,12 +338,60 @@ func (tx *Tx) bulk(query string, n int, args func(i int) ([]any, error)) error {
 	return nil
 }
 
+// newKeys is how many blind index keys person_ids_new may hold before a
+// bulk batch merges them into person_ids: small enough to stay in the
+// writer's cache (≈ 10 MB), large enough that a merge writes each page of
+// person_ids once for a dozen batches.
+var newKeys = 1 << 18
+
+// insertPersons writes a batch's persons, their ID numbers' blind index
+// into person_ids_new, in key order.
 func (tx *Tx) insertPersons(ps []*epiloop.Person) error {
-	return tx.bulk(`INSERT INTO persons (id, id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?, ?)`,
+	if len(ps) == 0 {
+		return nil
+	}
+	err := tx.bulk(`INSERT INTO persons (id, id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?, ?)`,
 		len(ps), func(i int) ([]any, error) {
 			vals, err := tx.personValues(ps[i])
 			return append([]any{ps[i].ID}, vals...), err
 		})
+	if err != nil {
+		return err
+	}
+	type key struct {
+		key    []byte
+		person int64
+	}
+	keys := make([]key, 0, len(ps))
+	for _, p := range ps {
+		if p.IDNumber != "" {
+			keys = append(keys, key{tx.index("id", p.IDNumber), p.ID})
+		}
+	}
+	if err := tx.mergeNewKeys(len(keys)); err != nil {
+		return err
+	}
+	slices.SortFunc(keys, func(a, b key) int { return bytes.Compare(a.key, b.key) })
+	return tx.bulk(`INSERT INTO person_ids_new (id_key, person_id) VALUES (?, ?)`, len(keys), func(i int) ([]any, error) {
+		return []any{keys[i].key, keys[i].person}, nil
+	})
+}
+
+// mergeNewKeys moves person_ids_new into person_ids, in key order, when
+// adding n keys would grow it past newKeys.
+func (tx *Tx) mergeNewKeys(n int) error {
+	var have int
+	if err := tx.queryRow(`SELECT count(*) FROM person_ids_new`).Scan(&have); err != nil {
+		return err
+	}
+	if have+n <= newKeys || have == 0 {
+		return nil
+	}
+	if _, err := tx.exec(`INSERT INTO person_ids (id_key, person_id) SELECT id_key, person_id FROM person_ids_new ORDER BY id_key`); err != nil {
+		return constraintError(err, personExists, "")
+	}
+	_, err := tx.exec(`DELETE FROM person_ids_new`)
+	return err
 }
 
 func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {

@@ -236,19 +236,21 @@ func TestPlansUnderQPSG(t *testing.T) {
 		args               []any
 	}{
 		{"unit's open tasks", `SELECT t.id FROM tasks t WHERE 1 AND t.unit_code = ? AND ` + openTask + `
-			ORDER BY ` + taskOrder(epiloop.TaskFilter{Open: true}) + ` LIMIT ? OFFSET ?`, "tasks_open", []any{"PS1", 20, 0}},
+			ORDER BY ` + taskOrder(epiloop.TaskFilter{Open: true}) + ` LIMIT ? OFFSET ?`, "INDEX tasks_open", []any{"PS1", 20, 0}},
 		{"due tasks", `SELECT t.id FROM tasks t WHERE ` + openTask + ` AND t.escalate_at <= ?
-			ORDER BY t.escalate_at, t.id LIMIT ?`, "tasks_escalate", []any{1, 50}},
-		{"person by blind index", `SELECT p.id FROM persons p
-			WHERE p.id_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NOT NULL`, "persons_id_key", []any{`["00"]`}},
+			ORDER BY t.escalate_at, t.id LIMIT ?`, "INDEX tasks_escalate", []any{1, 50}},
+		{"person by blind index", `SELECT person_id FROM person_ids WHERE id_key IN (SELECT unhex(value) FROM json_each(?))`,
+			"SEARCH person_ids USING PRIMARY KEY", []any{`["00"]`}},
+		{"person by new blind index", `SELECT person_id FROM person_ids_new WHERE id_key = ?`,
+			"SEARCH person_ids_new USING PRIMARY KEY", []any{[]byte{1}}},
 		{"person by phone and name", `SELECT id FROM persons WHERE phone_key = ? AND name = ? AND id_key IS NULL`,
-			"persons_phone_name", []any{[]byte{1}, "x"}},
+			"INDEX persons_phone_name", []any{[]byte{1}, "x"}},
 		{"open lead of a person", `SELECT l.id FROM leads l WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`,
-			"leads_open_person", []any{1}},
+			"INDEX leads_open_person", []any{1}},
 		{"district's overdue leads", `SELECT l.id FROM leads l WHERE l.district_code = ? AND l.overdue = 1 ORDER BY l.id DESC LIMIT ?`,
-			"leads_overdue", []any{"210102", 50}},
+			"INDEX leads_overdue", []any{"210102", 50}},
 		{"purgeable leads", `SELECT l.id FROM leads l INDEXED BY leads_purge WHERE l.purged_at IS NULL AND l.closed_at IS NOT NULL AND l.closed_at < ? AND l.id > ?
-			ORDER BY l.id LIMIT ?`, "leads_purge", []any{1, 0, 10}},
+			ORDER BY l.id LIMIT ?`, "INDEX leads_purge", []any{1, 0, 10}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,8 +268,8 @@ func TestPlansUnderQPSG(t *testing.T) {
 				}
 				plan = append(plan, detail)
 			}
-			if !strings.Contains(strings.Join(plan, "\n"), "INDEX "+tc.index) {
-				t.Errorf("plan does not use %s:\n%s", tc.index, strings.Join(plan, "\n"))
+			if !strings.Contains(strings.Join(plan, "\n"), tc.index) {
+				t.Errorf("plan lacks %q:\n%s", tc.index, strings.Join(plan, "\n"))
 			}
 		})
 	}
@@ -371,4 +373,125 @@ func TestBulkWorkCommitsAlone(t *testing.T) {
 	if g, n := after.Groups-before.Groups, after.Transactions-before.Transactions; g != 4 || n != 5 {
 		t.Errorf("%d groups of %d transactions, want 4 of 5: [held] [plain plain] [bulk] [plain]", g, n)
 	}
+}
+
+// TestNewPersonKeys checks the blind index's two tables: bulk batches add
+// their keys to person_ids_new, a batch that would grow it past newKeys
+// first merges it into person_ids, and wherever a key is, its person is
+// found, matched, refused as a duplicate and re-keyed.
+func TestNewPersonKeys(t *testing.T) {
+	defer func(n int) { newKeys = n }(newKeys)
+	newKeys = 5
+	db := openInternal(t)
+	ctx := context.Background()
+	idNumber := func(i int) string { return fmt.Sprintf("11010119900101%04d", i) }
+	people := map[string]int64{} // ID number → person
+	bulk := func(from, n int) {
+		t.Helper()
+		err := db.Update(epiloop.WithBulk(ctx), func(etx epiloop.Tx) error {
+			tx := etx.(*Tx)
+			first, err := tx.ReserveIDs("persons", n)
+			if err != nil {
+				return err
+			}
+			b := &epiloop.BulkBatch{}
+			for i := range n {
+				p := &epiloop.Person{ID: first + int64(i), IDNumber: idNumber(from + i), Name: "张三"}
+				b.Persons = append(b.Persons, p)
+				people[p.IDNumber] = p.ID
+			}
+			return tx.InsertBulk(b)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table string) (n int) {
+		t.Helper()
+		if err := db.reader.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	check := func(stage string, main, recent int) {
+		t.Helper()
+		if m, r := count("person_ids"), count("person_ids_new"); m != main || r != recent {
+			t.Errorf("%s: %d keys in person_ids and %d in person_ids_new, want %d and %d", stage, m, r, main, recent)
+		}
+	}
+	bulk(0, 3)
+	check("first batch", 0, 3)
+	bulk(3, 2)
+	check("second batch, up to the limit", 0, 5)
+	bulk(5, 2)
+	check("third batch, past it: merged first", 5, 2)
+	err := db.Update(ctx, func(tx epiloop.Tx) error {
+		p := &epiloop.Person{IDNumber: idNumber(7), Name: "李四"}
+		if err := tx.CreatePerson(p); err != nil {
+			return err
+		}
+		people[p.IDNumber] = p.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a report's person", 6, 2)
+
+	err = db.Update(ctx, func(tx epiloop.Tx) error {
+		var in []epiloop.Person
+		for i := range 9 {
+			in = append(in, epiloop.Person{IDNumber: idNumber(i)})
+		}
+		ms, err := tx.(*Tx).MatchPersons(in)
+		if err != nil {
+			return err
+		}
+		for i, m := range ms {
+			if want := people[in[i].IDNumber]; m.PersonID != want {
+				t.Errorf("match %d: person %d, want %d", i, m.PersonID, want)
+			}
+			if i < 8 {
+				p, err := tx.FindPerson(&in[i])
+				if err != nil || p.ID != people[in[i].IDNumber] || p.Name == "" {
+					t.Errorf("find %d: %+v, %v", i, p, err)
+				}
+			}
+		}
+		for _, i := range []int{1, 6} { // one in each table
+			err := tx.CreatePerson(&epiloop.Person{IDNumber: idNumber(i)})
+			if epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+				t.Errorf("a second person with ID number %d: %v, want a conflict", i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Purged (in person_ids_new) and corrected (in person_ids).
+	err = db.Update(ctx, func(tx epiloop.Tx) error {
+		purged := &epiloop.Person{ID: people[idNumber(6)], Name: "—"}
+		if err := tx.UpdatePerson(purged); err != nil {
+			return err
+		}
+		fixed := &epiloop.Person{ID: people[idNumber(2)], IDNumber: idNumber(20), Name: "张三"}
+		if err := tx.UpdatePerson(fixed); err != nil {
+			return err
+		}
+		for _, id := range []string{idNumber(6), idNumber(2)} {
+			if _, err := tx.FindPerson(&epiloop.Person{IDNumber: id}); epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+				t.Errorf("old key still finds a person: %v", err)
+			}
+		}
+		if p, err := tx.FindPerson(&epiloop.Person{IDNumber: idNumber(20)}); err != nil || p.ID != people[idNumber(2)] {
+			t.Errorf("new key: %+v, %v", p, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after a purge and a correction", 6, 1)
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -17,7 +18,8 @@ func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 	var row *sql.Row
 	if p.IDNumber != "" {
 		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
-			WHERE id_key = ? AND id_key IS NOT NULL`, tx.cipher.Index("id", p.IDNumber))
+			WHERE id = coalesce((SELECT person_id FROM person_ids WHERE id_key = ?1),
+				(SELECT person_id FROM person_ids_new WHERE id_key = ?1))`, tx.cipher.Index("id", p.IDNumber))
 	} else {
 		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
 			WHERE phone_key = ? AND name = ? AND id_key IS NULL
@@ -79,21 +81,61 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 	}
 	res, err := tx.exec(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
-		return wrap(constraintError(err, "A person with this ID number already exists.", ""), "create person")
+		return wrap(err, "create person")
 	}
-	p.ID, err = res.LastInsertId()
-	return wrap(err, "create person")
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return wrap(err, "create person")
+	}
+	return wrap(tx.keyPerson(tx.index("id", p.IDNumber), p.ID), "create person")
 }
 
-// UpdatePerson writes the person's identity.
+// personExists is the conflict of a second person with an ID number
+// already recorded.
+const personExists = "A person with this ID number already exists."
+
+// keyPerson adds a person's ID number's blind index to person_ids (none
+// for a person without one). A key already in either table is ECONFLICT.
+func (tx *Tx) keyPerson(key []byte, personID int64) error {
+	if len(key) == 0 {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(`SELECT count(*) FROM person_ids_new WHERE id_key = ?`, key).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return epiloop.Errorf(epiloop.ECONFLICT, personExists)
+	}
+	_, err := tx.exec(`INSERT INTO person_ids (id_key, person_id) VALUES (?, ?)`, key, personID)
+	return constraintError(err, personExists, "")
+}
+
+// UpdatePerson writes the person's identity; a changed ID number moves its
+// blind index.
 func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 	vals, err := tx.personValues(p)
 	if err != nil {
 		return wrap(err, "update person")
 	}
+	var was []byte
+	if err := tx.queryRow(`SELECT id_key FROM persons WHERE id = ?`, p.ID).Scan(&was); err != nil {
+		return wrap(noRows(err, "Person not found."), "update person")
+	}
+	if now := tx.index("id", p.IDNumber); !bytes.Equal(was, now) {
+		if len(was) > 0 {
+			if _, err := tx.exec(`DELETE FROM person_ids WHERE id_key = ?`, was); err != nil {
+				return wrap(err, "update person")
+			}
+			if _, err := tx.exec(`DELETE FROM person_ids_new WHERE id_key = ?`, was); err != nil {
+				return wrap(err, "update person")
+			}
+		}
+		if err := tx.keyPerson(now, p.ID); err != nil {
+			return wrap(err, "update person")
+		}
+	}
 	err = tx.execOne("Person not found.", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ? WHERE id = ?`,
 		append(vals, p.ID)...)
-	return wrap(constraintError(err, "A person with this ID number already exists.", ""), "update person")
+	return wrap(err, "update person")
 }
 
 const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
