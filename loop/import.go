@@ -80,7 +80,10 @@ func (s *Service) RunImport(ctx context.Context, im *epiloop.Import, rows RowSou
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 20000
 	}
-	batches := make(chan rowBatch, 2)
+	// The reader prepares the next batch while the writer commits one and
+	// then waits: a batch more in flight would only add to the heap the
+	// garbage collector scans (the writer is the slower of the two).
+	batches := make(chan rowBatch)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
