@@ -288,7 +288,72 @@ func (tx *Tx) InsertBulk(b *epiloop.BulkBatch) error {
 	if err := tx.insertEvents(b.Events); err != nil {
 		return wrap(err, "insert events")
 	}
+	if tx.noForeignKeys {
+		if err := tx.checkReferences(b); err != nil {
+			return wrap(err, "insert batch")
+		}
+	}
 	return tx.AddCounters(b.Counters)
+}
+
+// checkReferences checks, in place of SQLite's foreign keys, that every
+// row a batch refers to exists: the units of its tasks, and the persons
+// and leads it refers to but did not insert itself.
+func (tx *Tx) checkReferences(b *epiloop.BulkBatch) error {
+	persons := make(map[int64]bool, len(b.Persons))
+	for _, p := range b.Persons {
+		persons[p.ID] = true
+	}
+	leads := make(map[int64]bool, len(b.Leads))
+	var personRefs []int64
+	for _, l := range b.Leads {
+		leads[l.ID] = true
+		if !persons[l.Person.ID] {
+			personRefs = append(personRefs, l.Person.ID)
+		}
+	}
+	units := map[string]bool{}
+	var unitRefs []string
+	var leadRefs []int64
+	for _, t := range b.Tasks {
+		if !units[t.UnitCode] {
+			units[t.UnitCode] = true
+			unitRefs = append(unitRefs, t.UnitCode)
+		}
+		if !leads[t.LeadID] {
+			leadRefs = append(leadRefs, t.LeadID)
+		}
+	}
+	for _, s := range b.Sources {
+		if !leads[s.LeadID] {
+			leadRefs = append(leadRefs, s.LeadID)
+		}
+	}
+	for _, c := range []struct {
+		query string
+		refs  any
+		n     int
+	}{
+		{`SELECT count(*) FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = j.value)`, unitRefs, len(unitRefs)},
+		{`SELECT count(*) FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM persons WHERE id = j.value)`, personRefs, len(personRefs)},
+		{`SELECT count(*) FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM leads WHERE id = j.value)`, leadRefs, len(leadRefs)},
+	} {
+		if c.n == 0 {
+			continue
+		}
+		refs, err := json.Marshal(c.refs)
+		if err != nil {
+			return err
+		}
+		var missing int
+		if err := tx.queryRow(c.query, string(refs)).Scan(&missing); err != nil {
+			return err
+		}
+		if missing > 0 {
+			return notFound("Referenced row not found.")
+		}
+	}
+	return nil
 }
 
 // bulkRows is how many rows one INSERT statement carries: fewer

@@ -495,3 +495,71 @@ func TestNewPersonKeys(t *testing.T) {
 	}
 	check("after a purge and a correction", 6, 1)
 }
+
+// TestBulkChecksReferences checks that a bulk batch, run with SQLite's
+// foreign key checks off, still refuses a reference to a missing row —
+// and leaves the checks on for the transactions after it.
+func TestBulkChecksReferences(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	if err := db.Update(ctx, func(tx epiloop.Tx) error {
+		return tx.UpsertUnits([]epiloop.Unit{{Code: "PS1", Kind: epiloop.UnitPoliceStation, Name: "站"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(tx *Tx, person int64, unit string) *epiloop.BulkBatch {
+		ids := map[string]int64{}
+		for _, table := range []string{"persons", "leads", "tasks"} {
+			id, err := tx.ReserveIDs(table, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[table] = id
+		}
+		if person == 0 {
+			person = ids["persons"]
+		}
+		l := &epiloop.Lead{ID: ids["leads"], Person: epiloop.Person{ID: person}, Status: epiloop.LeadPushed, Priority: epiloop.PriorityNormal}
+		return &epiloop.BulkBatch{
+			Persons: []*epiloop.Person{{ID: ids["persons"], Name: "张三"}},
+			Leads:   []*epiloop.Lead{l},
+			Tasks: []*epiloop.Task{{ID: ids["tasks"], LeadID: l.ID, Round: 1, Side: epiloop.UnitPoliceStation, UnitCode: unit,
+				Status: epiloop.TaskPushed, Priority: epiloop.PriorityNormal}},
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		person int64
+		unit   string
+		want   string
+	}{
+		{"all present", 0, "PS1", ""},
+		{"a missing unit", 0, "PS404", epiloop.ENOTFOUND},
+		{"a missing person", 404, "PS1", epiloop.ENOTFOUND},
+	} {
+		err := db.Update(epiloop.WithBulk(ctx), func(etx epiloop.Tx) error {
+			tx := etx.(*Tx)
+			if !tx.noForeignKeys {
+				t.Error("a bulk batch runs with SQLite's foreign key checks on")
+			}
+			return tx.InsertBulk(batch(tx, tc.person, tc.unit))
+		})
+		if got := epiloop.ErrorCode(err); got != tc.want {
+			t.Errorf("%s: %v, want code %q", tc.name, err, tc.want)
+		}
+	}
+	var leads int
+	if err := db.reader.QueryRow(`SELECT count(*) FROM leads`).Scan(&leads); err != nil || leads != 1 {
+		t.Errorf("%d leads stored (%v), want the one batch with all its references", leads, err)
+	}
+	err := db.Update(ctx, func(etx epiloop.Tx) error {
+		var on int
+		if err := etx.(*Tx).queryRow(`PRAGMA foreign_keys`).Scan(&on); err != nil || on != 1 {
+			t.Errorf("foreign keys after a bulk batch: %d, %v; want 1", on, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

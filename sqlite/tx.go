@@ -28,6 +28,9 @@ type Tx struct {
 	images *rowImages
 	// bulkInserted is set in a write transaction; InsertBulk marks it.
 	bulkInserted *bool
+	// noForeignKeys is set when SQLite's foreign key checks are off for
+	// this transaction (a bulk batch): InsertBulk checks its references.
+	noForeignKeys bool
 }
 
 // rowImages remembers, in a write transaction, the column values of the
