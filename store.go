@@ -106,6 +106,10 @@ type LeadTx interface {
 	// transaction ends, and loaded without its sources: the workflows that
 	// change a lead never change or read them.
 	FindLeadByID(id int64, lock bool) (*Lead, error)
+	// FindLeadByTaskID loads the lead a task belongs to, as FindLeadByID
+	// does: a task workflow's one load, instead of the task and then its
+	// lead.
+	FindLeadByTaskID(taskID int64, lock bool) (*Lead, error)
 	// FindOpenLeadByPerson returns the person's open lead (at most one).
 	FindOpenLeadByPerson(personID int64, lock bool) (*Lead, error)
 	// FindLeads returns one page of leads (without sources) and the total.

@@ -33,12 +33,17 @@ func loadChange(tx epiloop.Tx, leadID int64, now time.Time, u *epiloop.User) (*c
 	if err != nil {
 		return nil, err
 	}
+	return changeOf(tx, l, now, u), nil
+}
+
+// changeOf starts the change of a lead loaded for update.
+func changeOf(tx epiloop.Tx, l *epiloop.Lead, now time.Time, u *epiloop.User) *change {
 	c := &change{tx: tx, now: now, user: u, lead: l, before: epiloop.Contribution(l)}
 	c.orig = make(map[int64]epiloop.Task, len(l.Tasks))
 	for _, t := range l.Tasks {
 		c.orig[t.ID] = *t
 	}
-	return c, nil
+	return c
 }
 
 // newChange starts the change that creates lead l.

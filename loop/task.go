@@ -11,19 +11,18 @@ import (
 // taskChange loads the lead of a task the caller's unit holds, for update,
 // and returns the task inside it. Another unit's task is not found.
 func (s *Service) taskChange(tx epiloop.Tx, u *epiloop.User, taskID int64) (*change, *epiloop.Task, error) {
-	t, err := tx.FindTaskByID(taskID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if u.UnitCode == "" || t.UnitCode != u.UnitCode {
+	if u.UnitCode == "" {
 		return nil, nil, taskNotFound()
 	}
-	c, err := loadChange(tx, t.LeadID, s.now(), u)
-	if err != nil {
+	l, err := tx.FindLeadByTaskID(taskID, true)
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+		return nil, nil, taskNotFound()
+	} else if err != nil {
 		return nil, nil, err
 	}
+	c := changeOf(tx, l, s.now(), u)
 	for _, lt := range c.lead.Tasks {
-		if lt.ID == taskID {
+		if lt.ID == taskID && lt.UnitCode == u.UnitCode {
 			return c, lt, nil
 		}
 	}

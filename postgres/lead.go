@@ -200,6 +200,16 @@ func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
 	return l, wrap(tx.loadLead(l, !lock), "find lead")
 }
 
+// FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
+// statement with the task's lookup.
+func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = (SELECT lead_id FROM tasks WHERE id = $1)`+forUpdate(lock), taskID))
+	if err != nil {
+		return nil, wrap(noRows(err, "Task not found."), "find lead of task")
+	}
+	return l, wrap(tx.loadLead(l, !lock), "find lead of task")
+}
+
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID. A
 // lead closed by a transaction this one waited for is no longer open: the
 // row is re-checked once the lock is granted.

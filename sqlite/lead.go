@@ -246,6 +246,16 @@ func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
 	return l, wrap(tx.loadLead(l, !lock), "find lead")
 }
 
+// FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
+// statement with the task's lookup.
+func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = (SELECT lead_id FROM tasks WHERE id = ?)`, taskID))
+	if err != nil {
+		return nil, wrap(noRows(err, "Task not found."), "find lead of task")
+	}
+	return l, wrap(tx.loadLead(l, !lock), "find lead of task")
+}
+
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID.
 func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, error) {
 	// The literal status list lets SQLite use the partial unique index.

@@ -33,6 +33,21 @@ func testTasks(t *testing.T, s epiloop.Store) {
 			wantUTC(t, "EscalateAt", got.EscalateAt)
 			return nil
 		})
+		update(t, s, func(tx epiloop.Tx) error { // as the task workflows load it
+			byTask, err := tx.FindLeadByTaskID(tk.ID, true)
+			if err != nil {
+				return err
+			}
+			byID, err := tx.FindLeadByID(l.ID, true)
+			if err != nil {
+				return err
+			}
+			diff(t, "lead of the task", byTask, byID)
+			if len(byTask.Tasks) != 1 || byTask.Tasks[0].ID != tk.ID {
+				t.Errorf("lead of the task has tasks %+v, want task %d", byTask.Tasks, tk.ID)
+			}
+			return nil
+		})
 	})
 
 	t.Run("UpdateTask", func(t *testing.T) {
@@ -72,6 +87,10 @@ func testTasks(t *testing.T, s epiloop.Store) {
 		}{
 			{"FindTaskByID", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
 				_, err := tx.FindTaskByID(tk.ID + 1000)
+				return err
+			}},
+			{"FindLeadByTaskID", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
+				_, err := tx.FindLeadByTaskID(tk.ID+1000, true)
 				return err
 			}},
 			{"UpdateTask", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
