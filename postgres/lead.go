@@ -193,21 +193,23 @@ func forUpdate(lock bool) string {
 // after the lock is granted (READ COMMITTED:
 // each statement sees what committed before it began).
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
-	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = $1`+forUpdate(lock), id))
-	if err != nil {
-		return nil, wrap(noRows(err, "Lead not found."), "find lead")
-	}
-	return l, wrap(tx.loadLead(l, !lock), "find lead")
+	return tx.findLead(`l.id = $1`, id, lock, "Lead not found.", "find lead")
 }
 
 // FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
 // statement with the task's lookup.
 func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
-	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = (SELECT lead_id FROM tasks WHERE id = $1)`+forUpdate(lock), taskID))
+	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = $1)`, taskID, lock, "Task not found.", "find lead of task")
+}
+
+// findLead loads the one lead where selects, with its tasks (and its
+// sources unless lock), as FindLeadByID describes.
+func (tx *Tx) findLead(where string, arg int64, lock bool, missing, op string) (*epiloop.Lead, error) {
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE `+where+forUpdate(lock), arg))
 	if err != nil {
-		return nil, wrap(noRows(err, "Task not found."), "find lead of task")
+		return nil, wrap(noRows(err, missing), op)
 	}
-	return l, wrap(tx.loadLead(l, !lock), "find lead of task")
+	return l, wrap(tx.loadLead(l, !lock), op)
 }
 
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID. A

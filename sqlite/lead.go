@@ -239,21 +239,23 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 // lock (BEGIN IMMEDIATE) from its start, so nothing can change the lead
 // until it ends.
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
-	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = ?`, id))
-	if err != nil {
-		return nil, wrap(noRows(err, "Lead not found."), "find lead")
-	}
-	return l, wrap(tx.loadLead(l, !lock), "find lead")
+	return tx.findLead(`l.id = ?`, id, lock, "Lead not found.", "find lead")
 }
 
 // FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
 // statement with the task's lookup.
 func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
-	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE l.id = (SELECT lead_id FROM tasks WHERE id = ?)`, taskID))
+	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = ?)`, taskID, lock, "Task not found.", "find lead of task")
+}
+
+// findLead loads the one lead where selects, with its tasks (and its
+// sources unless lock), as FindLeadByID describes.
+func (tx *Tx) findLead(where string, arg int64, lock bool, missing, op string) (*epiloop.Lead, error) {
+	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE `+where, arg))
 	if err != nil {
-		return nil, wrap(noRows(err, "Task not found."), "find lead of task")
+		return nil, wrap(noRows(err, missing), op)
 	}
-	return l, wrap(tx.loadLead(l, !lock), "find lead of task")
+	return l, wrap(tx.loadLead(l, !lock), op)
 }
 
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID.
