@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -128,5 +131,90 @@ func TestCancelledCallerDoesNotBreakTheGroup(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestImportSharesTheWriter: while field writes keep coming, an import's
+// batches (bulk work) leave them the writer for as long as the last batch
+// held it, so each field client gets many turns between two batches, not
+// one; with nothing else waiting, the batches follow each other at once.
+func TestImportSharesTheWriter(t *testing.T) {
+	const (
+		batches = 6
+		clients = 4
+		hold    = 40 * time.Millisecond // how long a batch holds the writer
+	)
+	db := open(t)
+	ctx := context.Background()
+	var (
+		mu  sync.Mutex
+		ran []byte // 'B' for a batch, 'I' for a field write, in commit order
+	)
+	note := func(c byte) {
+		mu.Lock()
+		ran = append(ran, c)
+		mu.Unlock()
+	}
+	importBatches := func() {
+		for range batches {
+			err := db.Update(epiloop.WithBulk(ctx), func(tx epiloop.Tx) error {
+				time.Sleep(hold)
+				note('B')
+				return tx.CreateEvent(&epiloop.Event{Kind: "import.batch"})
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}
+
+	// Quiet: no batch waits.
+	before := db.WriterStats().BulkHeld
+	importBatches()
+	if held := db.WriterStats().BulkHeld - before; held != 0 {
+		t.Errorf("%d batches waited on a quiet server, want 0", held)
+	}
+
+	// Busy: field clients write all through the import.
+	mu.Lock()
+	ran = ran[:0]
+	mu.Unlock()
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				err := db.Update(ctx, func(tx epiloop.Tx) error {
+					note('I')
+					return tx.CreateEvent(&epiloop.Event{Kind: "field"})
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	importBatches()
+	stop.Store(true)
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	seq := string(ran)
+	first, last := strings.IndexByte(seq, 'B'), strings.LastIndexByte(seq, 'B')
+	between := strings.Count(seq[first:last], "I")
+	// Without the sharing each client gets one write in between two
+	// batches (it waits for its answer while the next batch is queued):
+	// clients × (batches − 1) in all.
+	if min := 3 * clients * (batches - 1); between < min {
+		t.Errorf("%d field writes between the first and last batch, want at least %d: %s", between, min, seq)
+	}
+	if held := db.WriterStats().BulkHeld - before; held == 0 {
+		t.Error("no batch waited for the field writes")
 	}
 }
