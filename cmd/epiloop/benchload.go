@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,6 +57,7 @@ type opResult struct {
 	P50    float64 `json:"p50_ms"`
 	P95    float64 `json:"p95_ms"`
 	P99    float64 `json:"p99_ms"`
+	Max    float64 `json:"max_ms"`
 	Errors int     `json:"errors"`
 	Busy   int     `json:"busy_503,omitempty"`
 }
@@ -70,7 +72,7 @@ func (o *opStats) result(d time.Duration) opResult {
 		}
 		return float64(o.lat[min(len(o.lat)-1, int(p*float64(len(o.lat))))]) / 1e6
 	}
-	return opResult{RPS: float64(len(o.lat)) / d.Seconds(), P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Errors: o.errors, Busy: o.busy}
+	return opResult{RPS: float64(len(o.lat)) / d.Seconds(), P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Max: pct(1), Errors: o.errors, Busy: o.busy}
 }
 
 // benchLoadResult is the last line of `epiloop bench load`.
@@ -86,6 +88,15 @@ type benchLoadResult struct {
 	SSEEvents         int                 `json:"sse_events"`
 	SSEBytesPerIdle   float64             `json:"sse_bytes_per_idle_subscriber,omitempty"`
 	Writer            *writerLoad         `json:"writer,omitempty"`
+	Import            *importRun          `json:"import,omitempty"`
+}
+
+// importRun is the import uploaded during the run (--import).
+type importRun struct {
+	Rows    int     `json:"rows"`
+	Seconds float64 `json:"seconds"` // from the upload's start to the import's end
+	Status  string  `json:"status"`
+	Leads   int     `json:"leads_created"`
 }
 
 // writerLoad is what the SQLite engine's one writer did during the run.
@@ -95,6 +106,7 @@ type writerLoad struct {
 	Busy         float64 `json:"busy"` // share of the run's wall time
 	RunMicros    float64 `json:"run_us_per_transaction"`
 	CommitMicros float64 `json:"commit_us_per_group"`
+	BulkHeld     int64   `json:"bulk_batches_held,omitempty"` // import batches that waited for field work
 }
 
 // writerStatser is a store that reports its writer's work (SQLite).
@@ -107,7 +119,8 @@ func writerDelta(a, b sqlite.WriterStats, d time.Duration) *writerLoad {
 	}
 	run, commit := b.Run-a.Run, b.Commit-a.Commit
 	return &writerLoad{Groups: g, PerGroup: float64(n) / float64(g), Busy: float64(run+commit) / float64(d),
-		RunMicros: float64(run.Microseconds()) / float64(n), CommitMicros: float64(commit.Microseconds()) / float64(g)}
+		RunMicros: float64(run.Microseconds()) / float64(n), CommitMicros: float64(commit.Microseconds()) / float64(g),
+		BulkHeld: b.BulkHeld - a.BulkHeld}
 }
 
 // loadBench is one run of the load benchmark.
@@ -168,6 +181,7 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	dashboards := fs.Int("dashboards", 100, "open dashboards: each reads the overview and a district's leads every --refresh (0 with --refresh 0: one reader of each, flat out)")
 	screenings := fs.Float64("screenings", 20, "vehicle crossings registered per second at the road checkpoints (1–4 occupants each)")
 	refresh := fs.Duration("refresh", 750*time.Millisecond, "how often an open dashboard re-reads (the dashboard page refreshes on change, at most every 750 ms); 0 reads flat out")
+	importRows := fs.Int("import", 0, "rows of a manifest uploaded to /api/v1/imports a third into the run (0: none), to see what a server-side import does to field traffic")
 	url := fs.String("url", "", "drive a running server at this base URL (its --db must be given too, for users and tokens)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -219,6 +233,13 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	fmt.Fprintf(stderr, "%d leads, %d units with open tasks\n", total, len(units))
+	upload := ""
+	if *importRows > 0 {
+		upload = filepath.Join(dir, "upload.csv")
+		if err := generateTo(upload, intake.GenOptions{Rows: *importRows, Seed: uint64(time.Now().UnixNano()) + 1, Format: intake.FormatCSV}); err != nil {
+			return err
+		}
+	}
 	tr := &http.Transport{MaxIdleConnsPerHost: *clients + *sse + 16, MaxConnsPerHost: 0}
 	b := &loadBench{done: make(chan struct{}), base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ops: map[string]*opStats{}}
 
@@ -281,6 +302,13 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			go func() { defer wg.Done(); b.screener(l, every, uint64(i)) }()
 		}
 	}
+	imported := make(chan *importRun, 1)
+	if upload != "" {
+		go func() {
+			b.sleep(*duration / 3)
+			imported <- b.uploadImport(upload, *importRows, tokens["commander"])
+		}()
+	}
 	time.Sleep(*duration)
 	b.stop.Store(true)
 	close(b.done)
@@ -288,6 +316,9 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	elapsed := time.Since(start)
 	if ws != nil {
 		res.Writer = writerDelta(wsBefore, ws.WriterStats(), elapsed)
+	}
+	if upload != "" {
+		res.Import = <-imported
 	}
 	time.Sleep(time.Second) // let the last events arrive
 	sseCancel()
@@ -408,6 +439,73 @@ func (b *loadBench) fieldWorker(units []string, tokens map[string]string) {
 			b.call("feedback", "POST", fmt.Sprintf("/tasks/%d/feedback", next.ID), tok, fb, nil)
 		}
 	}
+}
+
+// uploadImport posts the manifest at path to /api/v1/imports as an
+// officer's browser would and waits for the import to end.
+func (b *loadBench) uploadImport(path string, rows int, tok string) *importRun {
+	run := &importRun{Rows: rows, Status: "not started"}
+	start := time.Now()
+	defer func() { run.Seconds = time.Since(start).Seconds() }()
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := func() error {
+			if err := mw.WriteField("source", "rail"); err != nil {
+				return err
+			}
+			part, err := mw.CreateFormFile("file", filepath.Base(path))
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if _, err := io.Copy(part, f); err != nil {
+				return err
+			}
+			return mw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequest("POST", b.base+"/imports", pr)
+	if err != nil {
+		return run
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var im epiloop.Import
+	resp, err := b.client.Do(req)
+	if err != nil {
+		run.Status = "upload failed"
+		return run
+	}
+	err = json.NewDecoder(resp.Body).Decode(&im)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode/100 != 2 {
+		run.Status = fmt.Sprintf("upload answered %d", resp.StatusCode)
+		return run
+	}
+	for im.Status == epiloop.ImportRunning {
+		time.Sleep(50 * time.Millisecond)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/imports/%d", b.base, im.ID), nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := b.client.Do(req)
+		if err != nil {
+			run.Status = "lost"
+			return run
+		}
+		err = json.NewDecoder(resp.Body).Decode(&im)
+		resp.Body.Close()
+		if err != nil {
+			run.Status = "lost"
+			return run
+		}
+	}
+	run.Status, run.Leads = im.Status, im.Counts.LeadsCreated
+	return run
 }
 
 // sleep waits for d or the end of the run.
@@ -540,7 +638,7 @@ func eventTime(data string) (time.Time, bool) {
 
 func printLoad(w io.Writer, r benchLoadResult) {
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "op\trps\tp50 ms\tp95 ms\tp99 ms\terrors\t503\t\n")
+	fmt.Fprintf(tw, "op\trps\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\t503\t\n")
 	names := make([]string, 0, len(r.Ops))
 	for n := range r.Ops {
 		names = append(names, n)
@@ -548,7 +646,7 @@ func printLoad(w io.Writer, r benchLoadResult) {
 	sort.Strings(names)
 	for _, n := range names {
 		o := r.Ops[n]
-		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%d\t%d\t\n", n, o.RPS, o.P50, o.P95, o.P99, o.Errors, o.Busy)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t\n", n, o.RPS, o.P50, o.P95, o.P99, o.Max, o.Errors, o.Busy)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "SSE: %d subscribers, %d events, p99 delay %.1f ms; %.0f bytes per idle subscriber\n",
@@ -556,6 +654,12 @@ func printLoad(w io.Writer, r benchLoadResult) {
 	if wl := r.Writer; wl != nil {
 		fmt.Fprintf(w, "writer: %d groups, %.1f transactions per group, busy %.0f%% of the run, %.0f µs running per transaction, %.0f µs committing per group\n",
 			wl.Groups, wl.PerGroup, 100*wl.Busy, wl.RunMicros, wl.CommitMicros)
+		if wl.BulkHeld > 0 {
+			fmt.Fprintf(w, "writer: %d import batches waited for field work\n", wl.BulkHeld)
+		}
+	}
+	if im := r.Import; im != nil {
+		fmt.Fprintf(w, "import during the run: %d rows, %s in %.1f s, %d leads created\n", im.Rows, im.Status, im.Seconds, im.Leads)
 	}
 	fmt.Fprintf(w, "baseline: %.0f durable single-row commits/s on %s\n", r.BaselineCommitRPS, r.Engine)
 }
