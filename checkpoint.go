@@ -355,8 +355,15 @@ type CheckpointFilter struct {
 type ScreeningFilter struct {
 	Checkpoint *string
 	Since      *time.Time
-	Offset     int
-	Limit      int
+	// Before, when > 0, selects IDs below it only: a scan of every row
+	// asks for the page after the one that ended at Before, found through
+	// the ID index, instead of skipping an ever longer Offset.
+	Before int64
+	// NoCount skips counting what the filter selects: the total returned
+	// is the page's length (a scan page by page does not need it).
+	NoCount bool
+	Offset  int
+	Limit   int
 }
 
 // RiskLevel grades a risk area. A version at level none lifts the area.

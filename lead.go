@@ -284,7 +284,14 @@ type LeadFilter struct {
 	// Total, when set, is how many leads the filter selects, known to the
 	// caller (from the counters): the engine returns it instead of
 	// counting — a district's whole list is ≈ 1 M rows at 10 M leads.
-	Total  *int
-	Offset int
-	Limit  int
+	Total *int
+	// Before, when > 0, selects IDs below it only: a scan of every row
+	// asks for the page after the one that ended at Before, found through
+	// the ID index, instead of skipping an ever longer Offset.
+	Before int64
+	// NoCount skips counting what the filter selects: the total returned
+	// is the page's length (a scan page by page does not need it).
+	NoCount bool
+	Offset  int
+	Limit   int
 }

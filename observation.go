@@ -300,8 +300,15 @@ type ObservationFilter struct {
 	Status *ObservationStatus
 	Unit   *string
 	Kind   *ObservationKind
-	Offset int
-	Limit  int
+	// Before, when > 0, selects IDs below it only: a scan of every row
+	// asks for the page after the one that ended at Before, found through
+	// the ID index, instead of skipping an ever longer Offset.
+	Before int64
+	// NoCount skips counting what the filter selects: the total returned
+	// is the page's length (a scan page by page does not need it).
+	NoCount bool
+	Offset  int
+	Limit   int
 }
 
 // ObservationTx stores isolation sites, observation plans and their daily

@@ -418,8 +418,9 @@ func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]in
 	var got map[epiloop.CounterKey]int64
 	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
 		const page = 1000
-		for off := 0; ; off += page {
-			ss, _, err := tx.FindScreenings(epiloop.ScreeningFilter{Offset: off, Limit: page})
+		// Page by page down the ID indexes, as VerifyCounters does.
+		for before := int64(0); ; {
+			ss, _, err := tx.FindScreenings(epiloop.ScreeningFilter{Before: before, NoCount: true, Limit: page})
 			if err != nil {
 				return err
 			}
@@ -431,9 +432,10 @@ func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]in
 			if len(ss) < page {
 				break
 			}
+			before = ss[len(ss)-1].ID
 		}
-		for off := 0; ; off += page {
-			os, _, err := tx.FindObservations(epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Offset: off, Limit: page})
+		for before := int64(0); ; {
+			os, _, err := tx.FindObservations(epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Before: before, NoCount: true, Limit: page})
 			if err != nil {
 				return err
 			}
@@ -445,6 +447,7 @@ func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]in
 			if len(os) < page {
 				break
 			}
+			before = os[len(os)-1].ID
 		}
 		var err error
 		got, err = tx.AllStatCounters()

@@ -164,14 +164,18 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 	if f.Since != nil {
 		conds = append(conds, "time >= "+a.add(msUTC(*f.Since)))
 	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, a...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count screenings")
+	if f.Before > 0 {
+		conds = append(conds, "id < "+a.add(f.Before))
 	}
-	offset := max(f.Offset, 0)
-	if offset >= total {
-		return nil, total, nil
+	where := strings.Join(conds, " AND ")
+	total, offset := -1, max(f.Offset, 0)
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, a...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "count screenings")
+		}
+		if offset >= total {
+			return nil, total, nil
+		}
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
 		ORDER BY id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
@@ -181,6 +185,9 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 	out, err := collect(rows, func(r pgx.CollectableRow) (*epiloop.Screening, error) { return scanScreening(r) })
 	if err != nil {
 		return nil, 0, wrap(err, "find screenings")
+	}
+	if total < 0 {
+		total = len(out)
 	}
 	return out, total, wrap(tx.loadOccupants(out), "find screenings")
 }

@@ -246,7 +246,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	if f.Total != nil {
 		total = *f.Total
 	}
-	if !byIDs(f) {
+	if !byIDs(f) && !f.NoCount {
 		if total < 0 {
 			if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, a...).Scan(&total); err != nil {
 				return nil, 0, wrap(err, "count leads")
@@ -329,6 +329,9 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 	}
 	if f.Community != nil {
 		conds = append(conds, "l.community_code = "+a.add(*f.Community))
+	}
+	if f.Before > 0 {
+		conds = append(conds, "l.id < "+a.add(f.Before))
 	}
 	if f.IDs != nil {
 		conds = append(conds, "l.id = ANY("+a.add(f.IDs)+")")

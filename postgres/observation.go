@@ -169,14 +169,18 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 	if f.Kind != nil {
 		conds = append(conds, "o.kind = "+a.add(string(*f.Kind)))
 	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, a...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count observations")
+	if f.Before > 0 {
+		conds = append(conds, "o.id < "+a.add(f.Before))
 	}
-	offset := max(f.Offset, 0)
-	if offset >= total {
-		return nil, total, nil
+	where := strings.Join(conds, " AND ")
+	total, offset := -1, max(f.Offset, 0)
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, a...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "count observations")
+		}
+		if offset >= total {
+			return nil, total, nil
+		}
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
 		ORDER BY o.id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
@@ -184,6 +188,9 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		return nil, 0, wrap(err, "find observations")
 	}
 	out, err := tx.collectObservations(rows)
+	if total < 0 {
+		total = len(out)
+	}
 	return out, total, wrap(err, "find observations")
 }
 

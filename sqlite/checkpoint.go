@@ -177,14 +177,19 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		conds = append(conds, "time >= ?")
 		args = append(args, f.Since.UnixMilli())
 	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count screenings")
+	if f.Before > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, f.Before)
 	}
-	offset := max(f.Offset, 0)
-	if offset >= total {
-		return nil, total, nil
+	where := strings.Join(conds, " AND ")
+	total, offset := -1, max(f.Offset, 0)
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, args...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "count screenings")
+		}
+		if offset >= total {
+			return nil, total, nil
+		}
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)
@@ -204,6 +209,9 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		return nil, 0, wrap(err, "find screenings")
 	}
 	rows.Close()
+	if total < 0 {
+		total = len(out)
+	}
 	return out, total, wrap(tx.loadOccupants(out), "find screenings")
 }
 

@@ -311,7 +311,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	if f.Total != nil {
 		total = *f.Total
 	}
-	if !byIDs(f) {
+	if !byIDs(f) && !f.NoCount {
 		if total < 0 {
 			if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, args...).Scan(&total); err != nil {
 				return nil, 0, wrap(err, "count leads")
@@ -407,6 +407,10 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 	if f.Community != nil {
 		conds = append(conds, "l.community_code = ?")
 		args = append(args, *f.Community)
+	}
+	if f.Before > 0 {
+		conds = append(conds, "l.id < ?")
+		args = append(args, f.Before)
 	}
 	if f.IDs != nil {
 		ids, _ := json.Marshal(f.IDs)

@@ -169,14 +169,19 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		conds = append(conds, "o.kind = ?")
 		args = append(args, string(*f.Kind))
 	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count observations")
+	if f.Before > 0 {
+		conds = append(conds, "o.id < ?")
+		args = append(args, f.Before)
 	}
-	offset := max(f.Offset, 0)
-	if offset >= total {
-		return nil, total, nil
+	where := strings.Join(conds, " AND ")
+	total, offset := -1, max(f.Offset, 0)
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, args...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "count observations")
+		}
+		if offset >= total {
+			return nil, total, nil
+		}
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
 		ORDER BY o.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)
@@ -184,6 +189,9 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		return nil, 0, wrap(err, "find observations")
 	}
 	out, err := tx.collectObservations(rows)
+	if total < 0 {
+		total = len(out)
+	}
 	return out, total, wrap(err, "find observations")
 }
 

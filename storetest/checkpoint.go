@@ -175,6 +175,10 @@ func testScreenings(t *testing.T, s epiloop.Store) {
 			{"Since", epiloop.ScreeningFilter{Since: ptr(local(at(2 * time.Hour)))}, []int64{c.ID, b.ID}, 2},
 			{"Page", epiloop.ScreeningFilter{Offset: 1, Limit: 1}, []int64{b.ID}, 3},
 			{"PastTheEnd", epiloop.ScreeningFilter{Offset: 3}, nil, 3},
+			{"Before", epiloop.ScreeningFilter{Before: c.ID}, []int64{b.ID, a.ID}, 2},
+			{"BeforeAtCheckpoint", epiloop.ScreeningFilter{Checkpoint: ptr(ck1), Before: b.ID}, []int64{a.ID}, 1},
+			{"NoCount", epiloop.ScreeningFilter{NoCount: true, Limit: 2}, []int64{c.ID, b.ID}, 2},
+			{"BeforeTheFirst", epiloop.ScreeningFilter{Before: a.ID, NoCount: true}, nil, 0},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {

@@ -120,6 +120,10 @@ func testFindLeads(t *testing.T, s epiloop.Store) {
 		{"LastPage", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: 8, Limit: 3}, newestFirst(all...)[8:], 10},
 		{"PastTheEnd", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Offset: 10}, nil, 10},
 		{"NegativeOffset", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}, Offset: -1}, newestFirst(w.a...), 5},
+		{"Before", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Before: newestFirst(all...)[3], Limit: 3}, newestFirst(all...)[4:7], 6},
+		{"BeforeInScope", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}, Before: newestFirst(w.a...)[1]}, newestFirst(w.a...)[2:], 3},
+		{"BeforeNoCount", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Before: newestFirst(all...)[7], NoCount: true, Limit: 5}, newestFirst(all...)[8:], 2},
+		{"NoCount", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, NoCount: true, Limit: 4}, newestFirst(all...)[:4], 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

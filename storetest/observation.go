@@ -175,6 +175,9 @@ func testObservations(t *testing.T, s epiloop.Store) {
 		{"Kind", epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Kind: ptr(epiloop.ObservationNewDetainee)}, []int64{o3.ID}, 1},
 		{"Page", epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Offset: 1, Limit: 1}, []int64{o2.ID}, 3},
 		{"PastTheEnd", epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Offset: 3}, nil, 3},
+		{"Before", epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Before: o3.ID}, []int64{o2.ID, o1.ID}, 2},
+		{"BeforeInDistrict", epiloop.ObservationFilter{Scope: epiloop.Scope{District: d1}, Before: o2.ID}, []int64{o1.ID}, 1},
+		{"NoCount", epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Before: o2.ID, NoCount: true, Limit: 5}, []int64{o1.ID}, 1},
 	}
 	for _, tc := range tests {
 		t.Run("Find/"+tc.name, func(t *testing.T) {

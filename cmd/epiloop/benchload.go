@@ -347,12 +347,12 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func openUnits(ctx context.Context, svc *loop.Service) (int, []string, error) {
 	seen := map[string]bool{}
 	total := 0
-	for page := 0; ; page++ {
-		ls, n, err := svc.FindLeads(ctx, epiloop.LeadFilter{Offset: page * 1000, Limit: 1000})
+	for before := int64(0); ; {
+		ls, _, err := svc.FindLeads(ctx, epiloop.LeadFilter{Before: before, NoCount: true, Limit: 1000})
 		if err != nil {
 			return 0, nil, err
 		}
-		total = n
+		total += len(ls)
 		for _, l := range ls {
 			for _, t := range l.LiveTasks() {
 				if t.Status == epiloop.TaskPushed {
@@ -363,6 +363,7 @@ func openUnits(ctx context.Context, svc *loop.Service) (int, []string, error) {
 		if len(ls) < 1000 {
 			break
 		}
+		before = ls[len(ls)-1].ID
 	}
 	units := make([]string, 0, len(seen))
 	for u := range seen {
