@@ -83,6 +83,9 @@ type AuditFilter struct {
 	ActorID *int64
 	Object  *string
 	After   int64
+	// NoCount skips counting what the filter selects: the total returned
+	// is the page's length (a walk of the whole trail does not need it).
+	NoCount bool
 	Offset  int
 	Limit   int
 }

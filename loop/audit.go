@@ -74,7 +74,7 @@ func (s *Service) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
 	for {
 		var page []*epiloop.AuditEntry
 		err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-			page, _, err = tx.FindAudit(epiloop.AuditFilter{After: after, Limit: 5000})
+			page, _, err = tx.FindAudit(epiloop.AuditFilter{After: after, NoCount: true, Limit: 5000})
 			return err
 		})
 		if err != nil {

@@ -25,9 +25,11 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		where = append(where, "object = "+a.add(*f.Object))
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, a...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "find audit")
+	total := -1
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, a...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "find audit")
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
@@ -50,5 +52,8 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		e.Time = timeOf(at)
 		return &e, nil
 	})
+	if total < 0 {
+		total = len(out)
+	}
 	return out, total, wrap(err, "find audit")
 }

@@ -41,9 +41,11 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		where, args = append(where, "object = ?"), append(args, *f.Object)
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "find audit")
+	total := -1
+	if !f.NoCount {
+		if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, args...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "find audit")
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
@@ -66,6 +68,9 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		}
 		e.Time = timeOf(at)
 		out = append(out, &e)
+	}
+	if total < 0 {
+		total = len(out)
 	}
 	return out, total, wrap(rows.Err(), "find audit")
 }

@@ -55,6 +55,11 @@ func testAudit(t *testing.T, s epiloop.Store) {
 		if err != nil || n != 2 || len(got) != 1 || got[0].ID != 2 {
 			t.Errorf("after 1, limit 1: n=%d len=%d %v", n, len(got), err)
 		}
+		// Uncounted, the total is the page's length.
+		got, n, err = tx.FindAudit(epiloop.AuditFilter{After: 1, NoCount: true, Limit: 1})
+		if err != nil || n != 1 || len(got) != 1 || got[0].ID != 2 {
+			t.Errorf("after 1, limit 1, no count: n=%d len=%d %v", n, len(got), err)
+		}
 		return nil
 	})
 }
