@@ -25,11 +25,9 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		where = append(where, "object = "+a.add(*f.Object))
 	}
 	w := strings.Join(where, " AND ")
-	total := -1
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, a...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "find audit")
-		}
+	total, err := tx.countRows(f.NoCount, "audit", w, a...)
+	if err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {

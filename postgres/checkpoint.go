@@ -168,14 +168,13 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		conds = append(conds, "id < "+a.add(f.Before))
 	}
 	where := strings.Join(conds, " AND ")
-	total, offset := -1, max(f.Offset, 0)
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, a...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "count screenings")
-		}
-		if offset >= total {
-			return nil, total, nil
-		}
+	total, err := tx.countRows(f.NoCount, "screenings", where, a...)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset := max(f.Offset, 0)
+	if total >= 0 && offset >= total {
+		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
 		ORDER BY id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)

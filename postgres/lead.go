@@ -248,8 +248,9 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	}
 	if !byIDs(f) && !f.NoCount {
 		if total < 0 {
-			if err := tx.queryRow(`SELECT COUNT(*) FROM leads l WHERE `+where, a...).Scan(&total); err != nil {
-				return nil, 0, wrap(err, "count leads")
+			var err error
+			if total, err = tx.countRows(false, "leads l", where, a...); err != nil {
+				return nil, 0, err
 			}
 		}
 		if offset >= total {

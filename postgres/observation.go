@@ -173,14 +173,13 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		conds = append(conds, "o.id < "+a.add(f.Before))
 	}
 	where := strings.Join(conds, " AND ")
-	total, offset := -1, max(f.Offset, 0)
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, a...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "count observations")
-		}
-		if offset >= total {
-			return nil, total, nil
-		}
+	total, err := tx.countRows(f.NoCount, "observations o", where, a...)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset := max(f.Offset, 0)
+	if total >= 0 && offset >= total {
+		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
 		ORDER BY o.id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)

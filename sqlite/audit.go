@@ -41,11 +41,9 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		where, args = append(where, "object = ?"), append(args, *f.Object)
 	}
 	w := strings.Join(where, " AND ")
-	total := -1
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT count(*) FROM audit WHERE `+w, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "find audit")
-		}
+	total, err := tx.countRows(f.NoCount, "audit", w, args...)
+	if err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {

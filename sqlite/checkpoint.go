@@ -182,14 +182,13 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		args = append(args, f.Before)
 	}
 	where := strings.Join(conds, " AND ")
-	total, offset := -1, max(f.Offset, 0)
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM screenings WHERE `+where, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "count screenings")
-		}
-		if offset >= total {
-			return nil, total, nil
-		}
+	total, err := tx.countRows(f.NoCount, "screenings", where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset := max(f.Offset, 0)
+	if total >= 0 && offset >= total {
+		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)

@@ -174,14 +174,13 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		args = append(args, f.Before)
 	}
 	where := strings.Join(conds, " AND ")
-	total, offset := -1, max(f.Offset, 0)
-	if !f.NoCount {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM observations o WHERE `+where, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(err, "count observations")
-		}
-		if offset >= total {
-			return nil, total, nil
-		}
+	total, err := tx.countRows(f.NoCount, "observations o", where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset := max(f.Offset, 0)
+	if total >= 0 && offset >= total {
+		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
 		ORDER BY o.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)

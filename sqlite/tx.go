@@ -105,6 +105,17 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 
+// countRows counts the rows of from (a table and its alias) that where
+// selects, or returns -1 when noCount: a scan page by page needs no total.
+func (tx *Tx) countRows(noCount bool, from, where string, args ...any) (int, error) {
+	total := -1
+	if noCount {
+		return total, nil
+	}
+	err := tx.queryRow(`SELECT COUNT(*) FROM `+from+` WHERE `+where, args...).Scan(&total)
+	return total, wrap(err, "count "+from)
+}
+
 // execOne runs a statement that must change one row; when it changes none
 // it returns ENOTFOUND with msg.
 func (tx *Tx) execOne(msg string, query string, args ...any) error {
