@@ -471,36 +471,27 @@ func (b *loadBench) uploadImport(path string, rows int, tok string) *importRun {
 		}()
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest("POST", b.base+"/imports", pr)
-	if err != nil {
-		return run
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var im epiloop.Import
-	resp, err := b.client.Do(req)
-	if err != nil {
-		run.Status = "upload failed"
-		return run
+	// fetch sends req as the commander and reads the import it answers.
+	fetch := func(req *http.Request) (int, error) {
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := b.client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode, json.NewDecoder(resp.Body).Decode(&im)
 	}
-	err = json.NewDecoder(resp.Body).Decode(&im)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode/100 != 2 {
-		run.Status = fmt.Sprintf("upload answered %d", resp.StatusCode)
+	req, _ := http.NewRequest("POST", b.base+"/imports", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if status, err := fetch(req); err != nil || status/100 != 2 {
+		run.Status = fmt.Sprintf("upload answered %d", status)
 		return run
 	}
 	for im.Status == epiloop.ImportRunning {
 		time.Sleep(50 * time.Millisecond)
 		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/imports/%d", b.base, im.ID), nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := b.client.Do(req)
-		if err != nil {
-			run.Status = "lost"
-			return run
-		}
-		err = json.NewDecoder(resp.Body).Decode(&im)
-		resp.Body.Close()
-		if err != nil {
+		if status, err := fetch(req); err != nil || status/100 != 2 {
 			run.Status = "lost"
 			return run
 		}
