@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, db := dbFlagSet("escalate", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	m, err := NewMain(ctx, *db, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	n, err := m.Service.Escalate(ctx)
+	if err != nil {
+		return err
+	}
+	o, err := m.Service.EscalateObservations(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d task escalations, %d missed observation checks escalated\n", n, o)
+	return nil
+}
