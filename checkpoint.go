@@ -44,15 +44,15 @@ func (c *Checkpoint) Validate() error {
 	c.Location = NormalizeSpace(c.Location)
 	switch {
 	case strings.TrimSpace(c.Code) == "" || len(c.Code) > 32:
-		return FieldError("code", "Checkpoint code required (at most 32 bytes).")
+		return FieldError("code", "err.checkpoint_code_required_at_most")
 	case !c.Kind.Valid():
-		return FieldError("kind", "kind must be road, rail, air or other.")
+		return FieldError("kind", "err.kind_must_road_rail_air")
 	case c.Name == "" || len(c.Name) > 128:
-		return FieldError("name", "Checkpoint name required (at most 128 bytes).")
+		return FieldError("name", "err.checkpoint_name_required_at_most")
 	case len(c.DistrictCode) != 6 || !allDigits([]byte(c.DistrictCode)):
-		return FieldError("district", "district must be a 6-digit district code.")
+		return FieldError("district", "err.district_must_6_digit_district")
 	case len(c.Location) > 500:
-		return FieldError("location", "Location too long (at most 500 bytes).")
+		return FieldError("location", "err.location_too_long_at_most")
 	}
 	return nil
 }
@@ -79,18 +79,8 @@ const (
 	DecisionFever   Decision = "fever"
 )
 
-// Message is what the officer at the gate reads for the decision.
-func (d Decision) Message() string {
-	switch d {
-	case DecisionRelease:
-		return "放行"
-	case DecisionLead:
-		return "已推送核查"
-	case DecisionFever:
-		return "发热：转送发热门诊"
-	}
-	return ""
-}
+// Text is what the officer at the gate reads for the decision, in lang.
+func (d Decision) Text(lang string) string { return T(lang, "decision."+string(d)) }
 
 // MaxOccupants bounds one screening: a full coach, or a carriage's worth
 // of passengers typed from a manifest.
@@ -143,7 +133,7 @@ func (s *Screening) Normalize() error {
 	switch s.Direction {
 	case DirectionIn, DirectionOut:
 	default:
-		return FieldError("direction", "direction must be in or out.")
+		return FieldError("direction", "err.direction_must_in_or_out")
 	}
 	if strings.TrimSpace(s.Plate) != "" {
 		p, err := NormalizePlate(s.Plate)
@@ -166,20 +156,20 @@ func (s *Screening) Normalize() error {
 	s.Carriage = strings.TrimSpace(ToHalfWidth(s.Carriage))
 	switch {
 	case s.Plate != "" && s.Train != "":
-		return FieldError("train", "Give a plate or a train, not both.")
+		return FieldError("train", "err.give_plate_or_train_not")
 	case s.Carriage != "" && s.Train == "":
-		return FieldError("carriage", "A carriage needs a train.")
+		return FieldError("carriage", "err.carriage_needs_train")
 	case s.Carriage != "" && (len(s.Carriage) > 2 || !allDigits([]byte(s.Carriage)) || s.Carriage == "0" || s.Carriage == "00"):
-		return FieldError("carriage", "carriage must be a carriage number (1–99).")
+		return FieldError("carriage", "err.carriage_must_carriage_number_1")
 	case len(s.Occupants) == 0:
-		return FieldError("occupants", "At least one occupant is required.")
+		return FieldError("occupants", "err.at_least_one_occupant_required")
 	case len(s.Occupants) > MaxOccupants:
-		return FieldError("occupants", "At most %d occupants per screening.", MaxOccupants)
+		return FieldError("occupants", "err.at_most_0_occupants_per", MaxOccupants)
 	}
 	seen := make(map[string]int, len(s.Occupants))
 	for i, o := range s.Occupants {
 		if o == nil {
-			return FieldError(occupantField(i, ""), "Occupant missing.")
+			return FieldError(occupantField(i, ""), "err.occupant_missing")
 		}
 		o.Seq = i + 1
 		if err := o.normalize(i); err != nil {
@@ -190,7 +180,7 @@ func (s *Screening) Normalize() error {
 			key = "phone:" + o.Person.Phone + "/" + o.Person.Name
 		}
 		if j, dup := seen[key]; dup {
-			return FieldError(occupantField(i, "id_number"), "Same person as occupant %d.", j+1)
+			return FieldError(occupantField(i, "id_number"), "err.same_person_as_occupant_0", j+1)
 		}
 		seen[key] = i
 	}
@@ -205,14 +195,14 @@ func (o *Occupant) normalize(i int) error {
 	o.Origin = NormalizeSpace(o.Origin)
 	o.Destination = NormalizeSpace(o.Destination)
 	switch t := o.Temperature; {
-	case math.IsNaN(t) || t < 34.0 || t > 43.0:
-		return FieldError(occupantField(i, "temperature"), "Temperature must be between 34.0 and 43.0 °C.")
+	case !ValidTemperature(t):
+		return FieldError(occupantField(i, "temperature"), "err.temperature_range", TemperatureRange()...)
 	case o.Origin == "":
-		return FieldError(occupantField(i, "origin"), "Origin required: a division code or a province, city or county name.")
+		return FieldError(occupantField(i, "origin"), "err.origin_required_division_code_or")
 	case len(o.Origin) > 100:
-		return FieldError(occupantField(i, "origin"), "Origin too long.")
+		return FieldError(occupantField(i, "origin"), "err.origin_too_long")
 	case len(o.Destination) > 500:
-		return FieldError(occupantField(i, "destination"), "Destination too long (at most 500 bytes).")
+		return FieldError(occupantField(i, "destination"), "err.destination_too_long_at_most")
 	}
 	o.Temperature = math.Round(o.Temperature*10) / 10
 	return nil
@@ -419,17 +409,17 @@ func (a *RiskArea) Validate() error {
 	a.Note = strings.TrimSpace(a.Note)
 	switch {
 	case !(len(a.Code) == 2 || len(a.Code) == 4 || len(a.Code) == 6) || !allDigits([]byte(a.Code)):
-		return FieldError("code", "code must be a 2-, 4- or 6-digit division code.")
+		return FieldError("code", "err.code_must_2_4_or")
 	case !a.Level.Valid():
-		return FieldError("level", "level must be high, medium, low or none.")
+		return FieldError("level", "err.level_must_high_medium_low")
 	case !isDate(a.From):
-		return FieldError("from", "from must be a date, YYYY-MM-DD.")
+		return FieldError("from", "err.from_must_date_yyyy_mm")
 	case !isDate(a.To):
-		return FieldError("to", "to must be a date, YYYY-MM-DD.")
+		return FieldError("to", "err.to_must_be_date")
 	case a.To < a.From:
-		return FieldError("to", "to must not be before from.")
-	case len(a.Note) > 1000:
-		return FieldError("note", "Note too long (at most 1000 bytes).")
+		return FieldError("to", "err.must_not_before_from")
+	case len(a.Note) > MaxReasonBytes:
+		return FieldError("note", "err.note_too_long", MaxReasonBytes)
 	}
 	return nil
 }

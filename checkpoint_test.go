@@ -84,8 +84,8 @@ func TestDecide(t *testing.T) {
 		})
 	}
 	for d, msg := range map[Decision]string{DecisionRelease: "放行", DecisionLead: "已推送核查", DecisionFever: "发热：转送发热门诊"} {
-		if d.Message() != msg {
-			t.Errorf("%s message %q, want %q", d, d.Message(), msg)
+		if d.Text(LangZH) != msg {
+			t.Errorf("%s message %q, want %q", d, d.Text(LangZH), msg)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package epiloop
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Counter metrics of the verification funnel.
 const (
@@ -45,6 +48,20 @@ func CounterScope(s Scope) string {
 	}
 	return UnitScope(s.Unit)
 }
+
+// The dashboard's hourly series are counters too, one scope per civil day
+// (China Standard Time) of the city and of each district, named
+// DayScope(scope, date), with one metric per hour named HourMetric(metric,
+// hour) as a checkpoint's day has: leads received, leads ended (closed or
+// handed over), and escalations made.
+const MetricEscalated = "escalated"
+
+// SeriesMetrics lists the hourly metrics in display order.
+var SeriesMetrics = []string{MetricReceived, MetricClosed, MetricEscalated}
+
+// DayScope names the counter scope of one civil day (YYYY-MM-DD) of the
+// city's or a district's scope.
+func DayScope(scope, date string) string { return scope + "@" + date }
 
 // CounterKey is one counter: a metric in a scope.
 type CounterKey struct {
@@ -110,11 +127,39 @@ func Contribution(l *Lead) []CounterKey {
 			scopes = append(scopes, UnitScope(t.UnitCode))
 		}
 	}
-	keys := make([]CounterKey, 0, len(scopes)*len(metrics))
+	keys := make([]CounterKey, 0, len(scopes)*len(metrics)+4)
 	for _, s := range scopes {
 		for _, m := range metrics {
 			keys = append(keys, CounterKey{s, m})
 		}
+	}
+	// The hourly series: received in the hour the lead was created, ended
+	// in the hour it closed, in the day of the city and of its district.
+	if !l.CreatedAt.IsZero() {
+		keys = hourKeys(keys, l.DistrictCode, l.CreatedAt, MetricReceived)
+	}
+	if !l.Status.Open() && l.ClosedAt != nil {
+		keys = hourKeys(keys, l.DistrictCode, *l.ClosedAt, MetricClosed)
+	}
+	return keys
+}
+
+// EscalationContribution is what one escalation adds to the counters: one
+// in the hour it was made, in the day of the city and of the district the
+// task was in. Escalations are rows of their own (one per task, deadline
+// and level), so they are counted apart from the lead's state.
+func EscalationContribution(e *Escalation) []CounterKey {
+	return hourKeys(nil, e.District, e.At, MetricEscalated)
+}
+
+// hourKeys appends metric's counter of the civil hour of t in the city's
+// day and district's.
+func hourKeys(keys []CounterKey, district string, t time.Time, metric string) []CounterKey {
+	local := t.In(civilZone)
+	date, m := local.Format(time.DateOnly), HourMetric(metric, local.Hour())
+	keys = append(keys, CounterKey{DayScope(ScopeCity, date), m})
+	if district != "" {
+		keys = append(keys, CounterKey{DayScope(DistrictScope(district), date), m})
 	}
 	return keys
 }

@@ -1,6 +1,8 @@
 package epiloop_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +68,38 @@ func count(keys []epiloop.CounterKey, scope, metric string) int {
 		}
 	}
 	return n
+}
+
+// TestContributionHourly: a lead counts as received in the civil hour it
+// was created and as ended in the hour it closed, in the day scopes of the
+// city and its district; the change that closes it adds only the latter.
+func TestContributionHourly(t *testing.T) {
+	created := mustTime(t, "2020-02-01T15:30:00Z") // 23:30 in Shenyang
+	l := &epiloop.Lead{Status: epiloop.LeadPushed, DistrictCode: "210102", CreatedAt: created}
+	before := epiloop.Contribution(l)
+	for _, scope := range []string{"city@2020-02-01", "d:210102@2020-02-01"} {
+		if got := count(before, scope, "received@23"); got != 1 {
+			t.Errorf("%s received@23 counted %d, want 1", scope, got)
+		}
+	}
+	closed := mustTime(t, "2020-02-01T16:10:00Z") // 00:10 the next day
+	l.Status, l.ClosedAt = epiloop.LeadHandedOver, &closed
+	got := map[epiloop.CounterKey]int64{}
+	for _, d := range epiloop.CounterDiff(before, epiloop.Contribution(l)) {
+		if strings.Contains(d.Scope, "@") {
+			got[d.CounterKey] = d.N
+		}
+	}
+	want := map[epiloop.CounterKey]int64{
+		{Scope: "city@2020-02-02", Metric: "closed@00"}:     1,
+		{Scope: "d:210102@2020-02-02", Metric: "closed@00"}: 1,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("hourly diff of the closing = %v, want %v", got, want)
+	}
+	e := &epiloop.Escalation{At: mustTime(t, "2020-02-01T23:59:59Z"), District: "210103"}
+	keys := epiloop.EscalationContribution(e)
+	if count(keys, "city@2020-02-02", "escalated@07") != 1 || count(keys, "d:210103@2020-02-02", "escalated@07") != 1 || len(keys) != 2 {
+		t.Errorf("escalation counts in %v", keys)
+	}
 }

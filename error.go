@@ -17,12 +17,15 @@ const (
 	EINTERNAL     = "internal"
 )
 
-// Error is an application error that is safe to show to the caller. Its
-// message must never carry personal data: it names fields and reasons, not
-// values.
+// Error is an application error that is safe to show to the caller. It
+// carries a catalogue key and parameters, not text: each reader renders it
+// in its own language (Text). Its parameters must never carry personal
+// data: they name fields, limits and reasons, not values.
 type Error struct {
-	Code    string
-	Message string
+	Code string
+	// Key is the catalogue key of the message; Params fill its "{0}", "{1}" ….
+	Key    string
+	Params []any
 	// Field names the offending input field, when there is one.
 	Field string
 	// Reason is a stable machine-readable reason code (e.g. "id_checksum")
@@ -30,22 +33,36 @@ type Error struct {
 	Reason string
 }
 
+// Error renders the message in English, for logs and tests.
 func (e *Error) Error() string {
 	if e.Field != "" {
-		return fmt.Sprintf("epiloop error: code=%s field=%s message=%s", e.Code, e.Field, e.Message)
+		return fmt.Sprintf("epiloop error: code=%s field=%s message=%s", e.Code, e.Field, e.Text(LangEN))
 	}
-	return fmt.Sprintf("epiloop error: code=%s message=%s", e.Code, e.Message)
+	return fmt.Sprintf("epiloop error: code=%s message=%s", e.Code, e.Text(LangEN))
 }
 
-// Errorf returns an Error with code and a formatted message.
-func Errorf(code string, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// Text renders the message in lang.
+func (e *Error) Text(lang string) string { return T(lang, e.Key, e.Params...) }
+
+// Errorf returns an Error with code and the message of catalogue key.
+func Errorf(code string, key string, params ...any) *Error {
+	return &Error{Code: code, Key: key, Params: params}
 }
 
 // FieldError returns an invalid-input error that names the field.
-func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+func FieldError(field, key string, params ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Key: key, Params: params}
 }
+
+// ReasonError returns an invalid-input error for field with a stable reason
+// code; its message is the reason's ("reject." + code in the catalogue), the
+// same text an intake reject carries.
+func ReasonError(field, reason string, params ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Reason: reason, Key: ReasonKey(reason), Params: params}
+}
+
+// ReasonKey is the catalogue key of a reason code's message.
+func ReasonKey(reason string) string { return "reject." + reason }
 
 // ErrorCode returns the code of the first Error in err's chain, EINTERNAL for
 // any other error and "" for nil.
@@ -59,16 +76,16 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the caller-safe message of err: the Error's message,
-// or a generic one for internal errors.
-func ErrorMessage(err error) string {
+// ErrorText returns the caller-safe message of err in lang: the Error's
+// message, or a generic one for internal errors.
+func ErrorText(err error, lang string) string {
 	var e *Error
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
-		return e.Message
+		return e.Text(lang)
 	}
-	return "Internal error."
+	return T(lang, "err.internal")
 }
 
 // ErrorField returns the field named by err, if any.
@@ -78,12 +95,6 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
-}
-
-// ReasonError returns an invalid-input error for field with a stable reason
-// code.
-func ReasonError(field, reason, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorReason returns the stable reason code of err, if any.

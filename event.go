@@ -29,6 +29,106 @@ const (
 	EventTaskEscalated   = "task.escalated"
 )
 
+// EventKind is one kind of event and what it means for the counters, the
+// live pages, the timeline and retention. EventKinds is the one list of
+// them: a new kind is added there, and everything else asks it.
+type EventKind struct {
+	Name string
+	// Received marks the events that create a lead: the lead counts as
+	// received from then on.
+	Received bool
+	// Closes marks the events that end a lead (closed or handed over).
+	Closes bool
+	// FreeText names the fields of the data that may hold text a person
+	// typed (a note, a reason given in words, an outcome with an
+	// address): retention blanks them with the lead's personal data.
+	FreeText []string
+}
+
+// Key is the catalogue key of the kind's description ("event.<kind>"),
+// whose parameters the timeline fills from the event's data.
+func (k EventKind) Key() string { return "event." + k.Name }
+
+// EventKinds lists every kind of event, the lead's first.
+var EventKinds = []EventKind{
+	{Name: EventLeadCreated, Received: true},
+	{Name: EventLeadImported, Received: true},
+	{Name: EventLeadMerged},
+	{Name: EventLeadPushed},
+	{Name: EventLeadUnroutable},
+	{Name: EventLeadRouted},
+	{Name: EventLeadRerouted},
+	{Name: EventLeadConflict},
+	{Name: EventLeadClosed, Closes: true},
+	{Name: EventLeadHandedOver, Closes: true},
+	{Name: EventLeadAdjudicated, FreeText: []string{"note", "outcome"}},
+	{Name: EventLeadRepushed},
+	{Name: EventTaskPushed},
+	{Name: EventTaskAccepted},
+	{Name: EventTaskReturned, FreeText: []string{"reason"}},
+	{Name: EventTaskSubmitted},
+	{Name: EventTaskCancelled},
+	{Name: EventTaskEscalated},
+	{Name: EventObservationStarted},
+	{Name: EventObservationPending},
+	{Name: EventObservationPlaced},
+	{Name: EventObservationChecked},
+	{Name: EventObservationAlert},
+	{Name: EventObservationAbsent},
+	{Name: EventObservationOverdue},
+	{Name: EventObservationReleaseProposed},
+	{Name: EventObservationReleased},
+	{Name: EventObservationTransferred},
+	{Name: EventScreeningCreated},
+	{Name: EventRiskAreaChanged},
+}
+
+// FindEventKind returns the kind named name; ok is false for a name not
+// in EventKinds.
+func FindEventKind(name string) (k EventKind, ok bool) {
+	for _, k := range EventKinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return EventKind{Name: name}, false
+}
+
+// EventKindNames returns the names of every kind, in list order (the live
+// pages listen to each).
+func EventKindNames() []string {
+	out := make([]string, len(EventKinds))
+	for i, k := range EventKinds {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// FreeTextEvents returns the kinds whose data may hold free text, and the
+// union of their free-text fields (sorted): what retention blanks.
+func FreeTextEvents() (kinds, fields []string) {
+	for _, k := range EventKinds {
+		if len(k.FreeText) == 0 {
+			continue
+		}
+		kinds = append(kinds, k.Name)
+		for _, f := range k.FreeText {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	slices.Sort(fields)
+	return kinds, fields
+}
+
+// FreeTextEventKindsSQL is FreeTextEvents' kinds as an SQL list, ('a',
+// 'b'): the kinds whose events the engines' purge blanks.
+func FreeTextEventKindsSQL() string {
+	kinds, _ := FreeTextEvents()
+	return SQLStrings(kinds...)
+}
+
 // Event is one change. It carries the jurisdiction of the lead at the time
 // (district and the units holding tasks) so that the live stream can show
 // each user only what they may see. Data never holds identity numbers,
@@ -62,6 +162,14 @@ func (e *Event) JSON() []byte {
 // shared: a live stream sends one event to thousands of watchers.
 func (e *Event) Encode() { e.enc = e.JSON() }
 
+// AddUnit lets unit receive the event too (the unit whose task the event
+// ends, which no longer sees the lead).
+func (e *Event) AddUnit(unit string) {
+	if unit != "" && !slices.Contains(e.Units, unit) {
+		e.Units = append(e.Units, unit)
+	}
+}
+
 // VisibleTo reports whether u may receive the event.
 func (e *Event) VisibleTo(u *User) bool {
 	s := u.Scope()
@@ -84,7 +192,7 @@ func NewEvent(kind string, l *Lead, t time.Time, actor int64, data any) *Event {
 		e.LeadID = l.ID
 		e.District = l.DistrictCode
 		for _, tk := range l.Tasks {
-			if !slices.Contains(e.Units, tk.UnitCode) {
+			if read, _ := l.unitAccess(tk.UnitCode, t); read && !slices.Contains(e.Units, tk.UnitCode) {
 				e.Units = append(e.Units, tk.UnitCode)
 			}
 		}

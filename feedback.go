@@ -2,6 +2,7 @@ package epiloop
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,6 +37,30 @@ const (
 
 // FeverThreshold is the temperature (°C) from which a reading is a fever.
 const FeverThreshold = 37.3
+
+// A body temperature reading (°C) outside this range is a typing error.
+const (
+	MinTemperature = 34.0
+	MaxTemperature = 43.0
+)
+
+// TemperatureRange is the valid range as the messages show it (34.0,
+// 43.0): the parameters of err.temperature_range and its reject.
+func TemperatureRange() []any {
+	return []any{strconv.FormatFloat(MinTemperature, 'f', 1, 64), strconv.FormatFloat(MaxTemperature, 'f', 1, 64)}
+}
+
+// ValidTemperature reports whether t is a reading a person can have.
+func ValidTemperature(t float64) bool {
+	return !math.IsNaN(t) && t >= MinTemperature && t <= MaxTemperature
+}
+
+// Free text limits, in bytes: a note on a report or a command, and the
+// shorter reason or note on a check, a return or a release.
+const (
+	MaxNoteBytes   = 2000
+	MaxReasonBytes = 1000
+)
 
 // TemperatureTolerance is how far apart two readings may be and still agree.
 const TemperatureTolerance = 0.5
@@ -77,43 +102,43 @@ func (f *Feedback) Validate() error {
 	case LocatedAtAddress, LocatedNotFound:
 	case LocatedElsewhereInCity:
 		if f.Address == "" {
-			return FieldError("address", "Address required when the person lives elsewhere in the city.")
+			return FieldError("address", "err.address_required_when_person_lives")
 		}
 	case LocatedLeftCity:
 		if f.Destination == "" {
-			return FieldError("destination", "Destination required when the person left the city.")
+			return FieldError("destination", "err.destination_required_when_person_left")
 		}
 	default:
-		return FieldError("located", "located must be at_address, elsewhere_in_city, left_city or not_found.")
+		return FieldError("located", "err.located_must_at_address_elsewhere")
 	}
 	switch f.Contact {
 	case "", ContactInPerson, ContactPhone:
 	default:
-		return FieldError("contact", "contact must be in_person or phone.")
+		return FieldError("contact", "err.contact_must_in_person_or")
 	}
-	if t := f.Temperature; t != nil && (math.IsNaN(*t) || *t < 34.0 || *t > 43.0) {
-		return FieldError("temperature", "Temperature must be between 34.0 and 43.0 °C.")
+	if t := f.Temperature; t != nil && !ValidTemperature(*t) {
+		return FieldError("temperature", "err.temperature_range", TemperatureRange()...)
 	}
 	if f.ArrivalDate != "" {
 		if _, err := time.Parse(time.DateOnly, f.ArrivalDate); err != nil {
-			return FieldError("arrival_date", "arrival_date must be YYYY-MM-DD.")
+			return FieldError("arrival_date", "err.arrival_date_must_yyyy_mm")
 		}
 	}
 	switch f.Measure {
 	case MeasureHomeObservation, MeasureHospital, MeasureNoneRequired:
 	case MeasureCentralIsolation:
 		if f.Site == "" {
-			return FieldError("site", "Site required for central isolation.")
+			return FieldError("site", "err.site_required_for_central_isolation")
 		}
 	case "":
 		if f.Located == LocatedAtAddress {
-			return FieldError("measure", "Measure required when the person was found.")
+			return FieldError("measure", "err.measure_required_when_person_was")
 		}
 	default:
-		return FieldError("measure", "measure must be home_observation, central_isolation, hospital or none_required.")
+		return FieldError("measure", "err.measure_must_home_observation_central")
 	}
-	if len(f.Note) > 2000 {
-		return FieldError("note", "Note too long (at most 2000 bytes).")
+	if len(f.Note) > MaxNoteBytes {
+		return FieldError("note", "err.note_too_long", MaxNoteBytes)
 	}
 	return nil
 }

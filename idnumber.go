@@ -49,13 +49,13 @@ func NormalizeIDNumber(s string) (string, error) {
 		return "", idFormatError()
 	}
 	if !knownProvince(id[0], id[1]) {
-		return "", ReasonError(idNumberField, ReasonIDRegion, "ID number has an unknown region code.")
+		return "", ReasonError(idNumberField, ReasonIDRegion)
 	}
 	if _, ok := idBirthDate(id); !ok {
-		return "", ReasonError(idNumberField, ReasonIDBirthDate, "ID number has an invalid birth date.")
+		return "", ReasonError(idNumberField, ReasonIDBirthDate)
 	}
 	if idCheckChar(id) != id[17] {
-		return "", ReasonError(idNumberField, ReasonIDChecksum, "ID number check character does not match.")
+		return "", ReasonError(idNumberField, ReasonIDChecksum)
 	}
 	if string(id) == s {
 		return s, nil // already canonical: no allocation
@@ -64,7 +64,7 @@ func NormalizeIDNumber(s string) (string, error) {
 }
 
 func idFormatError() error {
-	return ReasonError(idNumberField, ReasonIDFormat, "ID number must have eighteen digits, or seventeen and X.")
+	return ReasonError(idNumberField, ReasonIDFormat)
 }
 
 // compactIDNumber copies s into buf in half width, without white space and

@@ -59,11 +59,11 @@ type Unit struct {
 func (u *Unit) Validate() error {
 	switch {
 	case strings.TrimSpace(u.Code) == "":
-		return FieldError("code", "Unit code required.")
+		return FieldError("code", "err.unit_code_required")
 	case !u.Kind.Valid():
-		return FieldError("kind", "Unknown unit kind.")
+		return FieldError("kind", "err.unknown_unit_kind")
 	case strings.TrimSpace(u.Name) == "":
-		return FieldError("name", "Unit name required.")
+		return FieldError("name", "err.unit_name_required")
 	}
 	return nil
 }

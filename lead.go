@@ -136,11 +136,11 @@ func (p *Person) Normalize() error {
 	}
 	switch {
 	case p.IDNumber == "" && p.Phone == "":
-		return ReasonError("person.id_number", "identity_missing", "An ID number or a phone number is required.")
+		return ReasonError("person.id_number", "identity_missing")
 	case p.IDNumber == "" && p.Name == "":
-		return ReasonError("person.name", "name_missing", "A name is required when there is no ID number.")
+		return ReasonError("person.name", "name_missing")
 	case len(p.Name) > 128:
-		return ReasonError("person.name", "name_too_long", "Name too long.")
+		return ReasonError("person.name", "name_too_long")
 	}
 	return nil
 }
@@ -175,11 +175,11 @@ type Reason struct {
 func (r *Reason) Validate() error {
 	if r.ArrivalDate != "" {
 		if _, err := time.Parse(time.DateOnly, r.ArrivalDate); err != nil {
-			return FieldError("reason.arrival_date", "arrival_date must be YYYY-MM-DD.")
+			return FieldError("reason.arrival_date", "err.arrival_date_must_yyyy_mm")
 		}
 	}
-	if len(r.Note) > 2000 {
-		return FieldError("reason.note", "Note too long (at most 2000 bytes).")
+	if len(r.Note) > MaxNoteBytes {
+		return FieldError("reason.note", "err.note_too_long", MaxNoteBytes)
 	}
 	return nil
 }
@@ -244,17 +244,6 @@ func (l *Lead) LiveTask(side UnitKind) *Task {
 	return nil
 }
 
-// HasUnit reports whether any task of the lead, in any round, belongs to
-// unit: such a unit may see the lead.
-func (l *Lead) HasUnit(unit string) bool {
-	for _, t := range l.Tasks {
-		if t.UnitCode == unit {
-			return true
-		}
-	}
-	return false
-}
-
 // PriorityOf decides a lead's priority from its reason: fever or close
 // contact of a confirmed case is urgent; arrival from a risk area inside its
 // watch window (risky reports that) is high.
@@ -270,7 +259,9 @@ func PriorityOf(r Reason, risky bool) Priority {
 
 // LeadFilter selects leads. Scope is always applied.
 type LeadFilter struct {
-	Scope     Scope
+	Scope Scope
+	// Now is when a unit's access is judged (see UnitReadGrace).
+	Now       time.Time
 	Status    *LeadStatus
 	Priority  *Priority
 	District  *string

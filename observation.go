@@ -98,15 +98,15 @@ func (s *Site) Validate() error {
 	s.Address = NormalizeSpace(s.Address)
 	switch {
 	case strings.TrimSpace(s.Code) == "" || len(s.Code) > 32:
-		return FieldError("code", "Site code required (at most 32 bytes).")
+		return FieldError("code", "err.site_code_required_at_most")
 	case s.Name == "" || len(s.Name) > 128:
-		return FieldError("name", "Site name required (at most 128 bytes).")
+		return FieldError("name", "err.site_name_required_at_most")
 	case len(s.DistrictCode) != 6 || !allDigits([]byte(s.DistrictCode)):
-		return FieldError("district", "district must be a 6-digit district code.")
+		return FieldError("district", "err.district_must_6_digit_district")
 	case s.Capacity < 0 || s.Capacity > 100000:
-		return FieldError("capacity", "capacity must be between 0 and 100000.")
+		return FieldError("capacity", "err.capacity_must_between_0_and")
 	case len(s.Address) > 500:
-		return FieldError("address", "Address too long (at most 500 bytes).")
+		return FieldError("address", "err.address_too_long_at_most")
 	}
 	return nil
 }
@@ -177,10 +177,10 @@ type ObservationCheck struct {
 func (c *ObservationCheck) Validate() error {
 	c.Note = strings.TrimSpace(c.Note)
 	switch t := c.Temperature; {
-	case math.IsNaN(t) || t < 34.0 || t > 43.0:
-		return FieldError("temperature", "Temperature must be between 34.0 and 43.0 °C.")
-	case len(c.Note) > 1000:
-		return FieldError("note", "Note too long (at most 1000 bytes).")
+	case !ValidTemperature(t):
+		return FieldError("temperature", "err.temperature_range", TemperatureRange()...)
+	case len(c.Note) > MaxReasonBytes:
+		return FieldError("note", "err.note_too_long", MaxReasonBytes)
 	}
 	c.Temperature = math.Round(c.Temperature*10) / 10
 	return nil

@@ -47,7 +47,7 @@ func NormalizePhone(s string) (string, error) {
 }
 
 func phoneError() error {
-	return ReasonError("phone", ReasonPhoneInvalid, "Phone must be a mainland mobile number of eleven digits.")
+	return ReasonError("phone", ReasonPhoneInvalid)
 }
 
 // isPhoneSeparator reports whether r is punctuation that people put between

@@ -50,7 +50,7 @@ func NormalizePlate(s string) (string, error) {
 		return "", plateFormatError()
 	}
 	if !strings.ContainsRune(plateProvinces, p[0]) {
-		return "", ReasonError(plateField, ReasonPlateProvince, "Plate must begin with a province abbreviation (辽, 京, …).")
+		return "", ReasonError(plateField, ReasonPlateProvince)
 	}
 	if !isPlateLetter(p[1]) || !plateSerialOK(p[2:]) {
 		return "", plateFormatError()
@@ -59,8 +59,7 @@ func NormalizePlate(s string) (string, error) {
 }
 
 func plateFormatError() error {
-	return ReasonError(plateField, ReasonPlateFormat,
-		"Plate must be a province abbreviation, a letter and five characters (辽A12345), or six for new-energy vehicles (辽AD12345, 辽A12345D); no I or O.")
+	return ReasonError(plateField, ReasonPlateFormat)
 }
 
 // plateSerialOK checks what follows the office letter: five letters or
@@ -113,7 +112,7 @@ func allDigitRunes(rs []rune) bool {
 // 1461): an optional class letter, then one to five digits.
 func NormalizeTrain(s string) (string, error) {
 	t := strings.ToUpper(strings.Join(strings.Fields(ToHalfWidth(s)), ""))
-	bad := FieldError("train", "Train must be a train number: a class letter (G, D, C, Z, T, K, Y, L, S) and up to five digits, or digits only.")
+	bad := FieldError("train", "err.train_must_train_number_class")
 	if t == "" || len(t) > 6 {
 		return "", bad
 	}

@@ -128,7 +128,22 @@ type TaskTx interface {
 	// CreateEscalation records one escalation; it reports false when that
 	// task already reached that level for that deadline (idempotence across
 	// restarts and replicas).
-	CreateEscalation(taskID int64, deadline time.Time, level int, at time.Time) (bool, error)
+	CreateEscalation(e *Escalation) (bool, error)
+	// FindEscalations returns escalations in key order (task, deadline,
+	// level) after the key of after (nil: from the first), for the
+	// verification of the hourly counters.
+	FindEscalations(after *Escalation, limit int) ([]*Escalation, error)
+}
+
+// Escalation is one level a task reached on one deadline, with the time it
+// was reached and the district the task was in then (its escalation
+// counts there in the hourly series).
+type Escalation struct {
+	TaskID   int64
+	Deadline time.Time
+	Level    int
+	At       time.Time
+	District string
 }
 
 // EventTx stores events and counters.

@@ -70,11 +70,11 @@ type User struct {
 func (u *User) Validate() error {
 	switch {
 	case u.Name == "" || len(u.Name) > 64:
-		return FieldError("name", "Name required (at most 64 bytes).")
+		return FieldError("name", "err.name_required_at_most_64")
 	case !u.Role.Valid():
-		return FieldError("role", "Unknown role.")
+		return FieldError("role", "err.unknown_role")
 	case u.Role.UnitKind() != "" && u.UnitCode == "":
-		return FieldError("unit", "This role needs a unit.")
+		return FieldError("unit", "err.this_role_needs_unit")
 	}
 	return nil
 }
@@ -98,35 +98,6 @@ func (u *User) Scope() Scope {
 		return Scope{Unit: u.UnitCode}
 	}
 }
-
-// CanReadLeads reports whether the role may read leads and personal data at
-// all (analysts see counts only; auditors read the audit trail).
-func (u *User) CanReadLeads() bool {
-	switch u.Role {
-	case RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin:
-		return true
-	}
-	return false
-}
-
-// CanCreateLeads reports whether the role may report leads (hotline and
-// integrations act as commander, checkpoint or admin accounts).
-func (u *User) CanCreateLeads() bool {
-	switch u.Role {
-	case RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin:
-		return true
-	}
-	return false
-}
-
-// CanAdjudicate reports whether the role may decide conflicts (within its
-// scope).
-func (u *User) CanAdjudicate() bool {
-	return u.Role == RoleCommander || u.Role == RoleDistrict
-}
-
-// CanRoute reports whether the role may route unroutable leads by hand.
-func (u *User) CanRoute() bool { return u.Role == RoleCommander }
 
 type userContextKey struct{}
 

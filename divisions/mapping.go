@@ -52,7 +52,7 @@ func ParseStationMapping(r io.Reader) ([]StationAssignment, error) {
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, epiloop.Errorf(epiloop.EINVALID, "Empty file: want a header line with community, station_code and station_name.")
+		return nil, epiloop.Errorf(epiloop.EINVALID, "err.empty_file_want_header_line")
 	} else if err != nil {
 		return nil, csvError(err)
 	}
@@ -80,10 +80,10 @@ func ParseStationMapping(r io.Reader) ([]StationAssignment, error) {
 			return nil, err
 		}
 		if prev, dup := seenCommunity[a.Community]; dup {
-			return nil, epiloop.Errorf(epiloop.EINVALID, "Line %d: community %s already assigned on line %d.", line, a.Community, prev)
+			return nil, epiloop.Errorf(epiloop.EINVALID, "err.line_0_community_1_already", line, a.Community, prev)
 		}
 		if name, ok := stationName[a.StationCode]; ok && name != a.StationName {
-			return nil, epiloop.Errorf(epiloop.EINVALID, "Line %d: station %s is named %q here and %q above.", line, a.StationCode, a.StationName, name)
+			return nil, epiloop.Errorf(epiloop.EINVALID, "err.line_0_station_1_named", line, a.StationCode, a.StationName, name)
 		}
 		seenCommunity[a.Community] = line
 		stationName[a.StationCode] = a.StationName
@@ -99,7 +99,7 @@ func mappingHeader(header []string) ([3]int, error) {
 			h = strings.TrimPrefix(h, "\ufeff")
 		}
 		if !utf8.ValidString(h) {
-			return col, epiloop.Errorf(epiloop.EINVALID, "Line 1: header is not UTF-8; save the file as UTF-8 CSV.")
+			return col, epiloop.Errorf(epiloop.EINVALID, "err.line_1_header_not_utf")
 		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		for c, mc := range mappingColumns {
@@ -108,7 +108,7 @@ func mappingHeader(header []string) ([3]int, error) {
 					continue
 				}
 				if col[c] >= 0 {
-					return col, epiloop.Errorf(epiloop.EINVALID, "Line 1: column %s appears twice.", mc.name)
+					return col, epiloop.Errorf(epiloop.EINVALID, "err.line_1_column_0_appears", mc.name)
 				}
 				col[c] = i
 			}
@@ -116,7 +116,7 @@ func mappingHeader(header []string) ([3]int, error) {
 	}
 	for c, mc := range mappingColumns {
 		if col[c] < 0 {
-			return col, epiloop.Errorf(epiloop.EINVALID, "Line 1: missing column %s (one of %s).", mc.name, strings.Join(mc.headers, ", "))
+			return col, epiloop.Errorf(epiloop.EINVALID, "err.line_1_missing_column_0", mc.name, strings.Join(mc.headers, ", "))
 		}
 	}
 	return col, nil
@@ -133,20 +133,20 @@ func mappingRow(rec []string, col [3]int, line int) (StationAssignment, error) {
 	a := StationAssignment{Community: field(0), StationCode: field(1), StationName: field(2)}
 	for _, v := range []string{a.Community, a.StationCode, a.StationName} {
 		if !utf8.ValidString(v) {
-			return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: not UTF-8; save the file as UTF-8 CSV.", line)
+			return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_not_utf_8", line)
 		}
 	}
 	switch {
 	case a.Community == "":
-		return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: community code missing.", line)
+		return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_community_code_missing", line)
 	case !isDigits(a.Community, 12):
-		return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: community code is not 12 digits.", line)
+		return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_community_code_not", line)
 	case a.StationCode == "":
-		return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: station code missing.", line)
+		return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_station_code_missing", line)
 	case len(a.StationCode) > maxStationCode || strings.IndexFunc(a.StationCode, unicode.IsSpace) >= 0:
-		return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: station code is not a code (at most %d characters, no spaces).", line, maxStationCode)
+		return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_station_code_not", line, maxStationCode)
 	case a.StationName == "":
-		return a, epiloop.Errorf(epiloop.EINVALID, "Line %d: station name missing.", line)
+		return a, epiloop.Errorf(epiloop.EINVALID, "err.line_0_station_name_missing", line)
 	}
 	return a, nil
 }
@@ -167,7 +167,7 @@ func blank(rec []string) bool {
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return epiloop.Errorf(epiloop.EINVALID, "Line %d: %v.", pe.Line, pe.Err)
+		return epiloop.Errorf(epiloop.EINVALID, "err.line_0_1", pe.Line, pe.Err)
 	}
 	return err
 }

@@ -54,7 +54,7 @@ func TestParseStationMapping(t *testing.T) {
 				t.Fatalf("error code %q (%v), want %q", code, err, tt.wantErr)
 			}
 			if err != nil {
-				if msg := epiloop.ErrorMessage(err); !strings.Contains(msg, tt.wantMsg) {
+				if msg := epiloop.ErrorText(err, epiloop.LangEN); !strings.Contains(msg, tt.wantMsg) {
 					t.Errorf("message %q, want it to contain %q", msg, tt.wantMsg)
 				}
 				return

@@ -136,10 +136,10 @@ func New(districts []epiloop.District, streets []epiloop.Street, communities []e
 func (g *Gazetteer) AddAlias(alias, communityCode string) error {
 	i, ok := g.communityOf[communityCode]
 	if !ok {
-		return epiloop.FieldError("community", "Unknown community code.")
+		return epiloop.FieldError("community", "err.unknown_community_code")
 	}
 	if len(normalize(nil, alias)) < 2 {
-		return epiloop.FieldError("alias", "Alias must have at least two characters.")
+		return epiloop.FieldError("alias", "err.alias_must_have_at_least")
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

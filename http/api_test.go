@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -192,8 +193,10 @@ func TestConflictAndAdjudication(t *testing.T) {
 		wantField string
 	}{
 		{"another district", uShenhe, outcome, http.StatusNotFound, "not_found", ""},
-		{"another station", uOther, outcome, http.StatusNotFound, "not_found", ""},
-		{"analyst", uAnalyst, outcome, http.StatusNotFound, "not_found", ""},
+		// A role that may not adjudicate is refused whatever the lead: the
+		// answer says nothing of the lead.
+		{"another station", uOther, outcome, http.StatusForbidden, "forbidden", ""},
+		{"analyst", uAnalyst, outcome, http.StatusForbidden, "forbidden", ""},
 		{"the station of the lead", uStation, outcome, http.StatusForbidden, "forbidden", ""},
 		{"the committee of the lead", uCommittee, map[string]any{"action": "repush"}, http.StatusForbidden, "forbidden", ""},
 		{"bad outcome", uCommander, map[string]any{"outcome": map[string]any{"located": "moon"}}, http.StatusBadRequest, "invalid", "outcome.located"},
@@ -334,9 +337,17 @@ func TestBothElsewhereReroutes(t *testing.T) {
 	for _, tt := range []struct {
 		as   string
 		want int
-	}{{uShenhe, http.StatusOK}, {uStation, http.StatusOK}, {uCommittee, http.StatusOK}, {uHeping, http.StatusNotFound}} {
+	}{{uShenhe, http.StatusOK}, {uStation, http.StatusNotFound}, {uCommittee, http.StatusNotFound}, {uHeping, http.StatusNotFound}} {
+		// The units whose tasks the re-route cancelled lose the lead at
+		// once: they neither read it nor unmask the person any more.
 		if res := f.do(request{Method: "GET", Path: fmt.Sprintf("/leads/%d", l.ID), As: tt.as}); res.Status != tt.want {
 			t.Errorf("%s reading the rerouted lead: %d, want %d", tt.as, res.Status, tt.want)
+		}
+	}
+	for _, as := range []string{uStation, uCommittee} {
+		res := f.do(request{Method: "POST", Path: fmt.Sprintf("/leads/%d/reveal", l.ID), As: as, Body: map[string]any{"purpose": "上门核查"}})
+		if res.Status != http.StatusNotFound || bytes.Contains(res.Body, []byte(id1)) {
+			t.Errorf("%s revealing the rerouted lead: %d %s, want 404", as, res.Status, res.Body)
 		}
 	}
 	var tasks listJSON[taskJSON]
@@ -381,8 +392,8 @@ func TestUnroutableAndManualRouting(t *testing.T) {
 		{"unknown code", uCommander, map[string]any{"community": "999999999999"}, http.StatusBadRequest, "community"},
 		{"a number, not a string", uCommander, `{"community":210102001002}`, http.StatusBadRequest, "community"},
 		{"empty", uCommander, map[string]any{}, http.StatusBadRequest, "community"},
-		{"district cannot see an unrouted lead", uHeping, map[string]any{"community": shuiyuandi}, http.StatusNotFound, ""},
-		{"station cannot see it", uStation, map[string]any{"community": shuiyuandi}, http.StatusNotFound, ""},
+		{"district cannot route", uHeping, map[string]any{"community": shuiyuandi}, http.StatusForbidden, ""},
+		{"station cannot route", uStation, map[string]any{"community": shuiyuandi}, http.StatusForbidden, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -663,10 +674,12 @@ func TestLoginCookie(t *testing.T) {
 }
 
 // TestReporters: every role that may report a lead gets its report
-// acknowledged (201, then 200 for a repeat that merges), including those
-// who may not read the lead afterwards — a checkpoint (reports only) and a
-// district commander reporting a person who lives in another district.
-// Identity comes back masked.
+// acknowledged. A reporter who may read the lead gets it back (201, then
+// 200 for a repeat that merges, identity masked); one who may not — a
+// checkpoint, an admin's integration, a district commander reporting a
+// person of another district — gets 202 with the id and status only, the
+// same for a new person and for one who already has a lead, so the answer
+// tells them nothing about the lead or that it existed.
 func TestReporters(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
@@ -674,32 +687,46 @@ func TestReporters(t *testing.T) {
 		as      string
 		id      string
 		address string
+		sees    bool
 	}{
-		{"district commander, own district", uHeping, idNumber(4), addrHome},
-		{"checkpoint", uCheckpoint, idNumber(1), addrHome},
-		{"district commander, lead in another district", uShenhe, idNumber(2), addrHome},
-		{"district commander, unroutable lead", uHeping, idNumber(3), "沈阳市某某小区"},
+		{"district commander, own district", uHeping, idNumber(4), addrHome, true},
+		{"commander, unroutable lead", uCommander, idNumber(5), "沈阳市某某小区", true},
+		{"checkpoint", uCheckpoint, idNumber(1), addrHome, false},
+		{"district commander, lead in another district", uShenhe, idNumber(2), addrHome, false},
+		{"district commander, unroutable lead", uHeping, idNumber(3), "沈阳市某某小区", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := leadBody(tt.id, tt.address)
 			body["source"] = map[string]any{"kind": "checkpoint", "ref": "G1234"}
 			before := f.leadCount()
-			res := f.do(request{Method: "POST", Path: "/leads", As: tt.as, Body: body})
-			var l leadJSON
-			json.Unmarshal(res.Body, &l)
-			if res.Status != http.StatusCreated || l.ID == 0 {
-				t.Errorf("report = %d %s, want 201 with the lead's id", res.Status, res.Body)
+			first, repeat := http.StatusCreated, http.StatusOK
+			if !tt.sees {
+				first, repeat = http.StatusAccepted, http.StatusAccepted
 			}
-			if l.Person.IDNumber == tt.id {
-				t.Errorf("the answer shows the identity unmasked")
+			res := f.do(request{Method: "POST", Path: "/leads", As: tt.as, Body: body})
+			var l map[string]any
+			json.Unmarshal(res.Body, &l)
+			if res.Status != first || l["id"] == nil || l["status"] == nil {
+				t.Errorf("report = %d %s, want %d with the lead's id and status", res.Status, res.Body, first)
+			}
+			if bytes.Contains(res.Body, []byte(tt.id)) {
+				t.Errorf("the answer shows the identity unmasked: %s", res.Body)
+			}
+			if !tt.sees && len(l) != 2 {
+				t.Errorf("a reporter outside the lead's scope got %s, want only id and status", res.Body)
 			}
 			if n := f.leadCount(); n != before+1 {
 				t.Fatalf("%d leads after the report, want %d", n, before+1)
 			}
-			res = f.do(request{Method: "POST", Path: "/leads", As: tt.as, Body: body})
-			if res.Status != http.StatusOK {
-				t.Errorf("repeat report = %d %s, want 200 (merged)", res.Status, res.Body)
+			again := f.do(request{Method: "POST", Path: "/leads", As: tt.as, Body: body})
+			var m map[string]any
+			json.Unmarshal(again.Body, &m)
+			if again.Status != repeat || m["id"] != l["id"] {
+				t.Errorf("repeat report = %d %s, want %d with the same id (merged)", again.Status, again.Body, repeat)
+			}
+			if !tt.sees && len(m) != 2 {
+				t.Errorf("a repeat outside the lead's scope got %s, want only id and status", again.Body)
 			}
 			if n := f.leadCount(); n != before+1 {
 				t.Errorf("%d leads after the repeat, want it merged into the first", n)

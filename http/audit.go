@@ -8,8 +8,8 @@ import (
 )
 
 func (s *Server) registerAuditRoutes() {
-	s.mux.HandleFunc("GET /api/v1/audit", s.authed(s.handleAuditIndex))
-	s.mux.HandleFunc("POST /api/v1/leads/{id}/reveal", s.authed(s.handleLeadReveal))
+	s.api("GET /api/v1/audit", epiloop.ActReadAudit, s.handleAuditIndex)
+	s.api("POST /api/v1/leads/{id}/reveal", epiloop.ActReveal, s.handleLeadReveal)
 }
 
 // handleAuditIndex lets auditors browse the trail: ?action=&actor=&object=&after=.
@@ -29,13 +29,13 @@ func (s *Server) handleAuditIndex(w http.ResponseWriter, r *http.Request) error 
 	if v := q.Get("actor"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return epiloop.FieldError("actor", "actor must be a user id.")
+			return epiloop.FieldError("actor", "err.actor_must_user_id")
 		}
 		f.ActorID = &id
 	}
 	if v := q.Get("after"); v != "" {
 		if f.After, err = strconv.ParseInt(v, 10, 64); err != nil || f.After < 0 {
-			return epiloop.FieldError("after", "after must be an entry id.")
+			return epiloop.FieldError("after", "err.after_must_entry_id")
 		}
 	}
 	entries, total, err := s.Service.FindAudit(r.Context(), f)

@@ -9,9 +9,9 @@ import (
 )
 
 func (s *Server) registerAuthRoutes() {
-	s.mux.HandleFunc("POST /api/v1/login", s.handle(s.handleLogin))
-	s.mux.HandleFunc("POST /api/v1/logout", s.authed(s.handleLogout))
-	s.mux.HandleFunc("GET /api/v1/me", s.authed(s.handleMe))
+	s.mux.handle("POST /api/v1/login", epiloop.ActPublic, s.handle(s.handleLogin))
+	s.api("POST /api/v1/logout", epiloop.ActSignedIn, s.handleLogout)
+	s.api("GET /api/v1/me", epiloop.ActSignedIn, s.handleMe)
 }
 
 // handleLogin opens a session and sets its cookie.

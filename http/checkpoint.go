@@ -9,13 +9,13 @@ import (
 )
 
 func (s *Server) registerCheckpointRoutes() {
-	s.mux.HandleFunc("GET /api/v1/checkpoints", s.authed(s.handleCheckpointIndex))
-	s.mux.HandleFunc("POST /api/v1/checkpoints", s.authed(s.handleCheckpointSave))
-	s.mux.HandleFunc("POST /api/v1/checkpoints/{code}/screenings", s.authed(s.handleScreeningCreate))
-	s.mux.HandleFunc("GET /api/v1/checkpoints/{code}/screenings", s.authed(s.handleScreeningIndex))
-	s.mux.HandleFunc("GET /api/v1/risk-areas", s.authed(s.handleRiskAreaIndex))
-	s.mux.HandleFunc("POST /api/v1/risk-areas", s.authed(s.handleRiskAreaCreate))
-	s.mux.HandleFunc("GET /api/v1/stats/checkpoints", s.authed(s.handleStatsCheckpoints))
+	s.api("GET /api/v1/checkpoints", epiloop.ActSignedIn, s.handleCheckpointIndex)
+	s.api("POST /api/v1/checkpoints", epiloop.ActManageCheck, s.handleCheckpointSave)
+	s.api("POST /api/v1/checkpoints/{code}/screenings", epiloop.ActScreen, s.handleScreeningCreate)
+	s.api("GET /api/v1/checkpoints/{code}/screenings", epiloop.ActReadScreen, s.handleScreeningIndex)
+	s.api("GET /api/v1/risk-areas", epiloop.ActSignedIn, s.handleRiskAreaIndex)
+	s.api("POST /api/v1/risk-areas", epiloop.ActManageRisk, s.handleRiskAreaCreate)
+	s.api("GET /api/v1/stats/checkpoints", epiloop.ActSignedIn, s.handleStatsCheckpoints)
 }
 
 func (s *Server) handleCheckpointIndex(w http.ResponseWriter, r *http.Request) error {
@@ -28,7 +28,7 @@ func (s *Server) handleCheckpointIndex(w http.ResponseWriter, r *http.Request) e
 	if v := q.Get("kind"); v != "" {
 		k := epiloop.CheckpointKind(v)
 		if !k.Valid() {
-			return epiloop.FieldError("kind", "kind must be road, rail, air or other.")
+			return epiloop.FieldError("kind", "err.kind_must_road_rail_air")
 		}
 		f.Kind = &k
 	}
@@ -85,7 +85,7 @@ func (req *screeningRequest) input() (loop.ScreeningInput, error) {
 	if req.Time != "" {
 		t, err := time.Parse(time.RFC3339, req.Time)
 		if err != nil {
-			return in, epiloop.FieldError("time", "time must be RFC 3339, e.g. 2020-02-01T08:30:00+08:00.")
+			return in, epiloop.FieldError("time", "err.time_must_rfc_3339_e")
 		}
 		in.Time = t
 	}
@@ -134,7 +134,7 @@ func (s *Server) handleScreeningCreate(w http.ResponseWriter, r *http.Request) e
 	out := screeningResult{ID: sc.ID, Checkpoint: sc.CheckpointCode, Time: sc.Time, RiskVersion: sc.RiskVersion,
 		Occupants: make([]occupantResult, 0, len(sc.Occupants))}
 	for _, o := range sc.Occupants {
-		res := occupantResult{Seq: o.Seq, Decision: o.Decision, Message: o.Decision.Message()}
+		res := occupantResult{Seq: o.Seq, Decision: o.Decision, Message: o.Decision.Text(pickLang(r))}
 		if o.LeadID != 0 {
 			id := o.LeadID
 			res.LeadID = &id
@@ -169,7 +169,7 @@ func (s *Server) handleScreeningIndex(w http.ResponseWriter, r *http.Request) er
 	for _, sc := range ss {
 		sj := screeningJSON{Screening: sc, Occupants: make([]occupantJSON, 0, len(sc.Occupants))}
 		for _, o := range sc.Occupants {
-			sj.Occupants = append(sj.Occupants, occupantJSON{Occupant: o, Message: o.Decision.Message()})
+			sj.Occupants = append(sj.Occupants, occupantJSON{Occupant: o, Message: o.Decision.Text(pickLang(r))})
 		}
 		out.Items = append(out.Items, sj)
 	}
@@ -203,7 +203,7 @@ func (s *Server) handleRiskAreaIndex(w http.ResponseWriter, r *http.Request) err
 		}
 		out.Items, out.Total, out.Version = set.Areas, len(set.Areas), set.Version
 	default:
-		return epiloop.FieldError("history", "history must be true or false.")
+		return epiloop.FieldError("history", "err.history_must_true_or_false")
 	}
 	if out.Items == nil {
 		out.Items = []epiloop.RiskArea{}
@@ -243,7 +243,7 @@ func (s *Server) handleStatsCheckpoints(w http.ResponseWriter, r *http.Request) 
 	date := r.URL.Query().Get("date")
 	if date != "" {
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			return epiloop.FieldError("date", "date must be YYYY-MM-DD.")
+			return epiloop.FieldError("date", "err.date_must_yyyy_mm_dd")
 		}
 	} else {
 		date = epiloop.CivilDate(s.Service.Clock.Now())

@@ -193,10 +193,10 @@ func TestScreeningOverHTTP(t *testing.T) {
 			{uCommander, http.StatusCreated},
 			{uNorth, http.StatusNotFound},
 			{uHeping, http.StatusForbidden},
-			{uShenhe, http.StatusNotFound},
-			{uStation, http.StatusNotFound},
-			{uAnalyst, http.StatusNotFound},
-			{uAuditor, http.StatusNotFound},
+			{uShenhe, http.StatusForbidden},
+			{uStation, http.StatusForbidden},
+			{uAnalyst, http.StatusForbidden},
+			{uAuditor, http.StatusForbidden},
 		} {
 			res := f.do(request{Method: "POST", Path: screeningPath(checkpoint), As: tt.as, Body: body})
 			if res.Status != tt.want {

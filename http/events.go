@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) registerEventRoutes() {
-	s.mux.HandleFunc("GET /api/v1/events", s.authed(s.handleEvents))
+	s.api("GET /api/v1/events", epiloop.ActSignedIn, s.handleEvents)
 }
 
 // handleEvents streams the changes the caller may see as server-sent
@@ -92,7 +92,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 // writeEvent writes one event; users who see counts only get the kind and
 // district without details.
 func writeEvent(w http.ResponseWriter, u *epiloop.User, e *epiloop.Event) {
-	if !u.CanReadLeads() {
+	if !u.Can(epiloop.ActReadLeads) {
 		e = &epiloop.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, District: e.District}
 	}
 	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, e.JSON())

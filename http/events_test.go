@@ -291,11 +291,11 @@ func TestReplayAfterABusySpell(t *testing.T) {
 	// then the station accepts the committee's lead.
 	ctx := epiloop.NewContextWithUser(t.Context(), &epiloop.User{ID: 1, Name: uCommander, Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode})
 	for i := range 260 {
-		_, _, err := f.svc.CreateLead(ctx, loop.LeadInput{
+		_, _, err := leadOf(f.svc.CreateLead(ctx, loop.LeadInput{
 			Person:  epiloop.Person{IDNumber: idNumber(i)},
 			Address: addrShenhe,
 			Source:  epiloop.Source{Kind: epiloop.SourceHotline},
-		})
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,4 +306,12 @@ func TestReplayAfterABusySpell(t *testing.T) {
 	if got, ok := again.until(time.Second, func(e sseEvent) bool { return e.Event == "task.accepted" }); !ok {
 		t.Errorf("after %d city events the replay from %d gave %v, want the missed task.accepted", 4*260, last, eventKinds(got))
 	}
+}
+
+// leadOf unpacks a receipt: the lead, whether it is new, the error.
+func leadOf(rc *loop.Receipt, err error) (*epiloop.Lead, bool, error) {
+	if err != nil {
+		return nil, false, err
+	}
+	return rc.Lead, rc.Created, nil
 }

@@ -34,10 +34,10 @@ type imports struct {
 }
 
 func (s *Server) registerImportRoutes() {
-	s.mux.HandleFunc("POST /api/v1/imports", s.authed(s.handleImportCreate))
-	s.mux.HandleFunc("POST /api/v1/imports/preview", s.authed(s.handleImportPreview))
-	s.mux.HandleFunc("GET /api/v1/imports/{id}", s.authed(s.handleImportView))
-	s.mux.HandleFunc("GET /api/v1/imports/{id}/rejects", s.authed(s.handleImportRejects))
+	s.api("POST /api/v1/imports", epiloop.ActImport, s.handleImportCreate)
+	s.api("POST /api/v1/imports/preview", epiloop.ActImport, s.handleImportPreview)
+	s.api("GET /api/v1/imports/{id}", epiloop.ActImport, s.handleImportView)
+	s.api("GET /api/v1/imports/{id}/rejects", epiloop.ActImport, s.handleImportRejects)
 }
 
 // importResponse is an import with this replica's reading progress.
@@ -68,7 +68,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, "", opts, epiloop.Errorf(epiloop.EINVALID, "Send the file as multipart/form-data (field \"file\").")
+		return nil, "", opts, epiloop.Errorf(epiloop.EINVALID, "err.send_file_as_multipart_form")
 	}
 	var tmp string
 	fail := func(err error) (*intake.Reader, string, intake.Options, error) {
@@ -84,26 +84,26 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 		} else if err != nil {
 			var big *http.MaxBytesError
 			if errors.As(err, &big) {
-				return fail(epiloop.Errorf(epiloop.EINVALID, "File too large (at most %d MiB).", MaxUploadBytes>>20))
+				return fail(epiloop.Errorf(epiloop.EINVALID, "err.file_too_large_at_most", MaxUploadBytes>>20))
 			}
-			return fail(epiloop.Errorf(epiloop.EINVALID, "The upload could not be read."))
+			return fail(epiloop.Errorf(epiloop.EINVALID, "err.upload_could_not_read"))
 		}
 		switch part.FormName() {
 		case "file":
 			if tmp != "" {
-				return fail(epiloop.FieldError("file", "Send one file."))
+				return fail(epiloop.FieldError("file", "err.send_one_file"))
 			}
 			opts.File = filepath.Base(part.FileName())
 			if tmp, err = saveTemp(part); err != nil {
 				var big *http.MaxBytesError
 				switch {
 				case errors.As(err, &big):
-					return fail(epiloop.Errorf(epiloop.EINVALID, "File too large (at most %d MiB).", MaxUploadBytes>>20))
+					return fail(epiloop.Errorf(epiloop.EINVALID, "err.file_too_large_at_most", MaxUploadBytes>>20))
 				case errors.Is(err, errTemp):
 					return fail(err)
 				}
 				// A body cut short or malformed: the client's fault.
-				return fail(epiloop.FieldError("file", "The upload was cut short or malformed; send it again."))
+				return fail(epiloop.FieldError("file", "err.upload_was_cut_short_or"))
 			}
 		case "source", "ref", "sheet":
 			v, err := formValue(part)
@@ -119,14 +119,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 				opts.Sheet = v
 			}
 		default:
-			return fail(epiloop.FieldError(part.FormName(), "Unknown form field."))
+			return fail(epiloop.FieldError(part.FormName(), "err.unknown_form_field"))
 		}
 	}
 	if tmp == "" {
-		return fail(epiloop.FieldError("file", "A file is required."))
+		return fail(epiloop.FieldError("file", "err.file_required"))
 	}
 	if !opts.Source.Valid() {
-		return fail(epiloop.FieldError("source", "source must be rail, road, health, hotline, checkpoint, city or other."))
+		return fail(epiloop.FieldError("source", "err.source_must_rail_road_health"))
 	}
 	opts.Regions = s.imp.regions
 	rd, err := intake.OpenFile(tmp, opts)
@@ -155,7 +155,7 @@ func saveTemp(part *multipart.Part) (string, error) {
 func formValue(part *multipart.Part) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(part, 1001))
 	if err != nil || len(b) > 1000 {
-		return "", epiloop.FieldError(part.FormName(), "Value too long.")
+		return "", epiloop.FieldError(part.FormName(), "err.value_too_long")
 	}
 	return strings.TrimSpace(string(b)), nil
 }
@@ -210,7 +210,7 @@ func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *
 		s.imp.mu.Unlock()
 		rd.Close()
 		os.Remove(tmp)
-		return epiloop.Errorf(epiloop.ECONFLICT, "This file is being imported already.")
+		return epiloop.Errorf(epiloop.ECONFLICT, "err.this_file_being_imported_already")
 	}
 	s.imp.running[im.ID] = rd
 	s.imp.mu.Unlock()
@@ -236,9 +236,6 @@ func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *
 // import would see — format, encoding, sheet, the column mapping — and
 // the first rows' verdicts, without writing anything.
 func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) error {
-	if !epiloop.UserFromContext(r.Context()).CanCreateLeads() {
-		return epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not import.")
-	}
 	rd, tmp, _, err := s.upload(w, r)
 	if err != nil {
 		return err
@@ -259,7 +256,7 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) err
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return epiloop.Errorf(epiloop.EINVALID, "The file could not be read.")
+			return epiloop.Errorf(epiloop.EINVALID, "err.file_could_not_read")
 		}
 		pr := previewRow{Line: row.Line, Valid: row.Valid()}
 		if !row.Valid() {
@@ -322,7 +319,7 @@ func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) err
 	case intake.FormatXLSX:
 		ext, ctype = ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	default:
-		return epiloop.FieldError("format", "format must be csv or xlsx.")
+		return epiloop.FieldError("format", "err.format_must_csv_or_xlsx")
 	}
 	lang := "zh"
 	if r.URL.Query().Get("lang") == "en" {

@@ -168,7 +168,7 @@ func TestBadInput(t *testing.T) {
 		{"analyst reports a lead", "POST", "/leads", uAnalyst, nil, valid, 403, "forbidden", ""},
 		{"analyst lists leads", "GET", "/leads", uAnalyst, nil, "", 403, "forbidden", ""},
 		{"auditor lists leads", "GET", "/leads", uAuditor, nil, "", 403, "forbidden", ""},
-		{"analyst reads a lead", "GET", lead, uAnalyst, nil, "", 404, "not_found", ""},
+		{"analyst reads a lead", "GET", lead, uAnalyst, nil, "", 403, "forbidden", ""},
 		{"analyst lists tasks", "GET", "/tasks", uAnalyst, nil, "", 403, "forbidden", ""},
 	}
 	for _, tt := range tests {

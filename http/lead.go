@@ -9,11 +9,11 @@ import (
 )
 
 func (s *Server) registerLeadRoutes() {
-	s.mux.HandleFunc("POST /api/v1/leads", s.authed(s.handleLeadCreate))
-	s.mux.HandleFunc("GET /api/v1/leads", s.authed(s.handleLeadIndex))
-	s.mux.HandleFunc("GET /api/v1/leads/{id}", s.authed(s.handleLeadView))
-	s.mux.HandleFunc("POST /api/v1/leads/{id}/adjudicate", s.authed(s.handleLeadAdjudicate))
-	s.mux.HandleFunc("POST /api/v1/leads/{id}/route", s.authed(s.handleLeadRoute))
+	s.api("POST /api/v1/leads", epiloop.ActCreateLead, s.handleLeadCreate)
+	s.api("GET /api/v1/leads", epiloop.ActReadLeads, s.handleLeadIndex)
+	s.api("GET /api/v1/leads/{id}", epiloop.ActReadLeads, s.handleLeadView)
+	s.api("POST /api/v1/leads/{id}/adjudicate", epiloop.ActAdjudicate, s.handleLeadAdjudicate)
+	s.api("POST /api/v1/leads/{id}/route", epiloop.ActRoute, s.handleLeadRoute)
 }
 
 type leadRequest struct {
@@ -26,25 +26,36 @@ type leadRequest struct {
 	Reason epiloop.Reason `json:"reason"`
 }
 
+// leadReceiptJSON is the answer to a report whose lead the caller may not
+// see.
+type leadReceiptJSON struct {
+	ID     int64              `json:"id"`
+	Status epiloop.LeadStatus `json:"status"`
+}
+
 func (s *Server) handleLeadCreate(w http.ResponseWriter, r *http.Request) error {
 	var req leadRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	l, created, err := s.Service.CreateLead(r.Context(), loop.LeadInput{
+	rc, err := s.Service.CreateLead(r.Context(), loop.LeadInput{
 		Person:  req.Person,
 		Address: req.Address,
 		Source:  epiloop.Source{Kind: req.Source.Kind, Ref: req.Source.Ref},
 		Reason:  req.Reason,
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
+	case rc.Lead == nil:
+		// Outside the caller's jurisdiction: the id and status only, and
+		// one status code for a new lead and a merge alike.
+		writeJSON(w, http.StatusAccepted, leadReceiptJSON{ID: rc.ID, Status: rc.Status})
+	case rc.Created:
+		writeJSON(w, http.StatusCreated, s.leadJSON(rc.Lead, nil))
+	default:
+		writeJSON(w, http.StatusOK, s.leadJSON(rc.Lead, nil))
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, s.leadJSON(l, nil))
 	return nil
 }
 
@@ -76,20 +87,20 @@ func leadFilter(r *http.Request) (epiloop.LeadFilter, error) {
 	if v := q.Get("status"); v != "" {
 		st := epiloop.LeadStatus(v)
 		if !st.Valid() {
-			return f, epiloop.FieldError("status", "Unknown lead status.")
+			return f, epiloop.FieldError("status", "err.unknown_lead_status")
 		}
 		f.Status = &st
 	}
 	if v := q.Get("priority"); v != "" {
 		p := epiloop.Priority(v)
 		if !p.Valid() {
-			return f, epiloop.FieldError("priority", "Unknown priority.")
+			return f, epiloop.FieldError("priority", "err.unknown_priority")
 		}
 		f.Priority = &p
 	}
 	if v := q.Get("district"); v != "" {
 		if len(v) != 6 {
-			return f, epiloop.FieldError("district", "district must be a 6-digit division code.")
+			return f, epiloop.FieldError("district", "err.district_must_6_digit_division")
 		}
 		f.District = &v
 	}
@@ -105,7 +116,7 @@ func leadFilter(r *http.Request) (epiloop.LeadFilter, error) {
 		b := false
 		f.Overdue = &b
 	default:
-		return f, epiloop.FieldError("overdue", "overdue must be true or false.")
+		return f, epiloop.FieldError("overdue", "err.overdue_must_true_or_false")
 	}
 	return f, nil
 }

@@ -8,15 +8,15 @@ import (
 )
 
 func (s *Server) registerObservationRoutes() {
-	s.mux.HandleFunc("GET /api/v1/observations", s.authed(s.handleObservationIndex))
-	s.mux.HandleFunc("GET /api/v1/observations/{id}", s.authed(s.handleObservationView))
-	s.mux.HandleFunc("POST /api/v1/observations/{id}/checks", s.authed(s.handleObservationCheck))
-	s.mux.HandleFunc("POST /api/v1/observations/{id}/release", s.authed(s.handleObservationRelease))
-	s.mux.HandleFunc("POST /api/v1/observations/{id}/transfer", s.authed(s.handleObservationTransfer))
-	s.mux.HandleFunc("POST /api/v1/observations/{id}/place", s.authed(s.handleObservationPlace))
-	s.mux.HandleFunc("GET /api/v1/sites", s.authed(s.handleSiteIndex))
-	s.mux.HandleFunc("POST /api/v1/sites", s.authed(s.handleSiteSave))
-	s.mux.HandleFunc("GET /api/v1/stats/observations", s.authed(s.handleStatsObservations))
+	s.api("GET /api/v1/observations", epiloop.ActReadObs, s.handleObservationIndex)
+	s.api("GET /api/v1/observations/{id}", epiloop.ActReadObs, s.handleObservationView)
+	s.api("POST /api/v1/observations/{id}/checks", epiloop.ActCheckObs, s.handleObservationCheck)
+	s.api("POST /api/v1/observations/{id}/release", epiloop.ActCheckObs, s.handleObservationRelease)
+	s.api("POST /api/v1/observations/{id}/transfer", epiloop.ActCheckObs, s.handleObservationTransfer)
+	s.api("POST /api/v1/observations/{id}/place", epiloop.ActPlaceObs, s.handleObservationPlace)
+	s.api("GET /api/v1/sites", epiloop.ActSignedIn, s.handleSiteIndex)
+	s.api("POST /api/v1/sites", epiloop.ActManageSites, s.handleSiteSave)
+	s.api("GET /api/v1/stats/observations", epiloop.ActSignedIn, s.handleStatsObservations)
 }
 
 func (s *Server) handleObservationIndex(w http.ResponseWriter, r *http.Request) error {
@@ -29,14 +29,14 @@ func (s *Server) handleObservationIndex(w http.ResponseWriter, r *http.Request) 
 	if v := q.Get("status"); v != "" {
 		st := epiloop.ObservationStatus(v)
 		if !st.Valid() {
-			return epiloop.FieldError("status", "status must be pending, active, released or transferred_to_hospital.")
+			return epiloop.FieldError("status", "err.status_must_pending_active_released")
 		}
 		f.Status = &st
 	}
 	if v := q.Get("kind"); v != "" {
 		k := epiloop.ObservationKind(v)
 		if !k.Valid() {
-			return epiloop.FieldError("kind", "kind must be home, central, new_detainee or detention_staff.")
+			return epiloop.FieldError("kind", "err.kind_must_home_central_new")
 		}
 		f.Kind = &k
 	}

@@ -57,22 +57,27 @@ func TestObservationOverHTTP(t *testing.T) {
 			as   string
 			want int
 		}{
-			{uCommander, 1}, {uHeping, 1}, {uShenhe, 0}, {uCommittee, 1}, {uStation, 0},
+			{uCommander, 1}, {uHeping, 1}, {uShenhe, 0}, {uCommittee, 1},
 		} {
 			f.call(request{Method: "GET", Path: "/observations", As: tt.as}, http.StatusOK, &list)
 			if list.Total != tt.want {
 				t.Errorf("%s sees %d, want %d", tt.as, list.Total, tt.want)
 			}
 		}
-		for _, as := range []string{uAnalyst, uCheckpoint} {
+		// A plan is a committee's or a site's: stations, like analysts
+		// and checkpoints, read none (the page and the API agree).
+		for _, as := range []string{uAnalyst, uCheckpoint, uStation} {
 			if res := f.do(request{Method: "GET", Path: "/observations", As: as}); res.Status != http.StatusForbidden {
 				t.Errorf("%s lists observations: %d, want 403", as, res.Status)
 			}
 		}
-		for _, as := range []string{uOther, uShenhe, uStation} {
-			res := f.do(request{Method: "POST", Path: path + "/checks", As: as, Body: map[string]any{"temperature": 36.5, "present": true}})
-			if res.Status != http.StatusNotFound {
-				t.Errorf("%s checks another unit's plan: %d, want 404", as, res.Status)
+		for _, tt := range []struct {
+			as   string
+			want int
+		}{{uOther, http.StatusForbidden}, {uShenhe, http.StatusNotFound}, {uStation, http.StatusForbidden}} {
+			res := f.do(request{Method: "POST", Path: path + "/checks", As: tt.as, Body: map[string]any{"temperature": 36.5, "present": true}})
+			if res.Status != tt.want {
+				t.Errorf("%s checks another unit's plan: %d, want %d", tt.as, res.Status, tt.want)
 			}
 		}
 		if res := f.do(request{Method: "GET", Path: "/observations/999999", As: uCommander}); res.Status != http.StatusNotFound {

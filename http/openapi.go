@@ -3,6 +3,8 @@ package http
 import (
 	"net/http"
 	"strings"
+
+	"github.com/epiloop/epiloop"
 )
 
 // apiDoc describes one API route in the OpenAPI document.
@@ -67,7 +69,7 @@ var apiDocs = map[string]apiDoc{
 }
 
 func (s *Server) registerOpenAPIRoutes() {
-	s.mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
+	s.mux.handle("GET /api/v1/openapi.json", epiloop.ActPublic, s.handleOpenAPI)
 }
 
 // handleOpenAPI serves the OpenAPI 3.1 description of the API routes the

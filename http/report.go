@@ -13,17 +13,13 @@ import (
 )
 
 func (s *Server) registerReportRoutes() {
-	s.mux.HandleFunc("GET /api/v1/reports/daily", s.authed(s.handleReportDaily))
+	s.api("GET /api/v1/reports/daily", epiloop.ActReport, s.handleReportDaily)
 }
 
-// reportHeaders name the report's columns in Chinese, as the
-// headquarters files it.
-var reportHeaders = map[string]string{
-	"received": "接收线索", "pushed": "已推送", "accepted_station": "派出所已接收", "accepted_committee": "社区已接收",
-	"submitted_station": "派出所已反馈", "submitted_committee": "社区已反馈", "closed": "已闭环", "handed_over": "已移交外市",
-	"conflict": "反馈冲突", "unroutable": "无法分派", "overdue": "超时", "open": "在办",
-	"observation_active": "在观察", "observation_overdue": "观察超时", "observation_alerts": "观察预警",
-}
+// The report's columns are named in the caller's language, Chinese by
+// default, as the headquarters files it.
+// reportKey is the catalogue key of a metric's column header.
+func reportKey(metric string) string { return "report.metric." + metric }
 
 // handleReportDaily answers the daily report as JSON, CSV (UTF-8 with BOM)
 // or XLSX (?format=).
@@ -32,7 +28,7 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 	switch format {
 	case "", "json", "csv", "xlsx":
 	default:
-		return epiloop.FieldError("format", "format must be json, csv or xlsx.")
+		return epiloop.FieldError("format", "err.format_must_json_csv_or")
 	}
 	rep, err := s.Service.DailyReport(r.Context())
 	if err != nil {
@@ -42,9 +38,10 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}
-	header := []string{"代码", "区县"}
+	lang := pickLang(r)
+	header := []string{epiloop.T(lang, "report.code"), epiloop.T(lang, "report.area")}
 	for _, m := range rep.Metrics {
-		header = append(header, reportHeaders[m])
+		header = append(header, epiloop.T(lang, reportKey(m)))
 	}
 	table := [][]string{header}
 	for _, row := range rep.Rows {
@@ -63,7 +60,7 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		name += ".csv"
 	} else {
-		if err := reportXLSX(&buf, rep, table); err != nil {
+		if err := reportXLSX(&buf, lang, rep, table); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -77,13 +74,13 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 
 // reportXLSX writes the table as a workbook: numbers as numbers, "<5" as
 // text, a title line with the date.
-func reportXLSX(buf *bytes.Buffer, rep *loop.Report, table [][]string) error {
+func reportXLSX(buf *bytes.Buffer, lang string, rep *loop.Report, table [][]string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := f.GetSheetName(0)
-	title := fmt.Sprintf("疫情防控核查日报 %s", rep.Date)
+	title := epiloop.T(lang, "report.title", rep.Date)
 	if rep.Suppressed {
-		title += "（小于5的数以“<5”表示）"
+		title += epiloop.T(lang, "report.suppressed", loop.SmallCell)
 	}
 	f.SetCellValue(sheet, "A1", title)
 	for i, row := range table {

@@ -132,6 +132,24 @@ type routeCase struct {
 	// reveals marks a route whose answer may show an identity in full, to
 	// the roles that may unmask.
 	reveals bool
+	// refusesGranted marks a route that refuses some roles the permission
+	// table grants its action, for a reason of the object (a district
+	// commander sees a checkpoint of its district but screens only as a
+	// city-wide screener).
+	refusesGranted bool
+}
+
+// matrixRole is the role a matrix caller signs in with.
+func matrixRole(as string) epiloop.Role {
+	if as == uAdmin {
+		return epiloop.RoleAdmin
+	}
+	for _, u := range users {
+		if u.name == as {
+			return u.role
+		}
+	}
+	panic("no role for " + as)
 }
 
 func (rc routeCase) api() bool { return strings.Contains(rc.pattern, "/api/") }
@@ -171,7 +189,16 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		}
 	})
 
+	t.Run("every route has an action of the permission table", func(t *testing.T) {
+		for _, p := range m.f.srv.Routes() {
+			if a, ok := m.f.srv.RouteAction(p); !ok || !epiloop.KnownAction(a) {
+				t.Errorf("route %q is registered with action %q, not one of the table's", p, a)
+			}
+		}
+	})
+
 	for _, rc := range table {
+		action, _ := m.f.srv.RouteAction(rc.pattern)
 		for _, as := range matrixRoles {
 			runs := []mxRun{{"in", sideOf(as), rc.in}}
 			if rc.out != nil {
@@ -182,6 +209,15 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				// fixture's helpers; the subtest only calls and checks.
 				c := rc.call(m, as, run.side)
 				wantStatus := run.want.of(as, rc.api())
+				// The permission table decides who is refused: a signed-in
+				// role it does not grant the route's action gets 403,
+				// whatever the object; the entries above say what the
+				// granted roles get inside and outside their jurisdiction.
+				if as != anonymous && !(&epiloop.User{Role: matrixRole(as)}).Can(action) {
+					wantStatus = http.StatusForbidden
+				} else if wantStatus == http.StatusForbidden && !rc.refusesGranted {
+					t.Errorf("%s: the table refuses %s, whom the permission table grants %q", rc.pattern, as, action)
+				}
 				t.Run(rc.pattern+"/"+as+"/"+run.name, func(t *testing.T) {
 					if wantStatus == 0 {
 						t.Fatalf("the table gives no status for %s", as)
@@ -252,7 +288,7 @@ func routeTable() []routeCase {
 		return want{uCommander: st, uHeping: notFound, uShenhe: notFound, uCommittee: notFound, others: forbidden}
 	}
 	intakePage := func(st int) want {
-		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, others: forbidden}
+		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, uCheckpoint: st, others: forbidden}
 	}
 
 	return []routeCase{
@@ -275,7 +311,11 @@ func routeTable() []routeCase {
 
 		// lead.go. A report may name any address: a district commander
 		// reports a person living in another district.
-		{pattern: "POST /api/v1/leads", in: reporters(created), out: reporters(created),
+		// A reporter who may read the lead gets it (201); one who may not
+		// gets its id and status only (202).
+		{pattern: "POST /api/v1/leads",
+			in:  want{uCommander: created, uHeping: created, uShenhe: created, uCheckpoint: accepted, uAdmin: accepted, others: forbidden},
+			out: want{uCommander: created, uHeping: accepted, uShenhe: accepted, uCheckpoint: accepted, uAdmin: accepted, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				b := leadBody(m.nextID(), mxReportAddr[side])
 				b["person"].(map[string]any)["name"] = mxReporterName
@@ -596,7 +636,7 @@ func routeTable() []routeCase {
 		{pattern: "GET /checkpoints",
 			in:   want{uCheckpoint: seeOther, uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/checkpoints") }},
-		{pattern: "GET /checkpoints/origins", in: want{uCheckpoint: ok, others: forbidden},
+		{pattern: "GET /checkpoints/origins", in: want{uCheckpoint: ok, uCommander: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pageGet("/checkpoints/origins?q=" + url.QueryEscape("武汉"))
 			}},
@@ -604,9 +644,11 @@ func routeTable() []routeCase {
 			in:   want{uCheckpoint: ok, uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
 			out:  want{uCheckpoint: notFound, uCommander: ok, uHeping: notFound, uShenhe: notFound, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/checkpoints/" + mxCheckpoint[side]) }},
+		// Commanders screen anywhere (a mobile team at a crossing); a
+		// district commander reads its checkpoints but does not screen.
 		{pattern: "POST /checkpoints/{code}/screenings",
-			in:  want{uCheckpoint: ok, others: forbidden},
-			out: want{uCheckpoint: notFound, others: forbidden},
+			in:  want{uCheckpoint: ok, uCommander: ok, others: forbidden},
+			out: want{uCheckpoint: notFound, uCommander: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				o := m.traveller()
 				return pagePost("/checkpoints/"+mxCheckpoint[side]+"/screenings", url.Values{"direction": {"in"},
@@ -666,8 +708,8 @@ func routeTable() []routeCase {
 				return pagePost("/imports/commit", url.Values{"token": {m.previewToken(owner)}})
 			}},
 		{pattern: "GET /imports/{id}",
-			in:  want{uCommander: ok, uHeping: ok, uShenhe: ok, uAdmin: notFound, others: forbidden},
-			out: want{uCommander: ok, uHeping: notFound, uShenhe: notFound, uAdmin: notFound, others: forbidden},
+			in:  want{uCommander: ok, uHeping: ok, uShenhe: ok, uAdmin: notFound, uCheckpoint: notFound, others: forbidden},
+			out: want{uCommander: ok, uHeping: notFound, uShenhe: notFound, uAdmin: notFound, uCheckpoint: notFound, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pageGet(fmt.Sprintf("/imports/%d", m.imports[side]))
 			}},
@@ -951,7 +993,7 @@ func (m *matrix) importCall(path string) mxCall {
 // a token that names nothing.
 func (m *matrix) previewToken(as string) string {
 	m.t.Helper()
-	if !slices.Contains([]string{uCommander, uHeping, uShenhe, uAdmin}, as) {
+	if as == anonymous || !(&epiloop.User{Role: matrixRole(as)}).Can(epiloop.ActImport) {
 		return strings.Repeat("0", 32)
 	}
 	c := m.importCall("/imports/preview")

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/epiloop/epiloop"
 )
 
 // allRoles are the fixture users in the order the matrix runs them.
@@ -12,9 +14,9 @@ var allRoles = []string{uCommander, uHeping, uShenhe, uStation, uCommittee, uOth
 
 // TestJurisdiction runs every lead and task endpoint as every role on a
 // lead of 水源地社区 (和平区): in jurisdiction the call goes through (or
-// meets the lead's state, 409), a role that may see the lead but not act
-// is 403, and out of jurisdiction the lead or task is 404, exactly as if
-// it did not exist.
+// meets the lead's state, 409), a role the permission table does not
+// grant the action is 403 whatever the lead, and out of jurisdiction the
+// lead or task is 404, exactly as if it did not exist.
 func TestJurisdiction(t *testing.T) {
 	f := newFixture(t)
 	seq := 0
@@ -36,18 +38,21 @@ func TestJurisdiction(t *testing.T) {
 		fresh      bool
 		unroutable bool
 		req        func(t testing.TB, l leadJSON) request
-		// want is the status by role; a role not listed gets 404.
+		// action is the endpoint's in the permission table: a role it
+		// does not grant gets 403 on any lead.
+		action epiloop.Action
+		// want is the status by granted role; one not listed gets 404.
 		want map[string]int
 	}{
 		{
-			name: "GET lead",
+			name: "GET lead", action: epiloop.ActReadLeads,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "GET", Path: fmt.Sprintf("/leads/%d", l.ID)}
 			},
 			want: map[string]int{uCommander: ok, uHeping: ok, uStation: ok, uCommittee: ok},
 		},
 		{
-			name: "reveal",
+			name: "reveal", action: epiloop.ActReveal,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/leads/%d/reveal", l.ID), Body: map[string]any{"purpose": "上门核查"}}
 			},
@@ -55,7 +60,7 @@ func TestJurisdiction(t *testing.T) {
 			want: map[string]int{uCommander: ok, uHeping: forbidden, uStation: ok, uCommittee: ok},
 		},
 		{
-			name: "adjudicate",
+			name: "adjudicate", action: epiloop.ActAdjudicate,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/leads/%d/adjudicate", l.ID), Body: map[string]any{"action": "repush"}}
 			},
@@ -64,49 +69,49 @@ func TestJurisdiction(t *testing.T) {
 			want: map[string]int{uCommander: conflict, uHeping: conflict, uStation: forbidden, uCommittee: forbidden},
 		},
 		{
-			name: "route a pushed lead",
+			name: "route a pushed lead", action: epiloop.ActRoute,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/leads/%d/route", l.ID), Body: map[string]any{"community": shuiyuandi}}
 			},
 			want: map[string]int{uCommander: conflict, uHeping: forbidden, uStation: forbidden, uCommittee: forbidden},
 		},
 		{
-			name: "route an unroutable lead", fresh: true, unroutable: true,
+			name: "route an unroutable lead", fresh: true, unroutable: true, action: epiloop.ActRoute,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/leads/%d/route", l.ID), Body: map[string]any{"community": shuiyuandi}}
 			},
 			want: map[string]int{uCommander: ok},
 		},
 		{
-			name: "accept the station's task", fresh: true,
+			name: "accept the station's task", fresh: true, action: epiloop.ActFeedback,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/accept", l.liveTask(t, "police_station").ID)}
 			},
 			want: map[string]int{uStation: ok},
 		},
 		{
-			name: "accept the committee's task", fresh: true,
+			name: "accept the committee's task", fresh: true, action: epiloop.ActFeedback,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/accept", l.liveTask(t, "committee").ID)}
 			},
 			want: map[string]int{uCommittee: ok},
 		},
 		{
-			name: "return the station's task", fresh: true,
+			name: "return the station's task", fresh: true, action: epiloop.ActFeedback,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/return", l.liveTask(t, "police_station").ID), Body: map[string]any{"reason": "不在本辖区"}}
 			},
 			want: map[string]int{uStation: ok},
 		},
 		{
-			name: "feedback on the committee's task", fresh: true,
+			name: "feedback on the committee's task", fresh: true, action: epiloop.ActFeedback,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/feedback", l.liveTask(t, "committee").ID), Body: atHome(36.6)}
 			},
 			want: map[string]int{uCommittee: ok},
 		},
 		{
-			name: "feedback on the station's task", fresh: true,
+			name: "feedback on the station's task", fresh: true, action: epiloop.ActFeedback,
 			req: func(t testing.TB, l leadJSON) request {
 				return request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/feedback", l.liveTask(t, "police_station").ID), Body: atHome(36.6)}
 			},
@@ -114,13 +119,8 @@ func TestJurisdiction(t *testing.T) {
 		},
 	}
 	notFound := map[string]string{}
-	for _, p := range []string{"/leads/99999", "/tasks/99999/accept"} {
-		method := "GET"
-		if p != "/leads/99999" {
-			method = "POST"
-		}
-		notFound[p[:6]] = errorOf(t, f.do(request{Method: method, Path: p, As: uCommander})).Error.Message
-	}
+	notFound["/leads"] = errorOf(t, f.do(request{Method: "GET", Path: "/leads/99999", As: uCommander})).Error.Message
+	notFound["/tasks"] = errorOf(t, f.do(request{Method: "POST", Path: "/tasks/99999/accept", As: uStation})).Error.Message
 	for _, ep := range endpoints {
 		for _, as := range allRoles {
 			t.Run(ep.name+"/"+as, func(t *testing.T) {
@@ -135,6 +135,9 @@ func TestJurisdiction(t *testing.T) {
 				want, ok := ep.want[as]
 				if !ok {
 					want = http.StatusNotFound
+					if !(&epiloop.User{Role: matrixRole(as)}).Can(ep.action) {
+						want = http.StatusForbidden
+					}
 				}
 				r := ep.req(t, l)
 				r.As = as
@@ -172,15 +175,17 @@ func TestJurisdiction(t *testing.T) {
 			wantTasks  int // status of GET /tasks
 			holdsTasks bool
 		}{
-			{uCommander, ok, true, ok, false},
-			{uHeping, ok, true, ok, false},
-			{uShenhe, ok, false, ok, false},
+			// GET /tasks is a field unit's work list: other roles read
+			// tasks through the leads.
+			{uCommander, ok, true, forbidden, false},
+			{uHeping, ok, true, forbidden, false},
+			{uShenhe, ok, false, forbidden, false},
 			{uStation, ok, true, ok, true},
 			{uCommittee, ok, true, ok, true},
 			{uOther, ok, false, ok, false},
 			{uAnalyst, forbidden, false, forbidden, false},
 			{uAuditor, forbidden, false, forbidden, false},
-			{uCheckpoint, forbidden, false, ok, false},
+			{uCheckpoint, forbidden, false, forbidden, false},
 		} {
 			t.Run(tt.as, func(t *testing.T) {
 				var leads listJSON[leadJSON]

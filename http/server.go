@@ -68,7 +68,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.handle("GET /healthz", epiloop.ActPublic, s.handleHealth)
 	s.registerAuthRoutes()
 	s.registerLeadRoutes()
 	s.registerTaskRoutes()
@@ -81,8 +81,8 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerCheckpointRoutes()
 	s.registerObservationRoutes()
 	s.registerUIRoutes()
-	s.mux.HandleFunc("/api/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return epiloop.Errorf(epiloop.ENOTFOUND, "No such API route.")
+	s.mux.handle("/api/", epiloop.ActPublic, s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return epiloop.Errorf(epiloop.ENOTFOUND, "err.no_such_api_route")
 	}))
 	return s
 }
@@ -94,7 +94,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(s.handle(func(http.ResponseWriter, *http.Request) error {
-		return epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused.")
+		return epiloop.Errorf(epiloop.EFORBIDDEN, "err.cross_origin_request_refused")
 	}))
 	return s.securityHeaders(s.limit(cop.Handler(s.mux)))
 }
@@ -106,7 +106,7 @@ func (s *Server) limit(h http.Handler) http.Handler {
 	}
 	slots := make(chan struct{}, s.MaxInFlight)
 	busy := s.handle(func(http.ResponseWriter, *http.Request) error {
-		return epiloop.Errorf(epiloop.EUNAVAILABLE, "The server is busy; try again in a moment.")
+		return epiloop.Errorf(epiloop.EUNAVAILABLE, "err.server_busy_try_again_in")
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v1/events" || strings.HasPrefix(r.URL.Path, "/static/") {
@@ -202,11 +202,14 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 }
 
 // authed is handle for routes that need a signed-in user or a token.
-func (s *Server) authed(h handlerFunc) http.HandlerFunc {
+func (s *Server) authed(a epiloop.Action, h handlerFunc) http.HandlerFunc {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.authenticate(r)
 		if err != nil {
 			return err
+		}
+		if !u.Can(a) {
+			return epiloop.Errorf(epiloop.EFORBIDDEN, "err.your_role_may_not_do")
 		}
 		return h(w, r.WithContext(epiloop.NewContextWithUser(r.Context(), u)))
 	})
@@ -217,14 +220,14 @@ func (s *Server) authenticate(r *http.Request) (*epiloop.User, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
-			return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authorization must be a Bearer token.")
+			return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.authorization_must_bearer_token")
 		}
 		return s.Service.UserByToken(r.Context(), strings.TrimSpace(tok))
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		return s.Service.UserBySession(r.Context(), c.Value)
 	}
-	return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authentication required.")
+	return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.authentication_required")
 }
 
 var codeStatus = map[string]int{
@@ -261,7 +264,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body errorBody
 	body.Error.Code = code
-	body.Error.Message = epiloop.ErrorMessage(err)
+	body.Error.Message = epiloop.ErrorText(err, pickLang(r))
 	body.Error.Field = epiloop.ErrorField(err)
 	body.Error.Reason = epiloop.ErrorReason(err)
 	if code == epiloop.EUNAVAILABLE {
@@ -287,7 +290,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // no trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return epiloop.Errorf(epiloop.EINVALID, "Content-Type must be application/json.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.content_type_must_application_json")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	dec.DisallowUnknownFields()
@@ -295,10 +298,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return epiloop.Errorf(epiloop.EINVALID, "Request body has data after the JSON value.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.request_body_has_data_after")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return epiloop.Errorf(epiloop.EINVALID, "Request body has data after the JSON value.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.request_body_has_data_after")
 	}
 	return nil
 }
@@ -311,25 +314,25 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.Is(err, io.EOF):
-		return epiloop.Errorf(epiloop.EINVALID, "Request body is empty.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.request_body_empty")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return epiloop.Errorf(epiloop.EINVALID, "Request body is not valid JSON.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.request_body_not_valid_json")
 	case errors.As(err, &typ):
-		return &epiloop.Error{Code: epiloop.EINVALID, Field: typ.Field, Message: "Field has the wrong type."}
+		return &epiloop.Error{Code: epiloop.EINVALID, Field: typ.Field, Key: "err.field_has_wrong_type"}
 	case errors.As(err, &big):
-		return epiloop.Errorf(epiloop.EINVALID, "Request body too large.")
+		return epiloop.Errorf(epiloop.EINVALID, "err.request_body_too_large")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &epiloop.Error{Code: epiloop.EINVALID, Field: f, Message: "Unknown field."}
+		return &epiloop.Error{Code: epiloop.EINVALID, Field: f, Key: "err.unknown_field"}
 	}
-	return epiloop.Errorf(epiloop.EINVALID, "Request body could not be read.")
+	return epiloop.Errorf(epiloop.EINVALID, "err.request_body_could_not_read")
 }
 
 // pathID parses a numeric path value.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, epiloop.Errorf(epiloop.ENOTFOUND, "Not found.")
+		return 0, epiloop.Errorf(epiloop.ENOTFOUND, "err.not_found")
 	}
 	return id, nil
 }
@@ -340,12 +343,12 @@ func paging(r *http.Request) (offset, limit int, err error) {
 	q := r.URL.Query()
 	if v := q.Get("page"); v != "" {
 		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1_000_000 {
-			return 0, 0, epiloop.FieldError("page", "page must be a positive integer.")
+			return 0, 0, epiloop.FieldError("page", "err.page_must_positive_integer")
 		}
 	}
 	if v := q.Get("per_page"); v != "" {
 		if per, err = strconv.Atoi(v); err != nil || per < 1 || per > 500 {
-			return 0, 0, epiloop.FieldError("per_page", "per_page must be between 1 and 500.")
+			return 0, 0, epiloop.FieldError("per_page", "err.per_page_must_between_1")
 		}
 	}
 	return (page - 1) * per, per, nil

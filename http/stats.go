@@ -1,9 +1,13 @@
 package http
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/epiloop/epiloop"
+)
 
 func (s *Server) registerStatsRoutes() {
-	s.mux.HandleFunc("GET /api/v1/stats/overview", s.authed(s.handleStatsOverview))
+	s.api("GET /api/v1/stats/overview", epiloop.ActSignedIn, s.handleStatsOverview)
 }
 
 // handleStatsOverview answers the funnel counts of the caller's

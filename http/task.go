@@ -7,10 +7,10 @@ import (
 )
 
 func (s *Server) registerTaskRoutes() {
-	s.mux.HandleFunc("GET /api/v1/tasks", s.authed(s.handleTaskIndex))
-	s.mux.HandleFunc("POST /api/v1/tasks/{id}/accept", s.authed(s.handleTaskAccept))
-	s.mux.HandleFunc("POST /api/v1/tasks/{id}/return", s.authed(s.handleTaskReturn))
-	s.mux.HandleFunc("POST /api/v1/tasks/{id}/feedback", s.authed(s.handleTaskFeedback))
+	s.api("GET /api/v1/tasks", epiloop.ActFeedback, s.handleTaskIndex)
+	s.api("POST /api/v1/tasks/{id}/accept", epiloop.ActFeedback, s.handleTaskAccept)
+	s.api("POST /api/v1/tasks/{id}/return", epiloop.ActFeedback, s.handleTaskReturn)
+	s.api("POST /api/v1/tasks/{id}/feedback", epiloop.ActFeedback, s.handleTaskFeedback)
 }
 
 // taskItem is a task in a unit's list, with what the unit needs of its
@@ -33,7 +33,7 @@ func (s *Server) handleTaskIndex(w http.ResponseWriter, r *http.Request) error {
 	default:
 		st := epiloop.TaskStatus(v)
 		if !st.Valid() {
-			return epiloop.FieldError("status", "Unknown task status.")
+			return epiloop.FieldError("status", "err.unknown_task_status")
 		}
 		f.Status = &st
 	}

@@ -41,8 +41,6 @@ type ui struct {
 	assets  *assets
 	cop     *http.CrossOriginProtection
 	limiter *loginLimiter
-	series  *seriesCache
-	cats    map[string]catalog
 
 	// The jurisdiction tree, cached for a minute: reference data that
 	// changes only when an admin loads a station mapping.
@@ -93,18 +91,12 @@ func (p *page) HTMLLang() string {
 	return "zh-CN"
 }
 
-// Is reports whether the user has one of the roles.
-func (p *page) Is(roles ...string) bool {
-	if p.User == nil {
-		return false
-	}
-	for _, r := range roles {
-		if string(p.User.Role) == r {
-			return true
-		}
-	}
-	return false
-}
+// Can reports whether the user is granted action (a name of the
+// permission table), for the templates.
+func (p *page) Can(action string) bool { return p.User.Can(epiloop.Action(action)) }
+
+// CityWide reports whether the user's scope is the whole city.
+func (p *page) CityWide() bool { return p.User != nil && p.User.Scope().All }
 
 // registerUIRoutes parses the templates (panicking on an error, so a broken
 // template stops the binary at start-up rather than on a page) and
@@ -115,20 +107,18 @@ func (s *Server) registerUIRoutes() {
 		assets:  mustLoadAssets(),
 		cop:     http.NewCrossOriginProtection(),
 		limiter: newLoginLimiter(5, 15*time.Minute),
-		series:  &seriesCache{},
-		cats:    mustLoadCatalogs(),
 	}
 	ui.pages = ui.mustParseTemplates()
 	ui.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ui.renderError(w, r, epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused."))
+		ui.renderError(w, r, epiloop.Errorf(epiloop.EFORBIDDEN, "err.cross_origin_request_refused"))
 	}))
 	m := s.mux
-	m.HandleFunc("GET /static/{hash}/{file...}", ui.handleAsset)
-	m.HandleFunc("GET /{$}", ui.public(ui.handleHome))
-	m.HandleFunc("/", ui.public(func(w http.ResponseWriter, r *http.Request, p *page) error {
-		return epiloop.Errorf(epiloop.ENOTFOUND, "Page not found.")
-	}))
-	m.HandleFunc("POST /lang", ui.public(ui.handleLang))
+	m.handle("GET /static/{hash}/{file...}", epiloop.ActPublic, ui.handleAsset)
+	ui.publicPage("GET /{$}", ui.handleHome)
+	ui.publicPage("/", func(w http.ResponseWriter, r *http.Request, p *page) error {
+		return epiloop.Errorf(epiloop.ENOTFOUND, "err.page_not_found")
+	})
+	ui.publicPage("POST /lang", ui.handleLang)
 	ui.registerAuthPages()
 	ui.registerDashboardPages()
 	ui.registerLeadPages()
@@ -144,23 +134,24 @@ func (s *Server) registerUIRoutes() {
 // for one place to render as a page.
 type pageFunc func(w http.ResponseWriter, r *http.Request, p *page) error
 
-// public wraps a page that needs no sign-in (login, language, errors).
-func (ui *ui) public(h pageFunc) http.HandlerFunc {
-	return ui.wrap(false, nil, h)
+// publicPage registers a page that needs no sign-in (login, language,
+// errors).
+func (ui *ui) publicPage(pattern string, h pageFunc) {
+	ui.s.mux.handle(pattern, epiloop.ActPublic, ui.wrap(epiloop.ActPublic, h))
 }
 
-// for wraps a page for signed-in users of the given roles (any role when
-// none are given).
-func (ui *ui) forRoles(roles []epiloop.Role, h pageFunc) http.HandlerFunc {
-	return ui.wrap(true, roles, h)
+// page registers a page for signed-in users granted a.
+func (ui *ui) page(pattern string, a epiloop.Action, h pageFunc) {
+	ui.s.mux.handle(pattern, a, ui.wrap(a, h))
 }
 
-func (ui *ui) wrap(auth bool, roles []epiloop.Role, h pageFunc) http.HandlerFunc {
+func (ui *ui) wrap(a epiloop.Action, h pageFunc) http.HandlerFunc {
+	auth := a != epiloop.ActPublic
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", pageCSP)
 		p := ui.newPage(r)
 		if err := ui.cop.Check(r); err != nil {
-			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "Cross-origin request refused."))
+			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "err.cross_origin_request_refused"))
 			return
 		}
 		if u := ui.sessionUser(r); u != nil {
@@ -171,23 +162,14 @@ func (ui *ui) wrap(auth bool, roles []epiloop.Role, h pageFunc) http.HandlerFunc
 			ui.toLogin(w, r)
 			return
 		}
-		if auth && len(roles) > 0 && !hasRole(p.User, roles) {
-			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not open this page."))
+		if auth && !p.User.Can(a) {
+			ui.renderErrorPage(w, r, p, epiloop.Errorf(epiloop.EFORBIDDEN, "err.your_role_may_not_open"))
 			return
 		}
 		if err := h(w, r, p); err != nil {
 			ui.renderErrorPage(w, r, p, err)
 		}
 	}
-}
-
-func hasRole(u *epiloop.User, roles []epiloop.Role) bool {
-	for _, r := range roles {
-		if u.Role == r {
-			return true
-		}
-	}
-	return false
 }
 
 // sessionUser returns the user of the session cookie, or nil.
@@ -220,7 +202,7 @@ func (ui *ui) toLogin(w http.ResponseWriter, r *http.Request) {
 
 func (ui *ui) newPage(r *http.Request) *page {
 	lang := pickLang(r)
-	return &page{ui: ui, req: r, cat: ui.cats[lang], Lang: lang, Now: ui.s.Service.Clock.Now()}
+	return &page{ui: ui, req: r, cat: catalog(lang), Lang: lang, Now: ui.s.Service.Clock.Now()}
 }
 
 // render executes a page's layout (or, for an htmx request naming a
@@ -237,7 +219,7 @@ func (ui *ui) renderFragment(w http.ResponseWriter, status int, name, fragment s
 func (ui *ui) renderTemplate(w http.ResponseWriter, status int, name, tmpl string, p *page) error {
 	t, ok := ui.pages[name]
 	if !ok {
-		return epiloop.Errorf(epiloop.EINTERNAL, "no template %s", name)
+		return epiloop.Errorf(epiloop.EINTERNAL, "err.no_template_0", name)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, tmpl, p); err != nil {
@@ -274,7 +256,7 @@ func (ui *ui) renderErrorPage(w http.ResponseWriter, r *http.Request, p *page, e
 	}
 	st := ErrorStatus(code)
 	p.Title = "error.title." + code
-	p.Data = errorData{Code: code, Status: st, Message: epiloop.ErrorMessage(err)}
+	p.Data = errorData{Code: code, Status: st, Message: p.errText(err)}
 	if rerr := ui.render(w, st, "error", p); rerr != nil {
 		ui.s.Logger.Error("error page failed", "err", rerr)
 		http.Error(w, http.StatusText(st), st)
@@ -309,15 +291,8 @@ func (ui *ui) handleHome(w http.ResponseWriter, r *http.Request, p *page) error 
 
 // homeOf is the first page of a role.
 func homeOf(u *epiloop.User) string {
-	switch u.Role {
-	case epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAnalyst:
-		return "/dashboard"
-	case epiloop.RoleStation, epiloop.RoleCommittee:
-		return "/inbox"
-	case epiloop.RoleAdmin:
-		return "/admin/users"
-	case epiloop.RoleCheckpoint:
-		return "/checkpoints"
+	if nav := navFor(u); len(nav) > 0 && nav[0].Key != "account" {
+		return nav[0].Href
 	}
 	return "/account"
 }
@@ -357,42 +332,32 @@ type navItem struct{ Key, Href string }
 // navFor lists the pages of a role.
 func navFor(u *epiloop.User) []navItem {
 	var out []navItem
-	add := func(key, href string) { out = append(out, navItem{key, href}) }
-	switch u.Role {
-	case epiloop.RoleCommander:
-		add("dashboard", "/dashboard")
-		add("leads", "/leads")
-		add("conflicts", "/conflicts")
-		add("unroutable", "/unroutable")
-		add("checkpoints", "/checkpoints")
-		add("observations", "/observations")
-		add("imports", "/imports")
-	case epiloop.RoleDistrict:
-		add("dashboard", "/dashboard")
-		add("leads", "/leads")
-		add("conflicts", "/conflicts")
-		add("checkpoints", "/checkpoints")
-		add("observations", "/observations")
-		add("imports", "/imports")
-	case epiloop.RoleAnalyst:
-		add("dashboard", "/dashboard")
-	case epiloop.RoleStation:
-		add("inbox", "/inbox")
-		add("leads", "/leads")
-	case epiloop.RoleCommittee:
-		add("inbox", "/inbox")
-		add("observations", "/observations")
-		add("leads", "/leads")
-	case epiloop.RoleCheckpoint:
-		add("checkpoints", "/checkpoints")
-	case epiloop.RoleAdmin:
-		add("admin.users", "/admin/users")
-		add("admin.units", "/admin/units")
-		add("admin.mapping", "/admin/mapping")
-		add("leads", "/leads")
-		add("imports", "/imports")
-	default:
-		add("account", "/account")
+	for _, n := range navEntries {
+		if u.Can(n.action) {
+			out = append(out, navItem{n.key, n.href})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, navItem{"account", "/account"})
 	}
 	return out
+}
+
+// navEntries are the pages of the navigation, in order, each shown to the
+// roles granted its action; a role's home is its first.
+var navEntries = []struct {
+	key, href string
+	action    epiloop.Action
+}{
+	{"dashboard", "/dashboard", epiloop.ActDashboard},
+	{"inbox", "/inbox", epiloop.ActFeedback},
+	{"leads", "/leads", epiloop.ActReadLeads},
+	{"conflicts", "/conflicts", epiloop.ActAdjudicate},
+	{"unroutable", "/unroutable", epiloop.ActRoute},
+	{"checkpoints", "/checkpoints", epiloop.ActReadScreen},
+	{"observations", "/observations", epiloop.ActReadObs},
+	{"admin.users", "/admin/users", epiloop.ActAdminUsers},
+	{"admin.units", "/admin/units", epiloop.ActAdminUnits},
+	{"admin.mapping", "/admin/mapping", epiloop.ActAdminUnits},
+	{"imports", "/imports", epiloop.ActImport},
 }

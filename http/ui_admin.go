@@ -14,16 +14,14 @@ import (
 const maxMappingBytes = 8 << 20
 
 func (ui *ui) registerAdminPages() {
-	admins := []epiloop.Role{epiloop.RoleAdmin}
-	m := ui.s.mux
-	m.HandleFunc("GET /admin/users", ui.forRoles(admins, ui.handleAdminUsers))
-	m.HandleFunc("POST /admin/users", ui.forRoles(admins, ui.handleAdminUserCreate))
-	m.HandleFunc("GET /admin/users/{id}", ui.forRoles(admins, ui.handleAdminUser))
-	m.HandleFunc("POST /admin/users/{id}", ui.forRoles(admins, ui.handleAdminUserUpdate))
-	m.HandleFunc("POST /admin/users/{id}/password", ui.forRoles(admins, ui.handleAdminUserPassword))
-	m.HandleFunc("GET /admin/units", ui.forRoles(admins, ui.handleAdminUnits))
-	m.HandleFunc("GET /admin/mapping", ui.forRoles(admins, ui.handleAdminMapping))
-	m.HandleFunc("POST /admin/mapping", ui.forRoles(admins, ui.handleAdminMappingUpload))
+	ui.page("GET /admin/users", epiloop.ActAdminUsers, ui.handleAdminUsers)
+	ui.page("POST /admin/users", epiloop.ActAdminUsers, ui.handleAdminUserCreate)
+	ui.page("GET /admin/users/{id}", epiloop.ActAdminUsers, ui.handleAdminUser)
+	ui.page("POST /admin/users/{id}", epiloop.ActAdminUsers, ui.handleAdminUserUpdate)
+	ui.page("POST /admin/users/{id}/password", epiloop.ActAdminUsers, ui.handleAdminUserPassword)
+	ui.page("GET /admin/units", epiloop.ActAdminUnits, ui.handleAdminUnits)
+	ui.page("GET /admin/mapping", epiloop.ActAdminUnits, ui.handleAdminMapping)
+	ui.page("POST /admin/mapping", epiloop.ActAdminUnits, ui.handleAdminMappingUpload)
 }
 
 // userForm is a user being created or edited.
@@ -32,28 +30,10 @@ type userForm struct {
 	Role     string
 	Unit     string
 	Disabled bool
-	Errors   map[string]string
-	Error    string
+	formErrors
 }
 
-func (f *userForm) Err(field string) string { return f.Errors[field] }
-
-func (f *userForm) setError(p *page, err error) {
-	field := epiloop.ErrorField(err)
-	msg := epiloop.ErrorMessage(err)
-	if k := "fielderr." + field; field != "" && p.cat.Has(k) {
-		msg = p.T(k)
-	}
-	if field == "" {
-		f.Error = msg
-		return
-	}
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
-	f.Errors[field] = msg
-	f.Error = p.T("form.fix")
-}
+func (f *userForm) setError(p *page, err error) { f.set(p, err, epiloop.ErrorField(err)) }
 
 // adminUsersData is the users page.
 type adminUsersData struct {
@@ -206,7 +186,7 @@ func (ui *ui) handleAdminUnits(w http.ResponseWriter, r *http.Request, p *page) 
 	if d.Kind != "" {
 		k := epiloop.UnitKind(d.Kind)
 		if !k.Valid() {
-			return epiloop.FieldError("kind", "Unknown unit kind.")
+			return epiloop.FieldError("kind", "err.unknown_unit_kind")
 		}
 		kind = &k
 	}
@@ -273,7 +253,7 @@ func (ui *ui) handleAdminMappingUpload(w http.ResponseWriter, r *http.Request, p
 		if epiloop.ErrorCode(err) != epiloop.EINVALID {
 			return err
 		}
-		d.Error = epiloop.ErrorMessage(err)
+		d.Error = p.errText(err)
 		return ui.render(w, http.StatusUnprocessableEntity, "admin_mapping", p)
 	}
 	ui.treeMu.Lock()

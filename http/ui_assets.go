@@ -129,6 +129,9 @@ func (ui *ui) funcs() template.FuncMap {
 			return string(b), err
 		},
 		"list": func(v ...string) []string { return v },
+		// eventKinds are the kinds the live pages listen to, from the
+		// domain's list (the script keeps no copy).
+		"eventKinds": func() string { return strings.Join(epiloop.EventKindNames(), " ") },
 	}
 }
 

@@ -12,11 +12,10 @@ import (
 )
 
 func (ui *ui) registerAuthPages() {
-	m := ui.s.mux
-	m.HandleFunc("GET /login", ui.public(ui.handleLoginPage))
-	m.HandleFunc("POST /login", ui.public(ui.handleLoginSubmit))
-	m.HandleFunc("POST /logout", ui.public(ui.handleLogoutSubmit))
-	m.HandleFunc("GET /account", ui.forRoles(nil, ui.handleAccount))
+	ui.publicPage("GET /login", ui.handleLoginPage)
+	ui.publicPage("POST /login", ui.handleLoginSubmit)
+	ui.publicPage("POST /logout", ui.handleLogoutSubmit)
+	ui.page("GET /account", epiloop.ActSignedIn, ui.handleAccount)
 }
 
 // loginData is what the login page shows.

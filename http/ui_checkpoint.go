@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
 )
 
@@ -19,13 +18,10 @@ import (
 // their checkpoints with today's counts.
 
 func (ui *ui) registerCheckpointPages() {
-	viewers := []epiloop.Role{epiloop.RoleCheckpoint, epiloop.RoleCommander, epiloop.RoleDistrict}
-	officers := []epiloop.Role{epiloop.RoleCheckpoint}
-	m := ui.s.mux
-	m.HandleFunc("GET /checkpoints", ui.forRoles(viewers, ui.handleCheckpointList))
-	m.HandleFunc("GET /checkpoints/origins", ui.forRoles(officers, ui.handleOriginSuggest))
-	m.HandleFunc("GET /checkpoints/{code}", ui.forRoles(viewers, ui.handleCheckpointPage))
-	m.HandleFunc("POST /checkpoints/{code}/screenings", ui.forRoles(officers, ui.handleScreeningPost))
+	ui.page("GET /checkpoints", epiloop.ActReadScreen, ui.handleCheckpointList)
+	ui.page("GET /checkpoints/origins", epiloop.ActOrigins, ui.handleOriginSuggest)
+	ui.page("GET /checkpoints/{code}", epiloop.ActReadScreen, ui.handleCheckpointPage)
+	ui.page("POST /checkpoints/{code}/screenings", epiloop.ActScreen, ui.handleScreeningPost)
 }
 
 // ckRecent is how many of a checkpoint's crossings its page lists.
@@ -55,12 +51,8 @@ type ckForm struct {
 	Rows      []ckRow
 	// Errors maps a crossing field (plate, train, carriage, direction,
 	// occupants) to its message; an occupant's are on its row.
-	Errors map[string]string
-	Error  string
+	formErrors
 }
-
-// Err returns the message for one field of the crossing.
-func (f *ckForm) Err(field string) string { return f.Errors[field] }
 
 // ckRow is one occupant's line of the form.
 type ckRow struct {
@@ -128,7 +120,7 @@ func (f *ckForm) input() (in loop.ScreeningInput, rows []int, err error) {
 		if row.Temp != "" {
 			t, perr := strconv.ParseFloat(strings.Replace(epiloop.ToHalfWidth(row.Temp), ",", ".", 1), 64)
 			if perr != nil {
-				return in, rows, epiloop.FieldError("occupants["+strconv.Itoa(len(rows))+"].temperature", "Temperature must be a number.")
+				return in, rows, epiloop.FieldError("occupants["+strconv.Itoa(len(rows))+"].temperature", "err.temperature_must_number")
 			}
 			oi.Temperature = &t
 		}
@@ -142,27 +134,20 @@ func (f *ckForm) input() (in loop.ScreeningInput, rows []int, err error) {
 // its row, the crossing's beside the plate or train.
 func (f *ckForm) setError(p *page, err error, rows []int) {
 	field := epiloop.ErrorField(err)
-	if field == "" {
-		f.Error = epiloop.ErrorMessage(err)
-		if k := "apierr." + epiloop.ErrorCode(err); p.cat.Has(k) && p.Lang != "en" {
-			f.Error = p.T(k) + "（" + f.Error + "）"
-		}
-		return
-	}
-	f.Error = p.T("form.fix")
 	if n, sub, ok := occupantField(field); ok && n < len(rows) {
+		f.set(p, err, "")
+		f.Error = p.T("form.fix")
 		row := &f.Rows[rows[n]]
 		if sub == "" {
 			sub = "id_number"
 		}
-		row.Errors = map[string]string{sub: ckMessage(p, err, sub)}
+		row.Errors = map[string]string{sub: p.errText(err)}
 		return
 	}
 	if field == "time" {
-		f.Error = ckMessage(p, err, field)
-		return
+		field = ""
 	}
-	f.Errors = map[string]string{field: ckMessage(p, err, field)}
+	f.set(p, err, field)
 }
 
 // occupantField splits "occupants[2].temperature" into 2 and
@@ -178,26 +163,6 @@ func occupantField(field string) (int, string, bool) {
 		return 0, "", false
 	}
 	return n, strings.TrimPrefix(sub, "."), true
-}
-
-// ckMessage is the officer's message for an error on a field: by its
-// reason (the same words a rejects report uses), else by the field.
-func ckMessage(p *page, err error, field string) string {
-	if reason := epiloop.ErrorReason(err); reason != "" {
-		if k := "ck.reason." + reason; p.cat.Has(k) {
-			return p.T(k)
-		}
-		if zh, en := intake.Describe(reason); zh != reason {
-			if p.Lang == "en" {
-				return en
-			}
-			return zh
-		}
-	}
-	if k := "ck.err." + field; p.cat.Has(k) {
-		return p.T(k)
-	}
-	return epiloop.ErrorMessage(err)
 }
 
 // ckResult is what the officer reads after a crossing is saved: per
@@ -287,7 +252,7 @@ func (ui *ui) checkpointStats(r *http.Request, code string) (loop.CheckpointStat
 			return st, nil
 		}
 	}
-	return loop.CheckpointStats{}, epiloop.Errorf(epiloop.ENOTFOUND, "Checkpoint not found.")
+	return loop.CheckpointStats{}, epiloop.Errorf(epiloop.ENOTFOUND, "err.checkpoint_not_found")
 }
 
 func (ui *ui) handleCheckpointPage(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -307,7 +272,7 @@ func (ui *ui) renderCheckpoint(w http.ResponseWriter, r *http.Request, p *page, 
 		return err
 	}
 	d := &ckPageData{CK: st.Checkpoint, Result: res, Recent: recent, Total: total, Stats: newCKStats(st),
-		CanScreen: p.User.Role == epiloop.RoleCheckpoint && p.User.UnitCode == code,
+		CanScreen: epiloop.MayScreenAt(p.User, &st.Checkpoint),
 		Blank:     ckRow{Index: "__i__", Num: "__n__"}}
 	switch st.Kind {
 	case epiloop.CheckpointRoad:

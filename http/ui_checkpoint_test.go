@@ -270,7 +270,9 @@ func TestCheckpointPages(t *testing.T) {
 		{officer, "/checkpoints/CK0001", 200, `id="train"`, `id="plate"`},
 		{officer, "/checkpoints/CK0002", 404, "未找到", ""},
 		{uiCommander, "/checkpoints", 200, "沈阳北站卡点", ""},
-		{uiCommander, "/checkpoints/CK0001", 200, `id="ck-recent"`, `id="screening-form"`},
+		// Commanders may screen anywhere (the permission table), so their
+		// page has the form too; a district commander's reads only.
+		{uiCommander, "/checkpoints/CK0001", 200, `id="screening-form"`, ""},
 		{uiDistrictHP, "/checkpoints", 200, "沈阳站卡点", "沈阳北站卡点"},
 		{uiDistrictHP, "/checkpoints/CK0001", 200, "沈阳站卡点", `id="screening-form"`},
 		{uiDistrictHP, "/checkpoints/CK0002", 404, "未找到", ""},
@@ -279,7 +281,7 @@ func TestCheckpointPages(t *testing.T) {
 		{uiAnalyst, "/checkpoints", 403, "无权", ""},
 		{uiAdmin, "/checkpoints", 403, "无权", ""},
 		{"auditor", "/checkpoints", 403, "无权", ""},
-		{uiCommander, "/checkpoints/origins?q=x", 403, "无权", ""},
+		{uiDistrictHP, "/checkpoints/origins?q=x", 403, "无权", ""},
 	} {
 		t.Run(pg.user+pg.path, func(t *testing.T) {
 			resp, body := f.get(pg.path, sessions[pg.user])
@@ -314,9 +316,13 @@ func TestCheckpointPages(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/checkpoints/CK0001" {
 		t.Errorf("the officer's checkpoints: %d to %q, want their own", resp.StatusCode, loc)
 	}
-	resp, _ = f.do("POST", "/checkpoints/CK0001/screenings", sessions[uiCommander], strings.NewReader(ckForm("辽A12345").Encode()))
+	resp, _ = f.do("POST", "/checkpoints/CK0001/screenings", sessions[uiDistrictHP], strings.NewReader(ckForm("辽A12345").Encode()))
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a commander posts a crossing: %d, want 403 (commanders view)", resp.StatusCode)
+		t.Errorf("a district commander posts a crossing: %d, want 403 (district commanders read)", resp.StatusCode)
+	}
+	resp, body := f.do("POST", "/checkpoints/CK0001/screenings", sessions[uiCommander], strings.NewReader(ckForm("辽A12345").Encode()))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "至少登记一名") {
+		t.Errorf("a commander posts a crossing with nobody: %d, want 422 naming the missing occupants", resp.StatusCode)
 	}
 }
 

@@ -11,8 +11,7 @@ import (
 )
 
 func (ui *ui) registerDashboardPages() {
-	roles := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAnalyst}
-	ui.s.mux.HandleFunc("GET /dashboard", ui.forRoles(roles, ui.handleDashboard))
+	ui.page("GET /dashboard", epiloop.ActDashboard, ui.handleDashboard)
 }
 
 // funnelMetrics are the funnel's steps in order; sideMetrics stand beside
@@ -55,7 +54,7 @@ type dashData struct {
 	Side      []string
 	RowsKind  string
 	Rows      []areaRow
-	Series    series
+	Series    *loop.Series
 	OnTime    string
 	Chart     chartData
 }
@@ -65,9 +64,9 @@ type chartData struct {
 	FunnelLabels []string `json:"funnelLabels"`
 	FunnelValues []int64  `json:"funnelValues"`
 	Hours        []string `json:"hours"`
-	Received     []int    `json:"received"`
-	Closed       []int    `json:"closed"`
-	Escalated    []int    `json:"escalated"`
+	Received     []int64  `json:"received"`
+	Closed       []int64  `json:"closed"`
+	Escalated    []int64  `json:"escalated"`
 	Names        struct {
 		Funnel    string `json:"funnel"`
 		Series    string `json:"series"`
@@ -92,25 +91,21 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	district := ""
 	if sc := u.Scope(); sc.All {
 		d.ScopeName = p.T("dash.city")
 		d.RowsKind = "district"
 		d.Rows, err = ui.districtRows(ctx, tree.Districts)
 	} else {
-		district = sc.District
-		d.ScopeName = districtName(tree, district)
+		d.ScopeName = districtName(tree, sc.District)
 		d.RowsKind = "unit"
-		d.Rows, err = ui.unitRows(ctx, district)
+		d.Rows, err = ui.unitRows(ctx, sc.District)
 	}
 	if err != nil {
 		return err
 	}
-	now := ui.s.Service.Clock.Now()
-	if err := ui.series.refresh(ctx, ui.s.Service.Store, now); err != nil {
+	if d.Series, err = ui.s.Service.HourlySeries(ctx); err != nil {
 		return err
 	}
-	d.Series = ui.series.read(now, district)
 	d.Chart = ui.chart(p, d)
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
 	if r.Header.Get("HX-Request") == "true" {
@@ -135,6 +130,15 @@ func (ui *ui) chart(p *page, d *dashData) chartData {
 	c.Names.Closed = p.T("dash.series.closed")
 	c.Names.Escalated = p.T("dash.series.escalated")
 	return c
+}
+
+// total returns the sum of one series.
+func total(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // districtRows reads each district's counters.

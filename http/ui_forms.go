@@ -16,18 +16,7 @@ type feedbackForm struct {
 	Note   string
 	Action string
 	Reason string
-	// Errors maps a field name to its message; Error is a message for the
-	// form as a whole.
-	Errors map[string]string
-	Error  string
-}
-
-// Err returns the message for one field.
-func (f *feedbackForm) Err(field string) string {
-	if f == nil {
-		return ""
-	}
-	return f.Errors[field]
+	formErrors
 }
 
 // Options used by the form templates.
@@ -74,33 +63,16 @@ func parseFeedbackForm(r *http.Request) (*feedbackForm, error) {
 	if f.Temp != "" {
 		t, err := strconv.ParseFloat(strings.Replace(f.Temp, ",", ".", 1), 64)
 		if err != nil {
-			return f, epiloop.FieldError("temperature", "Temperature must be a number.")
+			return f, epiloop.FieldError("temperature", "err.temperature_must_number")
 		}
 		f.F.Temperature = &t
 	}
 	return f, nil
 }
 
-// setError places a service error on the form: beside its field when it
-// names one, above the form otherwise.
+// setError places a service error on the form.
 func (f *feedbackForm) setError(p *page, err error) {
-	field := strings.TrimPrefix(epiloop.ErrorField(err), "outcome.")
-	msg := epiloop.ErrorMessage(err)
-	if field != "" {
-		if k := "fielderr." + field; p.cat.Has(k) {
-			msg = p.T(k)
-		}
-		if f.Errors == nil {
-			f.Errors = map[string]string{}
-		}
-		f.Errors[field] = msg
-		f.Error = p.T("form.fix")
-		return
-	}
-	if k := "apierr." + epiloop.ErrorCode(err); p.cat.Has(k) && p.Lang != "en" {
-		msg = p.T(k) + "（" + msg + "）"
-	}
-	f.Error = msg
+	f.set(p, err, strings.TrimPrefix(epiloop.ErrorField(err), "outcome."))
 }
 
 // formStatus is the status of a page re-rendered with a form error.

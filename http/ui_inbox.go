@@ -10,14 +10,12 @@ import (
 )
 
 func (ui *ui) registerInboxPages() {
-	field := []epiloop.Role{epiloop.RoleStation, epiloop.RoleCommittee}
-	m := ui.s.mux
-	m.HandleFunc("GET /inbox", ui.forRoles(field, ui.handleInbox))
-	m.HandleFunc("GET /inbox/leads/{id}", ui.forRoles(field, ui.handleInboxLead))
-	m.HandleFunc("POST /inbox/leads/{id}/accept", ui.forRoles(field, ui.handleInboxAccept))
-	m.HandleFunc("POST /inbox/leads/{id}/feedback", ui.forRoles(field, ui.handleInboxFeedback))
-	m.HandleFunc("POST /inbox/leads/{id}/return", ui.forRoles(field, ui.handleInboxReturn))
-	m.HandleFunc("POST /inbox/leads/{id}/reveal", ui.forRoles(field, ui.handleInboxLead))
+	ui.page("GET /inbox", epiloop.ActFeedback, ui.handleInbox)
+	ui.page("GET /inbox/leads/{id}", epiloop.ActFeedback, ui.handleInboxLead)
+	ui.page("POST /inbox/leads/{id}/accept", epiloop.ActFeedback, ui.handleInboxAccept)
+	ui.page("POST /inbox/leads/{id}/feedback", epiloop.ActFeedback, ui.handleInboxFeedback)
+	ui.page("POST /inbox/leads/{id}/return", epiloop.ActFeedback, ui.handleInboxReturn)
+	ui.page("POST /inbox/leads/{id}/reveal", epiloop.ActFeedback, ui.handleInboxLead)
 }
 
 // inboxData is a field unit's open tasks, by deadline, and what it
@@ -141,7 +139,7 @@ func (ui *ui) renderTask(w http.ResponseWriter, r *http.Request, p *page, id int
 	if strings.HasSuffix(r.URL.Path, "/reveal") {
 		d.Rev, status = ui.doReveal(r, p, id, status)
 	}
-	d.Rev.CanReveal = mayReveal(p.User, v.Lead)
+	d.Rev.CanReveal = epiloop.LeadRevealable(p.User, v.Lead, p.Now)
 	if d.Task != nil {
 		d.Left = newCountdown(d.Task.Deadline(), ui.s.Service.Clock.Now())
 	}
@@ -164,7 +162,7 @@ func (ui *ui) taskOf(r *http.Request, p *page) (int64, *epiloop.Task, error) {
 	}
 	t := myTask(p.User, l)
 	if t == nil {
-		return id, nil, epiloop.Errorf(epiloop.ECONFLICT, "Your unit has no open task for this lead.")
+		return id, nil, epiloop.Errorf(epiloop.ECONFLICT, "err.your_unit_has_no_open")
 	}
 	return id, t, nil
 }

@@ -40,12 +40,10 @@ const (
 func (ui *ui) registerIntakePages() {
 	ui.uploads = &pendingUploads{ttl: uploadTTL, m: map[string]*pendingUpload{}}
 	context.AfterFunc(ui.s.baseCtx, ui.uploads.clear)
-	roles := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAdmin}
-	m := ui.s.mux
-	m.HandleFunc("GET /imports", ui.forRoles(roles, ui.handleIntakeForm))
-	m.HandleFunc("POST /imports/preview", ui.forRoles(roles, ui.handleIntakePreview))
-	m.HandleFunc("POST /imports/commit", ui.forRoles(roles, ui.handleIntakeCommit))
-	m.HandleFunc("GET /imports/{id}", ui.forRoles(roles, ui.handleIntakeStatus))
+	ui.page("GET /imports", epiloop.ActImport, ui.handleIntakeForm)
+	ui.page("POST /imports/preview", epiloop.ActImport, ui.handleIntakePreview)
+	ui.page("POST /imports/commit", epiloop.ActImport, ui.handleIntakeCommit)
+	ui.page("GET /imports/{id}", epiloop.ActImport, ui.handleIntakeStatus)
 }
 
 // pendingUpload is a previewed file waiting for its commit.
@@ -134,12 +132,8 @@ type intakeFormData struct {
 	Ref     string
 	Sheet   string
 	Sources []epiloop.SourceKind
-	Error   string
-	Errors  map[string]string
+	formErrors
 }
-
-// Err returns the message for one field.
-func (d *intakeFormData) Err(field string) string { return d.Errors[field] }
 
 var intakeSources = []epiloop.SourceKind{epiloop.SourceRail, epiloop.SourceRoad, epiloop.SourceHealth, epiloop.SourceCheckpoint,
 	epiloop.SourceCity, epiloop.SourceHotline, epiloop.SourceOther}
@@ -152,27 +146,6 @@ func (ui *ui) renderIntakeForm(w http.ResponseWriter, p *page, d *intakeFormData
 	d.Sources = intakeSources
 	p.Title, p.Nav, p.Data = "imp.title", "imports", d
 	return ui.render(w, status, "import", p)
-}
-
-// intakeMessage is the clerk's message for a refused file or field: by
-// reason in the intake's own words, else by field.
-func intakeMessage(p *page, err error) string {
-	if reason := epiloop.ErrorReason(err); reason != "" {
-		if zh, en := intake.Describe(reason); zh != reason {
-			if p.Lang == "en" {
-				return en
-			}
-			return zh
-		}
-	}
-	if k := "imp.err." + epiloop.ErrorField(err); epiloop.ErrorField(err) != "" && p.cat.Has(k) {
-		return p.T(k)
-	}
-	msg := epiloop.ErrorMessage(err)
-	if k := "apierr." + epiloop.ErrorCode(err); p.cat.Has(k) && p.Lang != "en" {
-		msg = p.T(k) + "（" + msg + "）"
-	}
-	return msg
 }
 
 // intakePreviewData is step 2: what intake made of the file.
@@ -237,10 +210,10 @@ func (ui *ui) handleIntakePreview(w http.ResponseWriter, r *http.Request, p *pag
 			}
 			d := &intakeFormData{Source: string(opts.Source), Ref: opts.Ref, Sheet: opts.Sheet}
 			if f := epiloop.ErrorField(err); f == "source" || (f == "file" && epiloop.ErrorReason(err) == "") {
-				d.Errors = map[string]string{f: intakeMessage(p, err)}
+				d.Errors = map[string]string{f: p.errText(err)}
 				d.Error = p.T("form.fix")
 			} else {
-				d.Error = intakeMessage(p, err)
+				d.Error = p.errText(err)
 			}
 			if d.Source == "" {
 				d.Source = string(epiloop.SourceRail)
@@ -252,7 +225,7 @@ func (ui *ui) handleIntakePreview(w http.ResponseWriter, r *http.Request, p *pag
 		tok = r.PostFormValue("token")
 		up, ok := ui.uploads.get(tok, p.User.ID, false)
 		if !ok {
-			return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(epiloop.SourceRail), Error: p.T("imp.expired")}, http.StatusGone)
+			return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(epiloop.SourceRail), formErrors: formErrors{Error: p.T("imp.expired")}}, http.StatusGone)
 		}
 		opts = up.opts
 		opts.Sheet = r.PostFormValue("sheet")
@@ -260,7 +233,7 @@ func (ui *ui) handleIntakePreview(w http.ResponseWriter, r *http.Request, p *pag
 			if !userError(err) {
 				return err
 			}
-			return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(opts.Source), Ref: opts.Ref, Error: intakeMessage(p, err)}, formStatus(err))
+			return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(opts.Source), Ref: opts.Ref, formErrors: formErrors{Error: p.errText(err)}}, formStatus(err))
 		}
 		ui.uploads.setOptions(tok, opts)
 	}
@@ -314,7 +287,7 @@ func previewRow(p *page, info intake.Info, row *intake.Row) intakePreviewRow {
 func (ui *ui) handleIntakeCommit(w http.ResponseWriter, r *http.Request, p *page) error {
 	up, ok := ui.uploads.get(r.PostFormValue("token"), p.User.ID, true)
 	if !ok {
-		return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(epiloop.SourceRail), Error: p.T("imp.expired")}, http.StatusGone)
+		return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(epiloop.SourceRail), formErrors: formErrors{Error: p.T("imp.expired")}}, http.StatusGone)
 	}
 	rd, err := intake.OpenFile(up.path, up.opts)
 	if err != nil {
@@ -322,7 +295,7 @@ func (ui *ui) handleIntakeCommit(w http.ResponseWriter, r *http.Request, p *page
 		if !userError(err) {
 			return err
 		}
-		return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(up.opts.Source), Error: intakeMessage(p, err)}, formStatus(err))
+		return ui.renderIntakeForm(w, p, &intakeFormData{Source: string(up.opts.Source), formErrors: formErrors{Error: p.errText(err)}}, formStatus(err))
 	}
 	info := rd.Info()
 	lopts := loop.ImportOptions{

@@ -11,11 +11,9 @@ import (
 )
 
 func (ui *ui) registerLeadPages() {
-	readers := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleStation, epiloop.RoleCommittee, epiloop.RoleAdmin}
-	m := ui.s.mux
-	m.HandleFunc("GET /leads", ui.forRoles(readers, ui.handleLeadList))
-	m.HandleFunc("GET /leads/{id}", ui.forRoles(readers, ui.handleLeadPage))
-	m.HandleFunc("POST /leads/{id}/reveal", ui.forRoles(readers, ui.handleLeadReveal))
+	ui.page("GET /leads", epiloop.ActReadLeads, ui.handleLeadList)
+	ui.page("GET /leads/{id}", epiloop.ActReadLeads, ui.handleLeadPage)
+	ui.page("POST /leads/{id}/reveal", epiloop.ActReveal, ui.handleLeadReveal)
 }
 
 // leadListData is the filterable, paged list of leads.
@@ -126,18 +124,6 @@ type reveal struct {
 	RevealErr string
 }
 
-// mayReveal reports whether the reveal form is offered: commanders, and
-// the units holding a task of the lead (the service decides).
-func mayReveal(u *epiloop.User, l *epiloop.Lead) bool {
-	switch u.Role {
-	case epiloop.RoleCommander:
-		return true
-	case epiloop.RoleStation, epiloop.RoleCommittee:
-		return l.HasUnit(u.UnitCode)
-	}
-	return false
-}
-
 // doReveal runs the reveal form's request, if this is one. status is
 // the page's status: the one given, or the refusal's (422 for a missing
 // purpose, 403 for a role that may not reveal), as the API answers.
@@ -151,10 +137,8 @@ func (ui *ui) doReveal(r *http.Request, p *page, id int64, status int) (reveal, 
 	case err == nil:
 		rv.Revealed = &person
 		return rv, status
-	case epiloop.ErrorField(err) == "purpose":
-		rv.RevealErr = p.T("fielderr.purpose")
 	default:
-		rv.RevealErr = epiloop.ErrorMessage(err)
+		rv.RevealErr = p.errText(err)
 	}
 	return rv, formStatus(err)
 }
@@ -193,7 +177,7 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 	if strings.HasSuffix(r.URL.Path, "/reveal") {
 		d.Rev, status = ui.doReveal(r, p, id, status)
 	}
-	d.Rev.CanReveal = mayReveal(p.User, l)
+	d.Rev.CanReveal = epiloop.LeadRevealable(p.User, l, p.Now)
 	for _, t := range l.Tasks {
 		switch {
 		case t.Round == l.Round && t.Side == epiloop.UnitPoliceStation && d.Station == nil:
@@ -208,8 +192,8 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 		e := v.Timeline[i]
 		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: ui.eventText(p, l, e)})
 	}
-	d.CanAdjudicate = l.Status == epiloop.LeadConflict && p.User.CanAdjudicate()
-	d.CanRoute = l.Status == epiloop.LeadUnroutable && p.User.CanRoute()
+	d.CanAdjudicate = l.Status == epiloop.LeadConflict && p.User.Can(epiloop.ActAdjudicate)
+	d.CanRoute = l.Status == epiloop.LeadUnroutable && p.User.Can(epiloop.ActRoute)
 	if d.Form == nil {
 		d.Form = &feedbackForm{}
 	}
@@ -251,9 +235,10 @@ func (ui *ui) eventText(p *page, l *epiloop.Lead, e *epiloop.Event) string {
 		}
 		return str("community")
 	}
-	key := "event." + e.Kind
+	kind, known := epiloop.FindEventKind(e.Kind)
+	key := kind.Key()
 	switch e.Kind {
-	case epiloop.EventLeadCreated, epiloop.EventLeadMerged:
+	case epiloop.EventLeadCreated, epiloop.EventLeadImported, epiloop.EventLeadMerged:
 		return p.T(key, tr("source.", str("source")), tr("priority.", str("priority")))
 	case epiloop.EventLeadPushed:
 		round, _ := data["round"].(float64)
@@ -289,7 +274,7 @@ func (ui *ui) eventText(p *page, l *epiloop.Lead, e *epiloop.Event) string {
 	case epiloop.EventTaskEscalated:
 		return p.T(key, unit, tr("escalation.", str("level")))
 	}
-	if p.cat.Has(key) {
+	if known {
 		return p.T(key)
 	}
 	return e.Kind

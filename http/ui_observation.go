@@ -18,16 +18,13 @@ import (
 // isolation sites with their occupancy and the plans waiting for a place.
 
 func (ui *ui) registerObservationPages() {
-	readers := []epiloop.Role{epiloop.RoleCommittee, epiloop.RoleDistrict, epiloop.RoleCommander}
-	placers := []epiloop.Role{epiloop.RoleDistrict, epiloop.RoleCommander}
-	m := ui.s.mux
-	m.HandleFunc("GET /observations", ui.forRoles(readers, ui.handleObservationList))
-	m.HandleFunc("GET /observations/sites", ui.forRoles(placers, ui.handleObservationSites))
-	m.HandleFunc("GET /observations/{id}", ui.forRoles(readers, ui.handleObservationPage))
-	m.HandleFunc("POST /observations/{id}/checks", ui.forRoles(readers, ui.handleObservationCheckPost))
-	m.HandleFunc("POST /observations/{id}/release", ui.forRoles(readers, ui.handleObservationReleasePost))
-	m.HandleFunc("POST /observations/{id}/transfer", ui.forRoles(readers, ui.handleObservationTransferPost))
-	m.HandleFunc("POST /observations/{id}/place", ui.forRoles(placers, ui.handleObservationPlacePost))
+	ui.page("GET /observations", epiloop.ActReadObs, ui.handleObservationList)
+	ui.page("GET /observations/sites", epiloop.ActReadSites, ui.handleObservationSites)
+	ui.page("GET /observations/{id}", epiloop.ActReadObs, ui.handleObservationPage)
+	ui.page("POST /observations/{id}/checks", epiloop.ActCheckObs, ui.handleObservationCheckPost)
+	ui.page("POST /observations/{id}/release", epiloop.ActCheckObs, ui.handleObservationReleasePost)
+	ui.page("POST /observations/{id}/transfer", epiloop.ActCheckObs, ui.handleObservationTransferPost)
+	ui.page("POST /observations/{id}/place", epiloop.ActPlaceObs, ui.handleObservationPlacePost)
 }
 
 // Today's check of a plan.
@@ -145,14 +142,14 @@ func (ui *ui) handleObservationList(w http.ResponseWriter, r *http.Request, p *p
 	if d.Status != "all" {
 		st := epiloop.ObservationStatus(d.Status)
 		if !st.Valid() {
-			return epiloop.FieldError("status", "Unknown status.")
+			return epiloop.FieldError("status", "err.unknown_status")
 		}
 		f.Status = &st
 	}
 	if d.Kind != "" {
 		k := epiloop.ObservationKind(d.Kind)
 		if !k.Valid() {
-			return epiloop.FieldError("kind", "Unknown kind.")
+			return epiloop.FieldError("kind", "err.unknown_kind")
 		}
 		f.Kind = &k
 	}
@@ -191,44 +188,13 @@ type obsForm struct {
 	Hospital string
 	Site     string
 	Override bool
-	Errors   map[string]string
-	Error    string
-}
-
-// Err returns the message for one field.
-func (f *obsForm) Err(field string) string {
-	if f == nil {
-		return ""
-	}
-	return f.Errors[field]
+	formErrors
 }
 
 // On reports whether the form in error is which.
 func (f *obsForm) On(which string) bool { return f != nil && f.Which == which }
 
-func (f *obsForm) setError(p *page, err error) {
-	field := epiloop.ErrorField(err)
-	if field == "" {
-		if f.Which == "place" && epiloop.ErrorCode(err) == epiloop.ECONFLICT {
-			f.Error = p.T("obs.err.full")
-			return
-		}
-		f.Error = epiloop.ErrorMessage(err)
-		if k := "apierr." + epiloop.ErrorCode(err); p.cat.Has(k) && p.Lang != "en" {
-			f.Error = p.T(k) + "（" + f.Error + "）"
-		}
-		return
-	}
-	msg := epiloop.ErrorMessage(err)
-	for _, k := range []string{"obs.err." + field, "fielderr." + field} {
-		if p.cat.Has(k) {
-			msg = p.T(k)
-			break
-		}
-	}
-	f.Errors = map[string]string{field: msg}
-	f.Error = p.T("form.fix")
-}
+func (f *obsForm) setError(p *page, err error) { f.set(p, err, epiloop.ErrorField(err)) }
 
 // obsPageData is one plan's page.
 type obsPageData struct {
@@ -338,7 +304,7 @@ func (ui *ui) handleObservationCheckPost(w http.ResponseWriter, r *http.Request,
 	if form.Temp != "" {
 		t, perr := strconv.ParseFloat(strings.Replace(epiloop.ToHalfWidth(form.Temp), ",", ".", 1), 64)
 		if perr != nil {
-			return ui.obsFail(w, r, p, id, form, epiloop.FieldError("temperature", "Temperature must be a number."))
+			return ui.obsFail(w, r, p, id, form, epiloop.FieldError("temperature", "err.temperature_must_number"))
 		}
 		in.Temperature = &t
 	}

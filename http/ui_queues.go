@@ -10,14 +10,11 @@ import (
 )
 
 func (ui *ui) registerQueuePages() {
-	adjudicators := []epiloop.Role{epiloop.RoleCommander, epiloop.RoleDistrict}
-	routers := []epiloop.Role{epiloop.RoleCommander}
-	m := ui.s.mux
-	m.HandleFunc("GET /conflicts", ui.forRoles(adjudicators, ui.handleConflicts))
-	m.HandleFunc("POST /leads/{id}/adjudicate", ui.forRoles(adjudicators, ui.handleAdjudicate))
-	m.HandleFunc("GET /unroutable", ui.forRoles(routers, ui.handleUnroutable))
-	m.HandleFunc("GET /leads/{id}/route", ui.forRoles(routers, ui.handleRoutePage))
-	m.HandleFunc("POST /leads/{id}/route", ui.forRoles(routers, ui.handleRoute))
+	ui.page("GET /conflicts", epiloop.ActAdjudicate, ui.handleConflicts)
+	ui.page("POST /leads/{id}/adjudicate", epiloop.ActAdjudicate, ui.handleAdjudicate)
+	ui.page("GET /unroutable", epiloop.ActRoute, ui.handleUnroutable)
+	ui.page("GET /leads/{id}/route", epiloop.ActRoute, ui.handleRoutePage)
+	ui.page("POST /leads/{id}/route", epiloop.ActRoute, ui.handleRoute)
 }
 
 // queueData is a queue of leads waiting for a commander.
@@ -232,5 +229,5 @@ func (ui *ui) handleRoute(w http.ResponseWriter, r *http.Request, p *page) error
 	if !userError(err) {
 		return err
 	}
-	return ui.renderRoute(w, r, p, id, epiloop.ErrorMessage(err), formStatus(err))
+	return ui.renderRoute(w, r, p, id, p.errText(err), formStatus(err))
 }

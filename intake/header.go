@@ -278,7 +278,6 @@ func columnLetter(i int) string {
 // personal data; callers make sure the row is a header before quoting it.
 func describeHeader(h *header) string {
 	var b strings.Builder
-	b.WriteString("找到的列 / columns found: ")
 	for i, c := range h.columns {
 		if i == 20 {
 			b.WriteString(", …")

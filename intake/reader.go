@@ -139,7 +139,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (*Reader, error) {
 // file.
 func open(ra io.ReaderAt, size int64, path string, opts Options, inMemory int64) (*Reader, error) {
 	if size <= 0 {
-		return nil, refuse(ReasonFileEmpty, "")
+		return nil, refuse(ReasonFileEmpty)
 	}
 	var head [8]byte
 	n, err := ra.ReadAt(head[:min(8, size)], 0)
@@ -178,7 +178,7 @@ func (r *Reader) openSource(ra io.ReaderAt, size int64, path string, inMemory in
 		return err
 	}
 	if looksBinary(ra, size, enc) {
-		return refuse(ReasonFormatUnsupported, "")
+		return refuse(ReasonFormatUnsupported)
 	}
 	src, delim := newCSVSource(ra, size, enc, bom)
 	r.src = src
@@ -256,7 +256,7 @@ func (r *Reader) readHeader() error {
 			continue
 		}
 		if len(cells) > maxColumns {
-			return refuse(ReasonTooManyColumns, "")
+			return refuse(ReasonTooManyColumns)
 		}
 		if seen == 0 {
 			firstIsData = looksLikeData(cells)
@@ -273,11 +273,11 @@ func (r *Reader) readHeader() error {
 	}
 	switch {
 	case firstIsData:
-		return refuse(ReasonHeaderMissing, "")
+		return refuse(ReasonHeaderMissing)
 	case best == nil:
-		return refuse(ReasonIdentityColumns, "")
+		return refuse(ReasonIdentityColumns)
 	}
-	return refuse(ReasonIdentityColumns, describeHeader(best))
+	return refuse(ReasonIdentityColumns, epiloop.M("reject.detail.columns_found", describeHeader(best)))
 }
 
 func (r *Reader) useHeader(h *header, line int) {

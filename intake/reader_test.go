@@ -446,7 +446,7 @@ func TestRefuse(t *testing.T) {
 func TestRefuseNamesColumns(t *testing.T) {
 	text := "姓名,现住址,民族\n张三,沈阳市,汉\n"
 	_, err := Open(strings.NewReader(text), int64(len(text)), Options{})
-	msg := epiloop.ErrorMessage(err)
+	msg := epiloop.ErrorText(err, epiloop.LangEN)
 	for _, want := range []string{"姓名→name", "现住址→address", "民族", "身份证号"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
@@ -454,7 +454,7 @@ func TestRefuseNamesColumns(t *testing.T) {
 	}
 	b := []byte("张三,11010519491231002X,沈阳市\n")
 	_, err = Open(bytes.NewReader(b), int64(len(b)), Options{})
-	if msg := epiloop.ErrorMessage(err); strings.Contains(msg, "1101") || strings.Contains(msg, "张三") {
+	if msg := epiloop.ErrorText(err, epiloop.LangEN); strings.Contains(msg, "1101") || strings.Contains(msg, "张三") {
 		t.Errorf("message quotes personal data: %q", msg)
 	}
 }

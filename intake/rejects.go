@@ -50,7 +50,7 @@ func NewRejectWriter(w io.Writer, format Format, headers []string, lang string) 
 	case FormatXLSX:
 		return rw, rw.startXLSX(w, row)
 	}
-	return nil, refuse(ReasonRejectsUnsupported, "")
+	return nil, refuse(ReasonRejectsUnsupported)
 }
 
 // topHeaders are the columns a rejects report puts before the original

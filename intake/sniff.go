@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/epiloop/epiloop"
 )
 
 // Format is the kind of file, found from its bytes, never its name.
@@ -123,9 +125,9 @@ func detectFormat(head []byte) (Format, error) {
 	case strings.HasPrefix(h, magicZIP):
 		return FormatXLSX, nil
 	case strings.HasPrefix(h, magicOLE):
-		return "", refuse(ReasonFormatUnsupported, "(.xls 或加密的工作簿 / legacy .xls or a password-protected workbook)")
+		return "", refuse(ReasonFormatUnsupported, epiloop.M("reject.detail.legacy_xls"))
 	case strings.HasPrefix(h, magicPDF):
-		return "", refuse(ReasonFormatUnsupported, "(PDF)")
+		return "", refuse(ReasonFormatUnsupported, epiloop.M("reject.detail.pdf"))
 	}
 	return FormatCSV, nil
 }

@@ -201,7 +201,7 @@ func parseSex(s string) (string, bool) {
 }
 
 // parseTemperature reads a body temperature in °C (36.5, 36.5℃, 36.5度),
-// rounded to a tenth. Values outside 34–43 °C are misreadings or a
+// rounded to a tenth. Values outside epiloop.MinTemperature–MaxTemperature are misreadings or a
 // thermometer in Fahrenheit, not a person.
 func parseTemperature(s string) (float64, bool) {
 	if s == "" {
@@ -215,7 +215,7 @@ func parseTemperature(s string) (float64, bool) {
 		s = strings.TrimSuffix(s, suf)
 	}
 	t, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || t < 34 || t > 43 {
+	if err != nil || !epiloop.ValidTemperature(t) {
 		return 0, false
 	}
 	return float64(int(t*10+0.5)) / 10, true

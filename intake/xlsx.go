@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/epiloop/epiloop"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -52,7 +53,7 @@ func openWorkbook(path string, ra io.ReaderAt, size int64) (*excelize.File, erro
 		if f != nil {
 			f.Close()
 		}
-		return nil, refuse(ReasonFormatUnsupported, "(无法作为 .xlsx 打开 / not a readable .xlsx workbook)")
+		return nil, refuse(ReasonFormatUnsupported, epiloop.M("reject.detail.not_xlsx"))
 	}
 	return f, nil
 }
@@ -63,12 +64,12 @@ func openWorkbook(path string, ra io.ReaderAt, size int64) (*excelize.File, erro
 func newXLSXSource(f *excelize.File, sheet string) (*xlsxSource, []string, bool, error) {
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, nil, false, refuse(ReasonFormatUnsupported, "(工作簿中没有工作表 / the workbook has no sheets)")
+		return nil, nil, false, refuse(ReasonFormatUnsupported, epiloop.M("reject.detail.no_sheets"))
 	}
 	if sheet == "" {
 		sheet = sheets[0]
 	} else if !contains(sheets, sheet) {
-		return nil, sheets, false, refuse(ReasonSheetNotFound, "")
+		return nil, sheets, false, refuse(ReasonSheetNotFound)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {

@@ -21,7 +21,7 @@ func admin(ctx context.Context) (*epiloop.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.Role != epiloop.RoleAdmin {
+	if !u.Can(epiloop.ActAdminUsers) {
 		return nil, forbidden()
 	}
 	return u, nil
@@ -80,10 +80,10 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*ep
 	}
 	if id == me.ID {
 		if upd.Disabled != nil && *upd.Disabled {
-			return nil, epiloop.FieldError("disabled", "You cannot disable your own account.")
+			return nil, epiloop.FieldError("disabled", "err.you_cannot_disable_your_own")
 		}
 		if upd.Role != nil && *upd.Role != epiloop.RoleAdmin {
-			return nil, epiloop.FieldError("role", "You cannot change your own role.")
+			return nil, epiloop.FieldError("role", "err.you_cannot_change_your_own")
 		}
 	}
 	var out *epiloop.User
@@ -138,12 +138,12 @@ func (s *Service) fitUnit(tx epiloop.Tx, u *epiloop.User) error {
 	}
 	unit, err := tx.FindUnitByCode(u.UnitCode)
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-		return epiloop.FieldError("unit", "Unknown unit.")
+		return epiloop.FieldError("unit", "err.unknown_unit")
 	} else if err != nil {
 		return err
 	}
 	if k := u.Role.UnitKind(); k != "" && unit.Kind != k {
-		return epiloop.FieldError("unit", "A %s user belongs to a %s unit.", u.Role, k)
+		return epiloop.FieldError("unit", "err.0_user_belongs_1_unit", epiloop.M("role."+string(u.Role)), epiloop.M("unit.kind."+string(k)))
 	}
 	u.DistrictCode = unit.DistrictCode
 	return nil
@@ -158,7 +158,7 @@ func (s *Service) ResetPassword(ctx context.Context, id int64, password string) 
 		return err
 	}
 	if len([]rune(password)) < MinPasswordLength {
-		return epiloop.FieldError("password", "Password too short (at least %d characters).", MinPasswordLength)
+		return epiloop.FieldError("password", "err.password_too_short_at_least", MinPasswordLength)
 	}
 	h, err := HashPassword(password)
 	if err != nil {
@@ -189,13 +189,11 @@ func (s *Service) FindUnits(ctx context.Context, kind *epiloop.UnitKind, distric
 	if err != nil {
 		return nil, err
 	}
-	sc := u.Scope()
-	switch {
-	case u.Role == epiloop.RoleDistrict:
-		d := sc.District
-		district = &d
-	case !sc.All:
+	if !u.Can(epiloop.ActReadUnits) {
 		return nil, forbidden()
+	}
+	if sc := u.Scope(); !sc.All {
+		district = &sc.District
 	}
 	var out []epiloop.Unit
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
@@ -242,7 +240,7 @@ func (s *Service) LoadStationMapping(ctx context.Context, r io.Reader) (int, err
 		return 0, err
 	}
 	if len(rows) == 0 {
-		return 0, epiloop.Errorf(epiloop.EINVALID, "The file has no rows.")
+		return 0, epiloop.Errorf(epiloop.EINVALID, "err.file_has_no_rows")
 	}
 	as := make([]StationAssignment, len(rows))
 	for i, a := range rows {

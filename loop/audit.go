@@ -41,7 +41,7 @@ func (s *Service) FindAudit(ctx context.Context, f epiloop.AuditFilter) ([]*epil
 	if err != nil {
 		return nil, 0, err
 	}
-	if u.Role != epiloop.RoleAuditor {
+	if !u.Can(epiloop.ActReadAudit) {
 		return nil, 0, forbidden()
 	}
 	var (
@@ -110,17 +110,17 @@ func (s *Service) Reveal(ctx context.Context, leadID int64, purpose string) (epi
 	}
 	purpose = strings.TrimSpace(purpose)
 	if len([]rune(purpose)) < 2 || len(purpose) > 500 {
-		return epiloop.Person{}, epiloop.FieldError("purpose", "State the purpose (2 to 500 characters).")
+		return epiloop.Person{}, epiloop.FieldError("purpose", "err.state_purpose_2_500_characters")
 	}
 	var p epiloop.Person
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		l, err := tx.FindLeadByID(leadID, false)
-		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !visible(u, l)) {
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !epiloop.LeadVisible(u, l, s.now())) {
 			return leadNotFound()
 		} else if err != nil {
 			return err
 		}
-		if !mayUnmask(u, l) {
+		if !epiloop.LeadRevealable(u, l, s.now()) {
 			return forbidden()
 		}
 		p = l.Person

@@ -84,7 +84,7 @@ func (s *Service) CreateUser(ctx context.Context, u *epiloop.User, password stri
 		return err
 	}
 	if password != "" && len([]rune(password)) < MinPasswordLength {
-		return epiloop.FieldError("password", "Password too short (at least %d characters).", MinPasswordLength)
+		return epiloop.FieldError("password", "err.password_too_short_at_least", MinPasswordLength)
 	}
 	if password != "" {
 		h, err := HashPassword(password)
@@ -98,17 +98,17 @@ func (s *Service) CreateUser(ctx context.Context, u *epiloop.User, password stri
 		if u.UnitCode != "" {
 			unit, err := tx.FindUnitByCode(u.UnitCode)
 			if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-				return epiloop.FieldError("unit", "Unknown unit.")
+				return epiloop.FieldError("unit", "err.unknown_unit")
 			} else if err != nil {
 				return err
 			}
 			if k := u.Role.UnitKind(); k != "" && unit.Kind != k {
-				return epiloop.FieldError("unit", "A %s user belongs to a %s unit.", u.Role, k)
+				return epiloop.FieldError("unit", "err.0_user_belongs_1_unit", epiloop.M("role."+string(u.Role)), epiloop.M("unit.kind."+string(k)))
 			}
 			u.DistrictCode = unit.DistrictCode
 		}
 		if err := tx.CreateUser(u); epiloop.ErrorCode(err) == epiloop.ECONFLICT {
-			return epiloop.FieldError("name", "A user with this name exists.")
+			return epiloop.FieldError("name", "err.user_with_this_name_exists")
 		} else if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Service) Login(ctx context.Context, name, password string) (string, *ep
 		u, err = tx.FindUserByName(name)
 		return err
 	})
-	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "Wrong name or password.")
+	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.wrong_name_or_password")
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
 		CheckPassword(dummyHash, password) // same time as a real check
 		if err := s.Audit(ctx, epiloop.AuditLoginFailed, "", "unknown user"); err != nil {
@@ -145,8 +145,8 @@ func (s *Service) Login(ctx context.Context, name, password string) (string, *ep
 	}
 	now := s.now()
 	if u.LockedUntil.After(now) {
-		return "", nil, &epiloop.Error{Code: epiloop.EUNAUTHORIZED, Reason: "locked",
-			Message: "Too many failed logins: the account is locked for a while. Try again later or ask an admin."}
+		return "", nil, &epiloop.Error{Code: epiloop.EUNAUTHORIZED, Reason: "locked", Key: epiloop.ReasonKey("locked"),
+			Params: []any{MaxFailedLogins, int(LockOut / time.Minute)}}
 	}
 	ok := !u.Disabled && u.PasswordHash != "" && CheckPassword(u.PasswordHash, password)
 	tok, hash, err := newSecret()
@@ -284,7 +284,7 @@ func (s *Service) findUser(ctx context.Context, key string, find func(epiloop.Tx
 		return err
 	})
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && u.Disabled) {
-		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Invalid or expired credentials.")
+		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.invalid_or_expired_credentials")
 	}
 	if err == nil {
 		s.creds.put(key, u, now.Add(CredentialCacheTTL))
@@ -301,7 +301,7 @@ func (s *Service) CreateToken(ctx context.Context, name string, ttl time.Duratio
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		u, err := tx.FindUserByName(name)
 		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-			return epiloop.FieldError("user", "No such user.")
+			return epiloop.FieldError("user", "err.no_such_user")
 		} else if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (s *Service) RevokeTokens(ctx context.Context, name string) error {
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		u, err := tx.FindUserByName(name)
 		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-			return epiloop.FieldError("user", "No such user.")
+			return epiloop.FieldError("user", "err.no_such_user")
 		} else if err != nil {
 			return err
 		}

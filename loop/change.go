@@ -19,6 +19,9 @@ type change struct {
 	orig    map[int64]epiloop.Task
 	created bool
 	events  []pendingEvent
+	// counted are the counters of rows the change adds beside the lead's
+	// state (an escalation).
+	counted []epiloop.CounterKey
 }
 
 type pendingEvent struct {
@@ -91,12 +94,13 @@ func (c *change) save() error {
 		e := epiloop.NewEvent(pe.kind, l, c.now, c.actorID(), pe.data)
 		if pe.task != nil {
 			e.TaskID = pe.task.ID
+			e.AddUnit(pe.task.UnitCode)
 		}
 		if err := c.tx.CreateEvent(e); err != nil {
 			return err
 		}
 	}
-	if err := c.tx.AddCounters(epiloop.CounterDiff(c.before, epiloop.Contribution(l))); err != nil {
+	if err := c.tx.AddCounters(epiloop.CounterDiff(c.before, append(epiloop.Contribution(l), c.counted...))); err != nil {
 		return err
 	}
 	a := epiloop.NewAuditEntry(c.user, epiloop.AuditChange, leadObject(l.ID), c.now)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,23 +39,7 @@ type OccupantInput struct {
 	Symptoms    bool
 }
 
-// mayScreen reports whether u may register crossings at ck: its own
-// officers, and commanders.
-func mayScreen(u *epiloop.User, ck *epiloop.Checkpoint) bool {
-	return (u.Role == epiloop.RoleCheckpoint && u.UnitCode == ck.Code) || u.Role == epiloop.RoleCommander
-}
-
-// mayViewCheckpoint reports whether u may read ck's screenings: its own
-// officers, and those who read leads in its jurisdiction.
-func mayViewCheckpoint(u *epiloop.User, ck *epiloop.Checkpoint) bool {
-	if u.Role == epiloop.RoleCheckpoint {
-		return u.UnitCode == ck.Code
-	}
-	s := u.Scope()
-	return u.CanReadLeads() && (s.All || (s.District != "" && s.District == ck.DistrictCode))
-}
-
-func checkpointNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Checkpoint not found.") }
+func checkpointNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "err.checkpoint_not_found") }
 
 // visibleCheckpoint loads a checkpoint u may see; any other is not found.
 func (s *Service) visibleCheckpoint(ctx context.Context, u *epiloop.User, code string) (*epiloop.Checkpoint, error) {
@@ -63,7 +48,7 @@ func (s *Service) visibleCheckpoint(ctx context.Context, u *epiloop.User, code s
 		ck, err = tx.FindCheckpointByCode(code)
 		return err
 	})
-	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !mayViewCheckpoint(u, ck)) {
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !epiloop.CheckpointVisible(u, ck)) {
 		return nil, checkpointNotFound()
 	}
 	return ck, err
@@ -82,11 +67,14 @@ func (s *Service) Screen(ctx context.Context, code string, in ScreeningInput) (*
 	if err != nil {
 		return nil, err
 	}
+	if !u.Can(epiloop.ActScreen) {
+		return nil, forbidden()
+	}
 	ck, err := s.visibleCheckpoint(ctx, u, code)
 	if err != nil {
 		return nil, err
 	}
-	if !mayScreen(u, ck) {
+	if !epiloop.MayScreenAt(u, ck) {
 		return nil, forbidden()
 	}
 	sc, err := s.newScreening(ck, in)
@@ -117,9 +105,9 @@ func (s *Service) newScreening(ck *epiloop.Checkpoint, in ScreeningInput) (*epil
 	case t.IsZero():
 		t = now
 	case t.After(now.Add(ScreeningFutureSkew)):
-		return nil, epiloop.FieldError("time", "time is in the future.")
+		return nil, epiloop.FieldError("time", "err.time_in_future")
 	case t.Before(now.Add(-ScreeningMaxAge)):
-		return nil, epiloop.FieldError("time", "time is more than seven days ago.")
+		return nil, epiloop.FieldError("time", "err.time_more_than_seven_days")
 	}
 	sc := &epiloop.Screening{
 		CheckpointCode: ck.Code, DistrictCode: ck.DistrictCode, Time: t.UTC().Truncate(time.Millisecond),
@@ -127,7 +115,7 @@ func (s *Service) newScreening(ck *epiloop.Checkpoint, in ScreeningInput) (*epil
 	}
 	for i, oi := range in.Occupants {
 		if oi.Temperature == nil {
-			return nil, epiloop.FieldError(fmt.Sprintf("occupants[%d].temperature", i), "Temperature required.")
+			return nil, epiloop.FieldError(fmt.Sprintf("occupants[%d].temperature", i), "err.temperature_required")
 		}
 		sc.Occupants = append(sc.Occupants, &epiloop.Occupant{
 			Person: oi.Person, Origin: oi.Origin, Destination: oi.Destination,
@@ -143,8 +131,7 @@ func (s *Service) newScreening(ck *epiloop.Checkpoint, in ScreeningInput) (*epil
 	for i, o := range sc.Occupants {
 		code, ok := s.Regions.LookupCode(o.Origin)
 		if !ok {
-			return nil, epiloop.ReasonError(fmt.Sprintf("occupants[%d].origin", i), "origin_unknown",
-				"Unknown origin: give a division code or a province, city or county name.")
+			return nil, epiloop.ReasonError(fmt.Sprintf("occupants[%d].origin", i), "origin_unknown")
 		}
 		o.Origin = code
 	}
@@ -208,15 +195,17 @@ func (s *Service) screenTx(tx epiloop.Tx, u *epiloop.User, ck *epiloop.Checkpoin
 // occupantLead is the report an occupant becomes: source checkpoint with
 // the screening as its lineage, arriving on the day of the crossing.
 func occupantLead(ck *epiloop.Checkpoint, sc *epiloop.Screening, o *epiloop.Occupant, area *epiloop.RiskArea) LeadInput {
+	// The note is stored with the lead, in the headquarters' language.
+	lang := epiloop.Langs[0]
 	var why []string
 	if o.Fever() {
-		why = append(why, fmt.Sprintf("发热 %.1f℃", o.Temperature))
+		why = append(why, epiloop.T(lang, "note.checkpoint.fever", strconv.FormatFloat(o.Temperature, 'f', 1, 64)))
 	}
 	if o.Symptoms {
-		why = append(why, "有症状")
+		why = append(why, epiloop.T(lang, "note.checkpoint.symptoms"))
 	}
 	if area != nil {
-		why = append(why, fmt.Sprintf("来自风险地区 %s（%s）", area.Code, area.Level))
+		why = append(why, epiloop.T(lang, "note.checkpoint.risk", area.Code, area.Level))
 	}
 	return LeadInput{
 		Person:  o.Person,
@@ -226,7 +215,7 @@ func occupantLead(ck *epiloop.Checkpoint, sc *epiloop.Screening, o *epiloop.Occu
 			Origin:      o.Origin,
 			ArrivalDate: epiloop.CivilDate(sc.Time),
 			Fever:       o.Fever(),
-			Note:        fmt.Sprintf("卡点筛查 %s：%s", ck.Name, strings.Join(why, "，")),
+			Note:        epiloop.T(lang, "note.checkpoint", ck.Name, strings.Join(why, epiloop.T(lang, "note.sep"))),
 		},
 	}
 }
@@ -267,7 +256,7 @@ func (s *Service) SaveCheckpoints(ctx context.Context, cs []epiloop.Checkpoint) 
 	if err != nil {
 		return err
 	}
-	if u.Role != epiloop.RoleAdmin && u.Role != epiloop.RoleCommander {
+	if !u.Can(epiloop.ActManageCheck) {
 		return forbidden()
 	}
 	for i := range cs {
@@ -275,13 +264,13 @@ func (s *Service) SaveCheckpoints(ctx context.Context, cs []epiloop.Checkpoint) 
 			return err
 		}
 		if _, ok := s.District(cs[i].DistrictCode); !ok && s.hasTree() {
-			return epiloop.FieldError("district", "Unknown district.")
+			return epiloop.FieldError("district", "err.unknown_district")
 		}
 	}
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		for _, c := range cs {
 			if un, err := tx.FindUnitByCode(c.Code); err == nil && un.Kind != epiloop.UnitCheckpoint {
-				return epiloop.FieldError("code", "Code %s belongs to a unit of another kind.", c.Code)
+				return epiloop.FieldError("code", "err.code_0_belongs_unit_another", c.Code)
 			} else if err != nil && epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
 				return err
 			}

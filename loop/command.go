@@ -24,7 +24,7 @@ func (s *Service) commandChange(tx epiloop.Tx, u *epiloop.User, leadID int64) (*
 	} else if err != nil {
 		return nil, err
 	}
-	if !visible(u, c.lead) {
+	if !epiloop.LeadVisible(u, c.lead, c.now) {
 		return nil, leadNotFound()
 	}
 	return c, nil
@@ -39,11 +39,11 @@ func (s *Service) Adjudicate(ctx context.Context, leadID int64, a Adjudication) 
 	a.Note = strings.TrimSpace(a.Note)
 	switch {
 	case a.Outcome != nil && a.Action != "":
-		return nil, epiloop.FieldError("action", "Give either an outcome or an action, not both.")
+		return nil, epiloop.FieldError("action", "err.give_either_outcome_or_action")
 	case a.Outcome == nil && a.Action != "repush":
-		return nil, epiloop.FieldError("outcome", "An outcome, or action \"repush\", is required.")
-	case len(a.Note) > 2000:
-		return nil, epiloop.FieldError("note", "Note too long (at most 2000 bytes).")
+		return nil, epiloop.FieldError("outcome", "err.outcome_or_action_repush_required")
+	case len(a.Note) > epiloop.MaxNoteBytes:
+		return nil, epiloop.FieldError("note", "err.note_too_long", epiloop.MaxNoteBytes)
 	}
 	if a.Outcome != nil {
 		a.Outcome.Normalize()
@@ -56,11 +56,11 @@ func (s *Service) Adjudicate(ctx context.Context, leadID int64, a Adjudication) 
 		if err != nil {
 			return err
 		}
-		if !u.CanAdjudicate() {
+		if !u.Can(epiloop.ActAdjudicate) {
 			return forbidden()
 		}
 		if c.lead.Status != epiloop.LeadConflict {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Only a lead in conflict can be adjudicated (status %s).", c.lead.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.only_lead_in_conflict_can", c.lead.Status)
 		}
 		c.emit(epiloop.EventLeadAdjudicated, nil, map[string]any{"action": a.Action, "note": a.Note, "outcome": a.Outcome})
 		if a.Action == "repush" {
@@ -118,25 +118,25 @@ func (s *Service) RouteLeadTeaching(ctx context.Context, leadID int64, community
 	}
 	community = strings.TrimSpace(community)
 	if len(community) != 12 || strings.Trim(community, "0123456789") != "" {
-		return nil, epiloop.FieldError("community", "community must be a 12-digit community code.")
+		return nil, epiloop.FieldError("community", "err.community_must_12_digit_community")
 	}
 	alias = epiloop.NormalizeSpace(alias)
 	if alias != "" && (len([]rune(alias)) < 2 || len(alias) > 200) {
-		return nil, epiloop.FieldError("alias", "An alias needs 2 to 200 bytes.")
+		return nil, epiloop.FieldError("alias", "err.alias_needs_2_200_bytes")
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		c, err := s.commandChange(tx, u, leadID)
 		if err != nil {
 			return err
 		}
-		if !u.CanRoute() {
+		if !u.Can(epiloop.ActRoute) {
 			return forbidden()
 		}
 		if c.lead.Status != epiloop.LeadUnroutable {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Only an unroutable lead can be routed by hand (status %s).", c.lead.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.only_unroutable_lead_can_routed", c.lead.Status)
 		}
 		if _, err := tx.FindCommunityByCode(community); epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-			return epiloop.FieldError("community", "Unknown community code.")
+			return epiloop.FieldError("community", "err.unknown_community_code")
 		} else if err != nil {
 			return err
 		}

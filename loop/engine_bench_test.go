@@ -28,11 +28,11 @@ func BenchmarkClosedLoop(b *testing.B) {
 				var n atomic.Int64
 				one := func() {
 					id := idNumberN(int(n.Add(1)))
-					l, _, err := f.svc.CreateLead(commander, loop.LeadInput{
+					l, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
 						Person:  epiloop.Person{IDNumber: id, Name: "张三", Phone: "13800138000"},
 						Address: addrHome,
 						Source:  epiloop.Source{Kind: epiloop.SourceHotline},
-					})
+					}))
 					if err != nil {
 						b.Error(err)
 						return

@@ -66,13 +66,15 @@ func (s *Service) escalateTask(tx epiloop.Tx, leadID, taskID int64, now time.Tim
 		return false, nil
 	}
 	level := t.Escalation + 1
-	inserted, err := tx.CreateEscalation(t.ID, t.Deadline(), level, now)
+	e := &epiloop.Escalation{TaskID: t.ID, Deadline: t.Deadline(), Level: level, At: now, District: c.lead.DistrictCode}
+	inserted, err := tx.CreateEscalation(e)
 	if err != nil {
 		return false, err
 	}
 	t.Escalation = level
 	s.schedule(t)
 	if inserted {
+		c.counted = append(c.counted, epiloop.EscalationContribution(e)...)
 		c.emit(epiloop.EventTaskEscalated, t, map[string]any{
 			"level": epiloop.EscalationLevelName(level), "unit": t.UnitCode,
 			"deadline": t.Deadline(), "stage": string(t.Status),

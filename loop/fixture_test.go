@@ -142,12 +142,12 @@ var (
 
 func (f *fixture) lead(id, address string, reason epiloop.Reason) *epiloop.Lead {
 	f.t.Helper()
-	l, _, err := f.svc.CreateLead(commander, loop.LeadInput{
+	l, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
 		Person:  epiloop.Person{IDNumber: id, Name: "张三", Phone: "13800138000"},
 		Address: address,
 		Source:  epiloop.Source{Kind: epiloop.SourceHotline, Ref: "12345"},
 		Reason:  reason,
-	})
+	}))
 	if err != nil {
 		f.t.Fatalf("create lead: %v", err)
 	}
@@ -209,4 +209,13 @@ func testKeyring(t testing.TB) *keyring.Keyring {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// leadOf unpacks a receipt as the tests read it: the lead, whether it is
+// new, the error.
+func leadOf(rc *loop.Receipt, err error) (*epiloop.Lead, bool, error) {
+	if err != nil {
+		return nil, false, err
+	}
+	return rc.Lead, rc.Created, nil
 }

@@ -26,7 +26,7 @@ func ParseAliases(r io.Reader) ([]Alias, error) {
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return nil, epiloop.Errorf(epiloop.EINVALID, "The file has no header line.")
+		return nil, epiloop.Errorf(epiloop.EINVALID, "err.file_has_no_header_line")
 	}
 	nameCol, codeCol := -1, -1
 	for i, h := range header {
@@ -38,7 +38,7 @@ func ParseAliases(r io.Reader) ([]Alias, error) {
 		}
 	}
 	if nameCol < 0 || codeCol < 0 {
-		return nil, epiloop.Errorf(epiloop.EINVALID, "The header must name an alias column (alias/名称) and a community column (community/社区代码).")
+		return nil, epiloop.Errorf(epiloop.EINVALID, "err.header_must_name_alias_column")
 	}
 	var out []Alias
 	for line := 2; ; line++ {
@@ -46,10 +46,10 @@ func ParseAliases(r io.Reader) ([]Alias, error) {
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		} else if err != nil {
-			return nil, epiloop.Errorf(epiloop.EINVALID, "Line %d: not valid CSV.", line)
+			return nil, epiloop.Errorf(epiloop.EINVALID, "err.line_0_not_valid_csv", line)
 		}
 		if len(rec) <= max(nameCol, codeCol) {
-			return nil, epiloop.Errorf(epiloop.EINVALID, "Line %d: too few columns.", line)
+			return nil, epiloop.Errorf(epiloop.EINVALID, "err.line_0_too_few_columns", line)
 		}
 		a := Alias{Name: epiloop.NormalizeSpace(rec[nameCol]), Community: strings.TrimSpace(rec[codeCol])}
 		if a.Name == "" && a.Community == "" {
@@ -66,7 +66,7 @@ func (s *Service) AddAliases(ctx context.Context, as []Alias) error {
 	if err != nil {
 		return err
 	}
-	if u.Role != epiloop.RoleAdmin && u.Role != epiloop.RoleCommander {
+	if !u.Can(epiloop.ActTeach) {
 		return forbidden()
 	}
 	s.mu.RLock()
@@ -74,10 +74,10 @@ func (s *Service) AddAliases(ctx context.Context, as []Alias) error {
 	s.mu.RUnlock()
 	for i, a := range as {
 		if _, ok := known[a.Community]; !ok {
-			return epiloop.Errorf(epiloop.EINVALID, "Entry %d: unknown community code.", i+1)
+			return epiloop.Errorf(epiloop.EINVALID, "err.entry_0_unknown_community_code", i+1)
 		}
 		if len([]rune(strings.ReplaceAll(a.Name, " ", ""))) < 2 || len(a.Name) > 200 {
-			return epiloop.Errorf(epiloop.EINVALID, "Entry %d: an alias needs 2 to 200 bytes.", i+1)
+			return epiloop.Errorf(epiloop.EINVALID, "err.entry_0_alias_needs_2", i+1)
 		}
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {

@@ -57,14 +57,14 @@ func (s *Service) StartImport(ctx context.Context, opt ImportOptions) (*epiloop.
 	if err != nil {
 		return nil, false, err
 	}
-	if !u.CanCreateLeads() {
+	if !u.Can(epiloop.ActImport) {
 		return nil, false, forbidden()
 	}
 	if !opt.Source.Valid() {
-		return nil, false, epiloop.FieldError("source", "source must be rail, road, health, hotline, checkpoint, city or other.")
+		return nil, false, epiloop.FieldError("source", "err.source_must_rail_road_health")
 	}
 	if opt.Fingerprint == "" {
-		return nil, false, epiloop.FieldError("file", "The file has no fingerprint.")
+		return nil, false, epiloop.FieldError("file", "err.file_has_no_fingerprint")
 	}
 	return s.startImport(ctx, u, opt)
 }
@@ -123,7 +123,7 @@ func (s *Service) failImport(ctx context.Context, im *epiloop.Import, cause erro
 	if epiloop.ErrorReason(cause) == reasonImportTaken {
 		return cause // another process owns it now: its state is its own
 	}
-	im.Status, im.Error, im.UpdatedAt = epiloop.ImportFailed, epiloop.ErrorMessage(cause), s.now()
+	im.Status, im.Error, im.UpdatedAt = epiloop.ImportFailed, epiloop.ErrorText(cause, epiloop.Langs[0]), s.now()
 	err := s.Store.Update(context.WithoutCancel(ctx), func(tx epiloop.Tx) error {
 		if err := claimImport(tx, im); err != nil {
 			return err
@@ -149,7 +149,7 @@ func claimImport(tx epiloop.Tx, im *epiloop.Import) error {
 	}
 	if cur.NextRow != im.NextRow || cur.Status == epiloop.ImportDone {
 		return &epiloop.Error{Code: epiloop.ECONFLICT, Reason: reasonImportTaken,
-			Message: "This file is being imported by another process."}
+			Key: epiloop.ReasonKey(reasonImportTaken)}
 	}
 	return nil
 }
@@ -560,7 +560,7 @@ func (s *Service) FindImport(ctx context.Context, id int64) (*epiloop.Import, er
 		return err
 	})
 	if err != nil || (im.CreatedBy != u.ID && u.Role != epiloop.RoleCommander) {
-		return nil, epiloop.Errorf(epiloop.ENOTFOUND, "Import not found.")
+		return nil, epiloop.Errorf(epiloop.ENOTFOUND, "err.import_not_found")
 	}
 	return im, nil
 }

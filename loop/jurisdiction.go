@@ -66,20 +66,20 @@ func (s *Service) AssignStations(ctx context.Context, as []StationAssignment) er
 	if err != nil {
 		return err
 	}
-	if u.Role != epiloop.RoleAdmin {
+	if !u.Can(epiloop.ActAdminUnits) {
 		return forbidden()
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		for i, a := range as {
 			c, err := tx.FindCommunityByCode(a.Community)
 			if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-				return epiloop.Errorf(epiloop.EINVALID, "Row %d: unknown community code.", i+1)
+				return epiloop.Errorf(epiloop.EINVALID, "err.row_0_unknown_community_code", i+1)
 			} else if err != nil {
 				return err
 			}
 			unit := epiloop.Unit{Code: a.StationCode, Kind: epiloop.UnitPoliceStation, Name: a.StationName, DistrictCode: c.DistrictCode}
 			if err := unit.Validate(); err != nil {
-				return epiloop.Errorf(epiloop.EINVALID, "Row %d: %s", i+1, epiloop.ErrorMessage(err))
+				return epiloop.Errorf(epiloop.EINVALID, "err.row_0_1", i+1, err)
 			}
 			if err := tx.UpsertUnits([]epiloop.Unit{unit}); err != nil {
 				return err

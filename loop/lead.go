@@ -44,13 +44,13 @@ func (s *Service) validateLeadInput(in *LeadInput) error {
 	}
 	in.Address = epiloop.NormalizeSpace(in.Address)
 	if len(in.Address) > 500 {
-		return epiloop.FieldError("address", "Address too long (at most 500 bytes).")
+		return epiloop.FieldError("address", "err.address_too_long_at_most")
 	}
 	if !in.Source.Kind.Valid() {
-		return epiloop.FieldError("source.kind", "source.kind must be hotline, health, rail, road, checkpoint, city or other.")
+		return epiloop.FieldError("source.kind", "err.source_kind_must_hotline_health")
 	}
 	if len(in.Source.Ref) > 200 {
-		return epiloop.FieldError("source.ref", "source.ref too long (at most 200 bytes).")
+		return epiloop.FieldError("source.ref", "err.source_ref_too_long_at")
 	}
 	if err := in.Reason.Validate(); err != nil {
 		return err
@@ -61,7 +61,7 @@ func (s *Service) validateLeadInput(in *LeadInput) error {
 		} else if code, ok := s.Regions.LookupCode(o); ok {
 			in.Reason.Origin = code
 		} else {
-			return epiloop.ReasonError("reason.origin", "origin_unknown", "Unknown origin: give a division code or a province, city or county name.")
+			return epiloop.ReasonError("reason.origin", "origin_unknown")
 		}
 	}
 	return nil
@@ -80,24 +80,42 @@ func (s *Service) priority(ctx context.Context, r epiloop.Reason) epiloop.Priori
 	return epiloop.PriorityOf(r, risky)
 }
 
+// Receipt is what the reporter learns of the lead their report went to:
+// the whole lead (masked) when they may see it, else only its id and
+// status — the same answer whether the report made a new lead or was
+// merged into a person's open lead elsewhere, so that a report cannot probe
+// who is a lead outside the reporter's jurisdiction.
+type Receipt struct {
+	ID     int64
+	Status epiloop.LeadStatus
+	// Created tells a new lead from a merge; it is set only when Lead is.
+	Created bool
+	// Lead is nil outside the caller's jurisdiction.
+	Lead *epiloop.Lead
+}
+
 // CreateLead records a report. A person with an open lead gets the report
-// merged into it (created is false); otherwise a new lead is routed by its
-// address and pushed to two units, or queued as unroutable.
-func (s *Service) CreateLead(ctx context.Context, in LeadInput) (l *epiloop.Lead, created bool, err error) {
+// merged into it; otherwise a new lead is routed by its address and pushed
+// to two units, or queued as unroutable. Telling the reporter the lead is
+// a read, audited.
+func (s *Service) CreateLead(ctx context.Context, in LeadInput) (*Receipt, error) {
 	u, err := actor(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if !u.CanCreateLeads() {
-		return nil, false, forbidden()
+	if !u.Can(epiloop.ActCreateLead) {
+		return nil, forbidden()
 	}
 	if err := s.validateLeadInput(&in); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	prio := s.priority(ctx, in.Reason)
 	match := s.route(in.Address)
 	in.match = match
-	var id int64
+	var (
+		id      int64
+		created bool
+	)
 	for attempt := 0; ; attempt++ {
 		err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 			id, created, err = s.createLeadTx(tx, u, &in, prio, match.Community)
@@ -110,11 +128,19 @@ func (s *Service) CreateLead(ctx context.Context, in LeadInput) (l *epiloop.Lead
 		}
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	s.notify()
-	l, err = s.loadLead(ctx, id)
-	return l, created, err
+	l, err := s.loadLead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rc := &Receipt{ID: l.ID, Status: l.Status}
+	detail := "receipt"
+	if epiloop.LeadVisible(u, l, s.now()) {
+		rc.Created, rc.Lead, detail = created, l, ""
+	}
+	return rc, s.auditRead(ctx, u, leadObject(id), detail)
 }
 
 func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, prio epiloop.Priority, community string) (int64, bool, error) {
@@ -225,7 +251,7 @@ func (s *Service) push(c *change, community string) error {
 	for _, t := range s.newRound(c.lead, *cm, c.now) {
 		unit, err := c.tx.FindUnitByCode(t.UnitCode)
 		if err != nil {
-			return epiloop.Errorf(epiloop.EINVALID, "Community %s has no %s unit.", cm.Code, t.Side)
+			return epiloop.Errorf(epiloop.EINVALID, "err.community_0_has_no_1", cm.Code, t.Side)
 		}
 		t.Unit = unit
 		c.emit(epiloop.EventTaskPushed, t, map[string]any{"unit": unit.Code, "side": t.Side})

@@ -48,14 +48,14 @@ func TestCreateLeadValidation(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				_, _, err := f.svc.CreateLead(commander, tt.in)
+				_, _, err := leadOf(f.svc.CreateLead(commander, tt.in))
 				if epiloop.ErrorCode(err) != epiloop.EINVALID || epiloop.ErrorField(err) != tt.wantField {
 					t.Errorf("err = %v, want invalid %s", err, tt.wantField)
 				}
 			})
 		}
 		t.Run("phone only is enough", func(t *testing.T) {
-			l, created, err := f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{Name: "李四", Phone: "+86 139-0000-1111"}, Source: epiloop.Source{Kind: "hotline"}})
+			l, created, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{Name: "李四", Phone: "+86 139-0000-1111"}, Source: epiloop.Source{Kind: "hotline"}}))
 			if err != nil || !created {
 				t.Fatalf("created=%v err=%v", created, err)
 			}
@@ -64,7 +64,7 @@ func TestCreateLeadValidation(t *testing.T) {
 			}
 		})
 		t.Run("legacy 15-digit number is upgraded", func(t *testing.T) {
-			l, _, err := f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{IDNumber: "110105491231002"}, Source: epiloop.Source{Kind: "hotline"}})
+			l, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{IDNumber: "110105491231002"}, Source: epiloop.Source{Kind: "hotline"}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func TestCreateLeadValidation(t *testing.T) {
 		})
 		t.Run("roles that may not report", func(t *testing.T) {
 			for _, ctx := range []context.Context{station, as(epiloop.RoleAnalyst, ""), as(epiloop.RoleAuditor, "")} {
-				_, _, err := f.svc.CreateLead(ctx, loop.LeadInput{Person: epiloop.Person{IDNumber: id2}, Source: epiloop.Source{Kind: "hotline"}})
+				_, _, err := leadOf(f.svc.CreateLead(ctx, loop.LeadInput{Person: epiloop.Person{IDNumber: id2}, Source: epiloop.Source{Kind: "hotline"}}))
 				if epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
 					t.Errorf("err = %v, want forbidden", err)
 				}
@@ -87,12 +87,12 @@ func TestSecondReportMergesIntoOpenLead(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *fixture) {
 		l := f.lead(id1, addrHome, epiloop.Reason{})
 		f.clock.Add(30 * time.Minute)
-		again, created, err := f.svc.CreateLead(commander, loop.LeadInput{
+		again, created, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
 			Person:  epiloop.Person{IDNumber: "110105 19491231 002x"},
 			Address: addrHome,
 			Source:  epiloop.Source{Kind: epiloop.SourceRail, Ref: "G1234"},
 			Reason:  epiloop.Reason{Fever: true},
-		})
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,9 +243,15 @@ func TestBothElsewhereReroutes(t *testing.T) {
 				t.Errorf("old task %s, want cancelled", tk.Status)
 			}
 		}
-		// The old units still see the lead they worked on; the new ones too.
-		if _, err := f.svc.FindLead(station, l.ID); err != nil {
-			t.Errorf("old station: %v", err)
+		// The old units lose the lead with their cancelled tasks (they
+		// neither read nor unmask it); the new ones see it.
+		for _, old := range []context.Context{station, committee} {
+			if _, err := f.svc.FindLead(old, l.ID); epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+				t.Errorf("old unit reads the re-routed lead: %v, want not found", err)
+			}
+			if _, err := f.svc.Reveal(old, l.ID, "上门核查"); epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+				t.Errorf("old unit reveals the re-routed lead: %v, want not found", err)
+			}
 		}
 		newStation := as(epiloop.RoleStation, taskOf(t, got, epiloop.UnitPoliceStation).UnitCode)
 		if _, err := f.svc.FindLead(newStation, l.ID); err != nil {

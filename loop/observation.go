@@ -187,35 +187,9 @@ func findSite(tx epiloop.Tx, text string) (*epiloop.Site, error) {
 	return nil, nil
 }
 
-// observationVisible reports whether u may see plan o: city-wide readers,
-// the plan's district, and its responsible unit.
-func observationVisible(u *epiloop.User, o *epiloop.Observation) bool {
-	if !u.CanReadLeads() {
-		return false
-	}
-	s := u.Scope()
-	switch {
-	case s.All:
-		return true
-	case s.District != "":
-		return o.DistrictCode == s.District
-	}
-	return s.Unit != "" && o.UnitCode == s.Unit
+func observationNotFound() error {
+	return epiloop.Errorf(epiloop.ENOTFOUND, "err.observation_not_found")
 }
-
-// mayActOnObservation reports whether u may check, release or transfer
-// o: its responsible unit, its district's commander, and commanders.
-func mayActOnObservation(u *epiloop.User, o *epiloop.Observation) bool {
-	switch u.Role {
-	case epiloop.RoleCommander:
-		return true
-	case epiloop.RoleDistrict:
-		return o.DistrictCode == u.DistrictCode
-	}
-	return u.UnitCode != "" && u.UnitCode == o.UnitCode
-}
-
-func observationNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Observation not found.") }
 
 // updateObservation runs a plan workflow in one transaction: the plan
 // must be visible to the caller (else not found) and theirs to act on
@@ -225,15 +199,18 @@ func (s *Service) updateObservation(ctx context.Context, id int64, fn func(oc *o
 	if err != nil {
 		return nil, err
 	}
+	if !u.Can(epiloop.ActCheckObs) {
+		return nil, forbidden()
+	}
 	var out *epiloop.Observation
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		o, err := tx.FindObservationByID(id, true)
-		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !observationVisible(u, o)) {
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !epiloop.ObservationVisible(u, o)) {
 			return observationNotFound()
 		} else if err != nil {
 			return err
 		}
-		if !mayActOnObservation(u, o) {
+		if !epiloop.MayCheckObservation(u, o) {
 			return forbidden()
 		}
 		oc := &obsChange{tx: tx, now: s.now(), user: u, o: o, before: epiloop.ObservationContribution(o)}
@@ -273,9 +250,9 @@ type CheckInput struct {
 func (s *Service) SubmitCheck(ctx context.Context, id int64, in CheckInput) (*epiloop.Observation, error) {
 	switch {
 	case in.Temperature == nil:
-		return nil, epiloop.FieldError("temperature", "Temperature required.")
+		return nil, epiloop.FieldError("temperature", "err.temperature_required")
 	case in.Present == nil:
-		return nil, epiloop.FieldError("present", "present required: true or false.")
+		return nil, epiloop.FieldError("present", "err.present_required_true_or_false")
 	}
 	check := epiloop.ObservationCheck{Temperature: *in.Temperature, Symptoms: in.Symptoms, Present: *in.Present, Note: in.Note}
 	if err := check.Validate(); err != nil {
@@ -284,7 +261,7 @@ func (s *Service) SubmitCheck(ctx context.Context, id int64, in CheckInput) (*ep
 	return s.updateObservation(ctx, id, func(oc *obsChange) error {
 		o := oc.o
 		if o.Status != epiloop.ObservationActive {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Only an active observation takes checks (status %s).", o.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.only_active_observation_takes_checks", o.Status)
 		}
 		today := epiloop.CivilDate(oc.now)
 		c := check
@@ -333,17 +310,17 @@ func lastChecksNormal(checks []*epiloop.ObservationCheck, since string) bool {
 // proposed release, or ends the plan early, which needs a reason.
 func (s *Service) ReleaseObservation(ctx context.Context, id int64, reason string) (*epiloop.Observation, error) {
 	reason = strings.TrimSpace(reason)
-	if len(reason) > 1000 {
-		return nil, epiloop.FieldError("reason", "Reason too long (at most 1000 bytes).")
+	if len(reason) > epiloop.MaxReasonBytes {
+		return nil, epiloop.FieldError("reason", "err.reason_too_long", epiloop.MaxReasonBytes)
 	}
 	return s.updateObservation(ctx, id, func(oc *obsChange) error {
 		o := oc.o
 		if !o.Status.Open() {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Observation already ended (status %s).", o.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.observation_already_ended_status_0", o.Status)
 		}
 		early := o.Proposal != epiloop.ProposeRelease && epiloop.CivilDate(oc.now) < o.End
 		if early && reason == "" {
-			return epiloop.FieldError("reason", "Ending observation before its release is proposed needs a reason.")
+			return epiloop.FieldError("reason", "err.ending_observation_before_its_release")
 		}
 		s.end(oc, epiloop.ObservationReleased, reason)
 		oc.emit(epiloop.EventObservationReleased, map[string]any{"early": early, "day": o.Day(epiloop.CivilDate(oc.now))})
@@ -356,14 +333,14 @@ func (s *Service) TransferObservation(ctx context.Context, id int64, hospital, n
 	hospital, note = epiloop.NormalizeSpace(hospital), strings.TrimSpace(note)
 	switch {
 	case hospital == "" || len(hospital) > 200:
-		return nil, epiloop.FieldError("hospital", "Hospital required (at most 200 bytes).")
-	case len(note) > 1000:
-		return nil, epiloop.FieldError("note", "Note too long (at most 1000 bytes).")
+		return nil, epiloop.FieldError("hospital", "err.hospital_required_at_most_200")
+	case len(note) > epiloop.MaxReasonBytes:
+		return nil, epiloop.FieldError("note", "err.note_too_long", epiloop.MaxReasonBytes)
 	}
 	return s.updateObservation(ctx, id, func(oc *obsChange) error {
 		o := oc.o
 		if !o.Status.Open() {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Observation already ended (status %s).", o.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.observation_already_ended_status_0", o.Status)
 		}
 		o.Hospital = hospital
 		s.end(oc, epiloop.ObservationTransferred, note)
@@ -388,21 +365,21 @@ func (s *Service) PlaceObservation(ctx context.Context, id int64, site string, o
 		return nil, err
 	}
 	if strings.TrimSpace(site) == "" {
-		return nil, epiloop.FieldError("site", "site required: a site code or name.")
+		return nil, epiloop.FieldError("site", "err.site_required_site_code_or")
 	}
 	return s.updateObservation(ctx, id, func(oc *obsChange) error {
 		o := oc.o
-		if u.Role != epiloop.RoleCommander && u.Role != epiloop.RoleDistrict {
+		if !u.Can(epiloop.ActPlaceObs) {
 			return forbidden()
 		}
 		if !o.Status.Open() {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Observation already ended (status %s).", o.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.observation_already_ended_status_0", o.Status)
 		}
 		st, err := findSite(oc.tx, site)
 		if err != nil {
 			return err
 		} else if st == nil {
-			return epiloop.FieldError("site", "Unknown site.")
+			return epiloop.FieldError("site", "err.unknown_site")
 		}
 		occupancy := st.Occupancy
 		if o.Status == epiloop.ObservationActive && o.UnitCode == st.Code {
@@ -410,7 +387,7 @@ func (s *Service) PlaceObservation(ctx context.Context, id int64, site string, o
 		}
 		full := occupancy >= st.Capacity
 		if full && !override {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Site is full (%d of %d); place with override to exceed its capacity.", st.Occupancy, st.Capacity)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.site_full_0_1_place", st.Occupancy, st.Capacity)
 		}
 		o.Kind = epiloop.ObservationCentral
 		o.UnitCode, o.DistrictCode, o.Site, o.Override = st.Code, st.DistrictCode, st.Name, full
@@ -515,10 +492,13 @@ func (s *Service) FindObservation(ctx context.Context, id int64) (*ObservationVi
 	if err != nil {
 		return nil, err
 	}
+	if !u.Can(epiloop.ActReadObs) {
+		return nil, forbidden()
+	}
 	v := &ObservationView{}
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		o, err := tx.FindObservationByID(id, false)
-		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !observationVisible(u, o)) {
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !epiloop.ObservationVisible(u, o)) {
 			return observationNotFound()
 		} else if err != nil {
 			return err
@@ -537,7 +517,7 @@ func (s *Service) FindObservation(ctx context.Context, id int64) (*ObservationVi
 // FindObservations returns one page of the plans in the caller's
 // jurisdiction.
 func (s *Service) FindObservations(ctx context.Context, f epiloop.ObservationFilter) ([]*epiloop.Observation, int, error) {
-	return readList(ctx, s, "observations", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Observation, int, error) {
+	return readList(ctx, s, epiloop.ActReadObs, "observations", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Observation, int, error) {
 		f.Scope = u.Scope()
 		return tx.FindObservations(f)
 	}, func(_ *epiloop.User, o *epiloop.Observation) { presentObservation(o) })
@@ -614,7 +594,7 @@ func (s *Service) SaveSites(ctx context.Context, ss []epiloop.Site) error {
 	if err != nil {
 		return err
 	}
-	if u.Role != epiloop.RoleAdmin && u.Role != epiloop.RoleCommander {
+	if !u.Can(epiloop.ActManageSites) {
 		return forbidden()
 	}
 	for i := range ss {
@@ -622,13 +602,13 @@ func (s *Service) SaveSites(ctx context.Context, ss []epiloop.Site) error {
 			return err
 		}
 		if _, ok := s.District(ss[i].DistrictCode); !ok && s.hasTree() {
-			return epiloop.FieldError("district", "Unknown district.")
+			return epiloop.FieldError("district", "err.unknown_district")
 		}
 	}
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		for _, st := range ss {
 			if un, err := tx.FindUnitByCode(st.Code); err == nil && un.Kind != epiloop.UnitIsolationSite {
-				return epiloop.FieldError("code", "Code %s belongs to a unit of another kind.", st.Code)
+				return epiloop.FieldError("code", "err.code_0_belongs_unit_another", st.Code)
 			} else if err != nil && epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
 				return err
 			}

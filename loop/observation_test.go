@@ -350,8 +350,8 @@ func TestObservationScope(t *testing.T) {
 		{"a commander", commander, ""},
 		{"another district", as(epiloop.RoleDistrict, "SC"+shenhe), epiloop.ENOTFOUND},
 		{"another committee", as(epiloop.RoleCommittee, "CM210102001001"), epiloop.ENOTFOUND},
-		{"the community's station", station, epiloop.ENOTFOUND},
-		{"an analyst", as(epiloop.RoleAnalyst, ""), epiloop.ENOTFOUND},
+		{"the community's station", station, epiloop.EFORBIDDEN},
+		{"an analyst", as(epiloop.RoleAnalyst, ""), epiloop.EFORBIDDEN},
 		{"an admin", as(epiloop.RoleAdmin, ""), epiloop.EFORBIDDEN},
 	}
 	for _, tt := range tests {

@@ -7,37 +7,6 @@ import (
 	"github.com/epiloop/epiloop"
 )
 
-// visible reports whether u may see lead l: everything for city-wide roles,
-// the district for a district commander, and for a unit only leads it has
-// held a task for.
-func visible(u *epiloop.User, l *epiloop.Lead) bool {
-	if !u.CanReadLeads() {
-		return false
-	}
-	s := u.Scope()
-	switch {
-	case s.All:
-		return true
-	case s.District != "":
-		return l.DistrictCode == s.District
-	default:
-		return l.HasUnit(s.Unit)
-	}
-}
-
-// mayUnmask reports whether u may ask to see l's identity unmasked:
-// commanders, and the units that hold a task for the person (they must find
-// them). Even they see it masked until they reveal it for a purpose.
-func mayUnmask(u *epiloop.User, l *epiloop.Lead) bool {
-	if u.Role == epiloop.RoleCommander {
-		return true
-	}
-	if u.Role == epiloop.RoleStation || u.Role == epiloop.RoleCommittee {
-		return l.HasUnit(u.UnitCode)
-	}
-	return false
-}
-
 // present prepares a lead for u: the identity is masked for everyone;
 // Reveal shows it, audited.
 func present(_ *epiloop.User, l *epiloop.Lead) {
@@ -100,7 +69,7 @@ func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, t
 	var err error
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		l, err := tx.FindLeadByID(id, false)
-		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !visible(u, l)) {
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || (err == nil && !epiloop.LeadVisible(u, l, s.now())) {
 			return leadNotFound()
 		} else if err != nil {
 			return err
@@ -120,8 +89,8 @@ func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, t
 
 // FindLeads returns one page of the leads the caller may see.
 func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
-	return readList(ctx, s, "leads", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
-		f.Scope = u.Scope()
+	return readList(ctx, s, epiloop.ActReadLeads, "leads", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
+		f.Scope, f.Now = u.Scope(), s.now()
 		// A city's or a district's whole list: its total is the scope's
 		// received counter (every lead counts once there, kept in the
 		// same transaction as each change), not a count of its rows.
@@ -143,16 +112,16 @@ func unfiltered(f epiloop.LeadFilter) bool {
 		f.Before == 0
 }
 
-// readList is a page read of personal data: for roles that may read leads,
-// in the caller's scope (find applies it), each item presented (masked),
-// the read audited under object.
-func readList[T any](ctx context.Context, s *Service, object string,
+// readList is a page read of personal data: for roles granted action, in
+// the caller's scope (find applies it), each item presented (masked), the
+// read audited under object.
+func readList[T any](ctx context.Context, s *Service, action epiloop.Action, object string,
 	find func(epiloop.Tx, *epiloop.User) ([]T, int, error), present func(*epiloop.User, T)) ([]T, int, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !u.CanReadLeads() {
+	if !u.Can(action) {
 		return nil, 0, forbidden()
 	}
 	var (
@@ -185,7 +154,7 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 	if err != nil {
 		return nil, 0, err
 	}
-	if u.UnitCode == "" {
+	if !u.Can(epiloop.ActFeedback) {
 		return nil, 0, forbidden()
 	}
 	f.Unit = &u.UnitCode
@@ -253,8 +222,9 @@ func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64,
 	return out, nil
 }
 
-// VerifyCounters recomputes every counter from the leads and returns the
-// keys whose maintained value differs (want is the recomputed value).
+// VerifyCounters recomputes every counter from the leads and the
+// escalations and returns the keys whose maintained value differs (want is
+// the recomputed value).
 func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2]int64, error) {
 	want := map[epiloop.CounterKey]int64{}
 	var got map[epiloop.CounterKey]int64
@@ -276,6 +246,9 @@ func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2
 				break
 			}
 			before = leads[len(leads)-1].ID
+		}
+		if err := countEscalations(tx, want); err != nil {
+			return err
 		}
 		var err error
 		got, err = tx.AllCounters()

@@ -43,9 +43,7 @@ func (s *Service) DailyReport(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch u.Role {
-	case epiloop.RoleCommander, epiloop.RoleDistrict, epiloop.RoleAnalyst:
-	default:
+	if !u.Can(epiloop.ActReport) {
 		return nil, forbidden()
 	}
 	now := s.now()
@@ -54,7 +52,7 @@ func (s *Service) DailyReport(ctx context.Context) (*Report, error) {
 	var areas []area
 	scope := u.Scope()
 	if scope.All {
-		areas = append(areas, area{"2101", "全市", epiloop.ScopeCity, epiloop.ObservationScope(epiloop.Scope{All: true})})
+		areas = append(areas, area{"2101", epiloop.T(epiloop.Langs[0], "area.city"), epiloop.ScopeCity, epiloop.ObservationScope(epiloop.Scope{All: true})})
 	}
 	s.mu.RLock()
 	for _, d := range s.districtList() {
@@ -97,7 +95,7 @@ func (s *Service) DailyReport(ctx context.Context) (*Report, error) {
 
 func cell(n int64, suppress bool) string {
 	if suppress && n > 0 && n < SmallCell {
-		return "<5"
+		return "<" + strconv.Itoa(SmallCell)
 	}
 	return strconv.FormatInt(n, 10)
 }

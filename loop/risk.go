@@ -61,17 +61,17 @@ func (s *Service) AddRiskArea(ctx context.Context, in RiskAreaInput) (*epiloop.R
 	if err != nil {
 		return nil, err
 	}
-	if u.Role != epiloop.RoleCommander {
+	if !u.Can(epiloop.ActManageRisk) {
 		return nil, forbidden()
 	}
 	a := &epiloop.RiskArea{Code: epiloop.NormalizeSpace(in.Code), Level: in.Level, From: in.From, To: in.To, Note: in.Note}
 	if a.Code == "" {
-		return nil, epiloop.FieldError("code", "code required: a province, city or county code.")
+		return nil, epiloop.FieldError("code", "err.code_required_province_city_or")
 	}
 	if s.Regions != nil {
 		code, ok := s.Regions.LookupCode(a.Code)
 		if !ok {
-			return nil, epiloop.ReasonError("code", "code_unknown", "Unknown division: give a province, city or county code or name.")
+			return nil, epiloop.ReasonError("code", "code_unknown")
 		}
 		a.Code = code
 	}

@@ -144,15 +144,15 @@ func (s *Service) notify() {
 func actor(ctx context.Context) (*epiloop.User, error) {
 	u := epiloop.UserFromContext(ctx)
 	if u == nil {
-		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "Authentication required.")
+		return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.authentication_required")
 	}
 	return u, nil
 }
 
 func forbidden() error {
-	return epiloop.Errorf(epiloop.EFORBIDDEN, "Your role may not do this.")
+	return epiloop.Errorf(epiloop.EFORBIDDEN, "err.your_role_may_not_do")
 }
 
-func leadNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Lead not found.") }
+func leadNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "err.lead_not_found") }
 
-func taskNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "Task not found.") }
+func taskNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "err.task_not_found") }

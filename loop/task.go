@@ -59,7 +59,7 @@ func (s *Service) updateTask(ctx context.Context, taskID int64, fn func(c *chang
 func (s *Service) AcceptTask(ctx context.Context, taskID int64) (*epiloop.Task, error) {
 	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
 		if t.Round != c.lead.Round || t.Status != epiloop.TaskPushed {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Task is not waiting for acceptance (status %s).", t.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_not_waiting_for_acceptance", t.Status)
 		}
 		s.accept(c, t)
 		return nil
@@ -84,13 +84,13 @@ func (s *Service) accept(c *change, t *epiloop.Task) {
 func (s *Service) ReturnTask(ctx context.Context, taskID int64, reason string) (*epiloop.Task, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, epiloop.FieldError("reason", "A reason is required to return a task.")
-	} else if len(reason) > 1000 {
-		return nil, epiloop.FieldError("reason", "Reason too long (at most 1000 bytes).")
+		return nil, epiloop.FieldError("reason", "err.reason_required_return_task")
+	} else if len(reason) > epiloop.MaxReasonBytes {
+		return nil, epiloop.FieldError("reason", "err.reason_too_long", epiloop.MaxReasonBytes)
 	}
 	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
 		if t.Round != c.lead.Round || !t.Status.Open() {
-			return epiloop.Errorf(epiloop.ECONFLICT, "Task can no longer be returned (status %s).", t.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_can_no_longer_returned", t.Status)
 		}
 		t.Status = epiloop.TaskReturned
 		t.ReturnReason = reason
@@ -114,9 +114,9 @@ func (s *Service) SubmitFeedback(ctx context.Context, taskID int64, fb epiloop.F
 	return s.updateTask(ctx, taskID, func(c *change, t *epiloop.Task) error {
 		switch {
 		case t.Status == epiloop.TaskSubmitted:
-			return epiloop.Errorf(epiloop.ECONFLICT, "Feedback was already submitted for this task.")
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.feedback_was_already_submitted_for")
 		case t.Round != c.lead.Round || !t.Status.Open():
-			return epiloop.Errorf(epiloop.ECONFLICT, "Task no longer takes feedback (status %s).", t.Status)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_no_longer_takes_feedback", t.Status)
 		case t.Status == epiloop.TaskPushed:
 			s.accept(c, t)
 		}

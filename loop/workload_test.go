@@ -214,12 +214,12 @@ func (w *workload) report() {
 	addr := workloadAddresses[w.rng.IntN(len(workloadAddresses))]
 	reason := epiloop.Reason{Origin: "4201", ArrivalDate: "2020-01-28", Fever: w.rng.IntN(8) == 0}
 	open := w.openLead(id)
-	l, created, err := w.f.svc.CreateLead(commander, loop.LeadInput{
+	l, created, err := leadOf(w.f.svc.CreateLead(commander, loop.LeadInput{
 		Person:  epiloop.Person{IDNumber: id, Name: "张三", Phone: "13800138000"},
 		Address: addr,
 		Source:  epiloop.Source{Kind: epiloop.SourceHotline, Ref: fmt.Sprintf("step %d", w.step)},
 		Reason:  reason,
-	})
+	}))
 	if err != nil {
 		w.fatalf("report: %v", err)
 	}
@@ -585,11 +585,11 @@ func (w *workload) reportAgain(l *epiloop.Lead) {
 	if w.person[l.Person.IDNumber] != l.ID {
 		return // not the person's latest lead: the latest may be open
 	}
-	nl, created, err := w.f.svc.CreateLead(commander, loop.LeadInput{
+	nl, created, err := leadOf(w.f.svc.CreateLead(commander, loop.LeadInput{
 		Person:  epiloop.Person{IDNumber: l.Person.IDNumber},
 		Address: addrHome,
 		Source:  epiloop.Source{Kind: epiloop.SourceHealth},
-	})
+	}))
 	if err != nil {
 		w.fatalf("report again: %v", err)
 	}
@@ -699,12 +699,12 @@ func (w *workload) invalidGlobal() {
 	id := w.somePerson(0.5)
 	ops := []invalid{
 		{"an analyst reports", epiloop.EFORBIDDEN, func() error {
-			_, _, err := w.f.svc.CreateLead(as(epiloop.RoleAnalyst, ""), loop.LeadInput{Person: epiloop.Person{IDNumber: id}, Source: epiloop.Source{Kind: epiloop.SourceHotline}})
+			_, _, err := leadOf(w.f.svc.CreateLead(as(epiloop.RoleAnalyst, ""), loop.LeadInput{Person: epiloop.Person{IDNumber: id}, Source: epiloop.Source{Kind: epiloop.SourceHotline}}))
 			return err
 		}},
 		{"report with a bad check character", epiloop.EINVALID, func() error {
 			bad := id[:17] + string("10X98765432"[(slices.Index([]byte("10X98765432"), id[17])+1)%11])
-			_, _, err := w.f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{IDNumber: bad}, Address: addrHome, Source: epiloop.Source{Kind: epiloop.SourceHotline}})
+			_, _, err := leadOf(w.f.svc.CreateLead(commander, loop.LeadInput{Person: epiloop.Person{IDNumber: bad}, Address: addrHome, Source: epiloop.Source{Kind: epiloop.SourceHotline}}))
 			return err
 		}},
 		{"a station imports", epiloop.EFORBIDDEN, func() error {

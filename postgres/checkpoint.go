@@ -83,7 +83,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 func (tx *Tx) FindCheckpointByCode(code string) (*epiloop.Checkpoint, error) {
 	c, err := scanCheckpoint(tx.queryRow(`SELECT `+checkpointColumns+checkpointFrom+` AND u.code = $1`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Checkpoint not found."), "find checkpoint")
+		return nil, wrap(noRows(err, "err.checkpoint_not_found"), "find checkpoint")
 	}
 	return &c, nil
 }
@@ -97,7 +97,7 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 		s.CheckpointCode, s.DistrictCode, msUTC(s.Time), string(s.Direction), s.Plate, s.Train,
 		s.Carriage, s.RiskVersion, ts(s.CreatedAt), nullID(s.CreatedBy)).Scan(&s.ID)
 	if err != nil {
-		return wrap(constraintError(err, "Screening already exists.", "Checkpoint not found."), "create screening")
+		return wrap(constraintError(err, "err.screening_already_exists", "err.checkpoint_not_found"), "create screening")
 	}
 	if len(s.Occupants) == 0 {
 		return nil
@@ -115,14 +115,14 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 				string(o.Decision), o.RiskArea, nullID(o.LeadID))...)
 	}
 	err = tx.tx.SendBatch(tx.ctx, b).Close()
-	return wrap(constraintError(err, "Occupant already exists.", "Lead not found."), "create screening")
+	return wrap(constraintError(err, "err.occupant_already_exists", "err.lead_not_found"), "create screening")
 }
 
 // SetOccupantLead records the lead an occupant became.
 func (tx *Tx) SetOccupantLead(screeningID int64, seq int, leadID int64) error {
-	err := tx.execOne("Occupant not found.", `UPDATE screening_occupants SET lead_id = $1
+	err := tx.execOne("err.occupant_not_found", `UPDATE screening_occupants SET lead_id = $1
 		WHERE screening_id = $2 AND seq = $3`, leadID, screeningID, seq)
-	return wrap(constraintError(err, "", "Lead not found."), "set occupant lead")
+	return wrap(constraintError(err, "", "err.lead_not_found"), "set occupant lead")
 }
 
 const screeningColumns = `id, checkpoint_code, district_code, time, direction, plate, train, carriage,
@@ -146,7 +146,7 @@ func scanScreening(s scanner) (*epiloop.Screening, error) {
 func (tx *Tx) FindScreeningByID(id int64) (*epiloop.Screening, error) {
 	s, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = $1`, id))
 	if err != nil {
-		return nil, wrap(noRows(err, "Screening not found."), "find screening")
+		return nil, wrap(noRows(err, "err.screening_not_found"), "find screening")
 	}
 	return s, wrap(tx.loadOccupants([]*epiloop.Screening{s}), "find screening")
 }

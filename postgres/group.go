@@ -107,7 +107,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 	select {
 	case db.queue <- r:
 	default:
-		return epiloop.Errorf(epiloop.EUNAVAILABLE, "The server is busy; try again in a moment.")
+		return epiloop.Errorf(epiloop.EUNAVAILABLE, "err.server_busy_try_again_in")
 	}
 	var res result
 	select {

@@ -42,7 +42,7 @@ func (tx *Tx) CreateImport(im *epiloop.Import) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, im.NextRow,
 		counts, im.Error, im.CreatedBy, ts(im.CreatedAt), ts(im.UpdatedAt)).Scan(&im.ID)
-	return wrap(constraintError(err, "This file was imported already.", ""), "create import")
+	return wrap(constraintError(err, "err.this_file_was_imported_already", ""), "create import")
 }
 
 // UpdateImport writes an import's progress.
@@ -51,7 +51,7 @@ func (tx *Tx) UpdateImport(im *epiloop.Import) error {
 	if err != nil {
 		return wrap(err, "update import")
 	}
-	return wrap(tx.execOne("Import not found.", `UPDATE imports SET status = $1, format = $2, encoding = $3,
+	return wrap(tx.execOne("err.import_not_found", `UPDATE imports SET status = $1, format = $2, encoding = $3,
 			next_row = $4, counts = $5, error = $6, updated_at = $7
 		WHERE id = $8`,
 		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, ts(im.UpdatedAt), im.ID), "update import")
@@ -66,13 +66,13 @@ func (tx *Tx) FindImportByID(id int64, lock bool) (*epiloop.Import, error) {
 		q += ` FOR UPDATE`
 	}
 	im, err := scanImport(tx.queryRow(q, id))
-	return im, wrap(noRows(err, "Import not found."), "find import")
+	return im, wrap(noRows(err, "err.import_not_found"), "find import")
 }
 
 // FindImportByFingerprint returns the import of a file's content.
 func (tx *Tx) FindImportByFingerprint(fp string) (*epiloop.Import, error) {
 	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE fingerprint = $1`, fp))
-	return im, wrap(noRows(err, "Import not found."), "find import")
+	return im, wrap(noRows(err, "err.import_not_found"), "find import")
 }
 
 // AddImportRejects stores rejected rows.
@@ -89,7 +89,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 		rows[i] = []any{importID, r.Row, cells, r.Code, r.Message}
 	}
 	_, err := tx.copyFrom("import_rejects", []string{"import_id", "row", "cells", "code", "message"}, rows)
-	return wrap(constraintError(err, "Reject already recorded.", "Import not found."), "add rejects")
+	return wrap(constraintError(err, "err.reject_already_recorded", "err.import_not_found"), "add rejects")
 }
 
 // FindImportRejects returns rejected rows after afterRow in row order.
@@ -217,7 +217,7 @@ func (tx *Tx) copyFrom(table string, cols []string, rows [][]any) (int64, error)
 		return 0, nil
 	}
 	n, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-	return n, constraintError(err, "Row already exists.", "Referenced row not found.")
+	return n, constraintError(err, "err.row_already_exists", "err.referenced_row_not_found")
 }
 
 func (tx *Tx) insertPersons(ps []*epiloop.Person) error {

@@ -146,7 +146,7 @@ func (tx *Tx) FindCommunities() ([]epiloop.Community, error) {
 func (tx *Tx) FindCommunityByCode(code string) (*epiloop.Community, error) {
 	c, err := scanCommunity(tx.queryRow(`SELECT `+communityColumns+` FROM communities WHERE code = $1`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Community not found."), "find community")
+		return nil, wrap(noRows(err, "err.community_not_found"), "find community")
 	}
 	return &c, nil
 }
@@ -163,7 +163,7 @@ func scanUnit(s scanner) (epiloop.Unit, error) {
 func (tx *Tx) FindUnitByCode(code string) (*epiloop.Unit, error) {
 	u, err := scanUnit(tx.queryRow(`SELECT `+unitColumns+` FROM units WHERE code = $1`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Unit not found."), "find unit")
+		return nil, wrap(noRows(err, "err.unit_not_found"), "find unit")
 	}
 	return &u, nil
 }
@@ -193,7 +193,7 @@ func (tx *Tx) FindUnits(kind *epiloop.UnitKind, district *string) ([]epiloop.Uni
 // empty station clears the assignment. Like the reference data it does not
 // require the station unit to exist yet.
 func (tx *Tx) SetCommunityStation(community, station string) error {
-	return wrap(tx.execOne("Community not found.",
+	return wrap(tx.execOne("err.community_not_found",
 		`UPDATE communities SET station_code = $1 WHERE code = $2`, station, community), "set community station")
 }
 
@@ -202,7 +202,7 @@ func (tx *Tx) SetCommunityStation(community, station string) error {
 func (tx *Tx) AddAlias(alias, community string) error {
 	_, err := tx.exec(`INSERT INTO aliases (alias, community_code) VALUES ($1, $2)
 		ON CONFLICT (alias) DO UPDATE SET community_code = excluded.community_code`, alias, community)
-	return wrap(constraintError(err, "Alias already exists.", "Community not found."), "add alias")
+	return wrap(constraintError(err, "err.alias_already_exists", "err.community_not_found"), "add alias")
 }
 
 // FindAliases returns every alias and its community.

@@ -29,7 +29,7 @@ func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 		idE, phone []byte
 	)
 	if err := row.Scan(&out.ID, &idE, &out.Name, &phone); err != nil {
-		return nil, wrap(noRows(err, "Person not found."), "find person")
+		return nil, wrap(noRows(err, "err.person_not_found"), "find person")
 	}
 	if err := tx.openPerson(&out, idE, phone); err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 	}
 	err = tx.queryRow(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, vals...).Scan(&p.ID)
-	return wrap(constraintError(err, "A person with this ID number already exists.", ""), "create person")
+	return wrap(constraintError(err, "err.person_with_this_id_number", ""), "create person")
 }
 
 // UpdatePerson writes the person's identity.
@@ -82,10 +82,10 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 	if err != nil {
 		return wrap(err, "update person")
 	}
-	err = tx.execOne("Person not found.", `UPDATE persons SET id_key = $1, id_enc = $2, phone_key = $3,
+	err = tx.execOne("err.person_not_found", `UPDATE persons SET id_key = $1, id_enc = $2, phone_key = $3,
 			phone_enc = $4, name = $5
 		WHERE id = $6`, append(vals, p.ID)...)
-	return wrap(constraintError(err, "A person with this ID number already exists.", ""), "update person")
+	return wrap(constraintError(err, "err.person_with_this_id_number", ""), "update person")
 }
 
 const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
@@ -159,7 +159,7 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		append(vals, l.Person.ID, ts(l.CreatedAt))...).Scan(&l.ID)
-	return wrap(constraintError(err, "The person already has an open lead.", "Person not found."), "create lead")
+	return wrap(constraintError(err, "err.person_already_has_open_lead", "err.person_not_found"), "create lead")
 }
 
 // UpdateLead writes the lead's own fields (not its person, tasks or
@@ -170,11 +170,11 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	if err != nil {
 		return wrap(err, "update lead")
 	}
-	err = tx.execOne("Lead not found.", `UPDATE leads SET status = $1, priority = $2, address = $3,
+	err = tx.execOne("err.lead_not_found", `UPDATE leads SET status = $1, priority = $2, address = $3,
 			community_code = $4, district_code = $5, reason = $6, outcome = $7, conflict = $8, round = $9,
 			overdue = $10, updated_at = $11, closed_at = $12
 		WHERE id = $13`, append(vals, l.ID)...)
-	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
+	return wrap(constraintError(err, "err.person_already_has_open_lead", ""), "update lead")
 }
 
 // forUpdate locks the lead row (not its person's) until the transaction
@@ -193,13 +193,13 @@ func forUpdate(lock bool) string {
 // after the lock is granted (READ COMMITTED:
 // each statement sees what committed before it began).
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
-	return tx.findLead(`l.id = $1`, id, lock, "Lead not found.", "find lead")
+	return tx.findLead(`l.id = $1`, id, lock, "err.lead_not_found", "find lead")
 }
 
 // FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
 // statement with the task's lookup.
 func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
-	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = $1)`, taskID, lock, "Task not found.", "find lead of task")
+	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = $1)`, taskID, lock, "err.task_not_found", "find lead of task")
 }
 
 // findLead loads the one lead where selects, with its tasks (and its
@@ -220,7 +220,7 @@ func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, er
 	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
 		WHERE l.person_id = $1 AND l.status NOT IN ('closed', 'handed_over')`+forUpdate(lock), personID))
 	if err != nil {
-		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
+		return nil, wrap(noRows(err, "err.lead_not_found"), "find open lead")
 	}
 	return l, wrap(tx.loadLead(l, !lock), "find open lead")
 }
@@ -295,7 +295,7 @@ func byIDs(f epiloop.LeadFilter) bool {
 
 // leadWhere builds the WHERE clause of a lead filter. The scope comes
 // first and is never empty: a zero scope selects nothing. A unit sees the
-// leads it holds a task of, in any round, through the tasks_unit index.
+// leads epiloop.UnitLeadSQL grants it.
 func leadWhere(f epiloop.LeadFilter) (string, args) {
 	var (
 		conds []string
@@ -307,7 +307,7 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 	case s.District != "":
 		conds = append(conds, "l.district_code = "+a.add(s.District))
 	case s.Unit != "":
-		conds = append(conds, "l.id IN (SELECT lead_id FROM tasks WHERE unit_code = "+a.add(s.Unit)+")")
+		conds = append(conds, epiloop.UnitLeadSQL(a.add(s.Unit), a.add(s.Unit), a.add(ts(epiloop.UnitGraceStart(f.Now)))))
 	default:
 		conds = append(conds, "FALSE")
 	}
@@ -349,7 +349,7 @@ func (tx *Tx) AddSource(leadID int64, s *epiloop.Source) error {
 	err = tx.queryRow(`INSERT INTO sources (lead_id, kind, ref, file, file_row, reason, address, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		leadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, ts(s.CreatedAt)).Scan(&s.ID)
-	return wrap(constraintError(err, "Source already exists.", "Lead not found."), "add source")
+	return wrap(constraintError(err, "err.source_already_exists", "err.lead_not_found"), "add source")
 }
 
 func (tx *Tx) findSources(leadID int64) ([]*epiloop.Source, error) {

@@ -49,7 +49,7 @@ func (tx *Tx) FindSites(district *string) ([]epiloop.Site, error) {
 // began).
 func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 	if lock {
-		if err := tx.execOne("Site not found.", `SELECT 1 FROM sites WHERE code = $1 FOR UPDATE`, code); err != nil {
+		if err := tx.execOne("err.site_not_found", `SELECT 1 FROM sites WHERE code = $1 FOR UPDATE`, code); err != nil {
 			return nil, wrap(err, "find site")
 		}
 	}
@@ -60,7 +60,7 @@ func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 		WHERE u.kind = 'isolation_site' AND u.code = $1`, code).
 		Scan(&s.Code, &s.Name, &s.DistrictCode, &s.Address, &s.Capacity, &s.Occupancy)
 	if err != nil {
-		return nil, wrap(noRows(err, "Site not found."), "find site")
+		return nil, wrap(noRows(err, "err.site_not_found"), "find site")
 	}
 	return &s, nil
 }
@@ -115,12 +115,12 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		RETURNING id`,
 		append(observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, ts(o.CreatedAt))...).Scan(&o.ID)
-	return wrap(constraintError(err, "The lead already has an observation plan.", "Lead or person not found."), "create observation")
+	return wrap(constraintError(err, "err.lead_already_has_observation_plan", "err.lead_or_person_not_found"), "create observation")
 }
 
 // UpdateObservation writes the plan's mutable fields.
 func (tx *Tx) UpdateObservation(o *epiloop.Observation) error {
-	err := tx.execOne("Observation not found.", `UPDATE observations SET status = $1, unit_code = $2,
+	err := tx.execOne("err.observation_not_found", `UPDATE observations SET status = $1, unit_code = $2,
 			district_code = $3, site = $4, proposal = $5, overdue = $6, missed = $7, last_check = $8,
 			check_due = $9, escalate_at = $10, override = $11, end_reason = $12, hospital = $13,
 			updated_at = $14, ended_at = $15
@@ -138,7 +138,7 @@ func (tx *Tx) FindObservationByID(id int64, lock bool) (*epiloop.Observation, er
 	}
 	o, err := tx.scanObservation(tx.queryRow(q, id))
 	if err != nil {
-		return nil, wrap(noRows(err, "Observation not found."), "find observation")
+		return nil, wrap(noRows(err, "err.observation_not_found"), "find observation")
 	}
 	return o, nil
 }
@@ -212,7 +212,7 @@ func (tx *Tx) CreateObservationCheck(c *epiloop.ObservationCheck) error {
 			present, note, by_user)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		c.ObservationID, c.Date, msUTC(c.Time), c.Temperature, c.Symptoms, c.Present, c.Note, nullID(c.By)).Scan(&c.ID)
-	return wrap(constraintError(err, "Check already exists.", "Observation not found."), "create observation check")
+	return wrap(constraintError(err, "err.check_already_exists", "err.observation_not_found"), "create observation check")
 }
 
 // FindObservationChecks returns a plan's checks, oldest first.
@@ -245,7 +245,7 @@ func (tx *Tx) CreateObservationEscalation(observationID int64, date string, at t
 	tag, err := tx.exec(`INSERT INTO observation_escalations (observation_id, date, at) VALUES ($1, $2, $3)
 		ON CONFLICT (observation_id, date) DO NOTHING`, observationID, date, msUTC(at))
 	if err != nil {
-		return false, wrap(constraintError(err, "Escalation already exists.", "Observation not found."), "create observation escalation")
+		return false, wrap(constraintError(err, "err.escalation_already_exists", "err.observation_not_found"), "create observation escalation")
 	}
 	return tag.RowsAffected() == 1, nil
 }

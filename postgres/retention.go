@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -32,8 +33,7 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 		WHERE lead_id = $1`, leadID); err != nil {
 		return wrap(err, "purge sources")
 	}
-	if _, err := tx.exec(`UPDATE events SET data = data - '{note,reason,outcome}'::text[]
-		WHERE lead_id = $1 AND kind IN ('lead.adjudicated', 'task.returned') AND data IS NOT NULL`, leadID); err != nil {
+	if _, err := tx.exec(purgeEventsSQL(), leadID); err != nil {
 		return wrap(err, "purge events")
 	}
 	if _, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
@@ -43,7 +43,15 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 	if _, err := tx.exec(`UPDATE observations SET end_reason = '' WHERE lead_id = $1`, leadID); err != nil {
 		return wrap(err, "purge observation")
 	}
-	return wrap(tx.execOne("Lead not found.", `UPDATE leads SET purged_at = $1 WHERE id = $2`, ts(t), leadID), "purge lead")
+	return wrap(tx.execOne("err.lead_not_found", `UPDATE leads SET purged_at = $1 WHERE id = $2`, ts(t), leadID), "purge lead")
+}
+
+// purgeEventsSQL blanks the free-text fields of a lead's events, for the
+// kinds the domain says may carry free text.
+func purgeEventsSQL() string {
+	_, fields := epiloop.FreeTextEvents()
+	return `UPDATE events SET data = data - ARRAY[` + strings.Trim(epiloop.SQLStrings(fields...), "()") + `]
+		WHERE lead_id = $1 AND kind IN ` + epiloop.FreeTextEventKindsSQL() + ` AND data IS NOT NULL`
 }
 
 // PurgeScreenings blanks released travellers screened before cutoff.
@@ -74,7 +82,7 @@ func (tx *Tx) FindSealedOccupants(afterScreening int64, afterSeq int, limit int)
 
 // UpdateSealedOccupant writes an occupant's re-sealed identity.
 func (tx *Tx) UpdateSealedOccupant(o epiloop.SealedOccupant) error {
-	return wrap(tx.execOne("Occupant not found.", `UPDATE screening_occupants SET id_enc = $1, phone_enc = $2
+	return wrap(tx.execOne("err.occupant_not_found", `UPDATE screening_occupants SET id_enc = $1, phone_enc = $2
 		WHERE screening_id = $3 AND seq = $4`, nilBytes(o.IDSealed), nilBytes(o.PhoneSealed), o.ScreeningID, o.Seq), "update sealed occupant")
 }
 
@@ -97,6 +105,6 @@ func (tx *Tx) FindSealedPersons(afterID int64, limit int) ([]epiloop.SealedPerso
 
 // UpdateSealedPerson writes a person's re-sealed identity.
 func (tx *Tx) UpdateSealedPerson(p epiloop.SealedPerson) error {
-	return wrap(tx.execOne("Person not found.", `UPDATE persons SET id_enc = $1, phone_enc = $2 WHERE id = $3`,
+	return wrap(tx.execOne("err.person_not_found", `UPDATE persons SET id_enc = $1, phone_enc = $2 WHERE id = $3`,
 		nilBytes(p.IDSealed), nilBytes(p.PhoneSealed), p.ID), "update sealed person")
 }

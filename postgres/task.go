@@ -77,7 +77,7 @@ func (tx *Tx) CreateTask(t *epiloop.Task) error {
 			submitted_at, lead_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		append(vals, t.LeadID, ts(t.CreatedAt))...).Scan(&t.ID)
-	return wrap(constraintError(err, "Task already exists.", "Lead or unit not found."), "create task")
+	return wrap(constraintError(err, "err.task_already_exists", "err.lead_or_unit_not_found"), "create task")
 }
 
 // UpdateTask writes every field of t but its ID, lead and creation time.
@@ -86,17 +86,17 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 	if err != nil {
 		return wrap(err, "update task")
 	}
-	err = tx.execOne("Task not found.", `UPDATE tasks SET round = $1, side = $2, unit_code = $3, status = $4,
+	err = tx.execOne("err.task_not_found", `UPDATE tasks SET round = $1, side = $2, unit_code = $3, status = $4,
 			priority = $5, district_code = $6, accept_by = $7, feedback_by = $8, escalate_at = $9,
 			escalation = $10, return_reason = $11, feedback = $12, accepted_at = $13, submitted_at = $14
 		WHERE id = $15`, append(vals, t.ID)...)
-	return wrap(constraintError(err, "Task already exists.", "Unit not found."), "update task")
+	return wrap(constraintError(err, "err.task_already_exists", "err.unit_not_found"), "update task")
 }
 
 // FindTaskByID returns one task with its unit.
 func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
 	t, err := scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = $1`, id))
-	return t, wrap(noRows(err, "Task not found."), "find task")
+	return t, wrap(noRows(err, "err.task_not_found"), "find task")
 }
 
 // FindTasks returns one page of the tasks f selects and the total: open
@@ -163,18 +163,39 @@ func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	return tasks, wrap(err, "find due tasks")
 }
 
-// CreateEscalation records that a task reached level on deadline. It
+// CreateEscalation records that a task reached a level on a deadline. It
 // reports false when that was already recorded: by this transaction, or by
 // another one (on another replica) that committed first — a concurrent
 // insert of the same key waits for the other transaction and then does
 // nothing.
-func (tx *Tx) CreateEscalation(taskID int64, deadline time.Time, level int, at time.Time) (bool, error) {
-	tag, err := tx.exec(`INSERT INTO escalations (task_id, deadline, level, at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (task_id, deadline, level) DO NOTHING`, taskID, msUTC(deadline), level, msUTC(at))
+func (tx *Tx) CreateEscalation(e *epiloop.Escalation) (bool, error) {
+	tag, err := tx.exec(`INSERT INTO escalations (task_id, deadline, level, at, district) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (task_id, deadline, level) DO NOTHING`, e.TaskID, msUTC(e.Deadline), e.Level, msUTC(e.At), e.District)
 	if err != nil {
-		return false, wrap(constraintError(err, "Escalation already exists.", "Task not found."), "create escalation")
+		return false, wrap(constraintError(err, "err.escalation_already_exists", "err.task_not_found"), "create escalation")
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// FindEscalations returns escalations in key order after the key of after.
+func (tx *Tx) FindEscalations(after *epiloop.Escalation, limit int) ([]*epiloop.Escalation, error) {
+	key := epiloop.Escalation{Deadline: time.Unix(0, 0)}
+	if after != nil {
+		key = *after
+	}
+	rows, err := tx.query(`SELECT task_id, deadline, level, at, district FROM escalations
+		WHERE (task_id, deadline, level) > ($1, $2, $3) ORDER BY task_id, deadline, level LIMIT $4`,
+		key.TaskID, msUTC(key.Deadline), key.Level, pageLimit(limit))
+	if err != nil {
+		return nil, wrap(err, "find escalations")
+	}
+	out, err := collect(rows, func(row pgx.CollectableRow) (*epiloop.Escalation, error) {
+		var e epiloop.Escalation
+		err := row.Scan(&e.TaskID, &e.Deadline, &e.Level, &e.At, &e.District)
+		e.Deadline, e.At = e.Deadline.UTC(), e.At.UTC()
+		return &e, err
+	})
+	return out, wrap(err, "find escalations")
 }
 
 // findTasksOfLeads loads the tasks of several leads in one query, each

@@ -31,29 +31,29 @@ func (tx *Tx) CreateUser(u *epiloop.User) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		u.Name, string(u.Role), u.UnitCode, u.DistrictCode, u.Disabled, u.PasswordHash, ts(u.CreatedAt),
 		u.FailedLogins, ts(u.LockedUntil)).Scan(&u.ID)
-	return wrap(constraintError(err, "User name already taken.", ""), "create user")
+	return wrap(constraintError(err, "err.user_name_already_taken", ""), "create user")
 }
 
 // UpdateUser writes every field of u but its ID and creation time.
 func (tx *Tx) UpdateUser(u *epiloop.User) error {
-	err := tx.execOne("User not found.", `UPDATE users SET name = $1, role = $2, unit_code = $3, district_code = $4,
+	err := tx.execOne("err.user_not_found", `UPDATE users SET name = $1, role = $2, unit_code = $3, district_code = $4,
 			disabled = $5, password_hash = $6, failed_logins = $7, locked_until = $8
 		WHERE id = $9`,
 		u.Name, string(u.Role), u.UnitCode, u.DistrictCode, u.Disabled, u.PasswordHash,
 		u.FailedLogins, ts(u.LockedUntil), u.ID)
-	return wrap(constraintError(err, "User name already taken.", ""), "update user")
+	return wrap(constraintError(err, "err.user_name_already_taken", ""), "update user")
 }
 
 // FindUserByID returns one user.
 func (tx *Tx) FindUserByID(id int64) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
-	return u, wrap(noRows(err, "User not found."), "find user")
+	return u, wrap(noRows(err, "err.user_not_found"), "find user")
 }
 
 // FindUserByName returns one user.
 func (tx *Tx) FindUserByName(name string) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.name = $1`, name))
-	return u, wrap(noRows(err, "User not found."), "find user")
+	return u, wrap(noRows(err, "err.user_not_found"), "find user")
 }
 
 // FindUsers returns every user by ID.
@@ -71,7 +71,7 @@ func (tx *Tx) FindUsers() ([]*epiloop.User, error) {
 func (tx *Tx) CreateSession(hash []byte, userID int64, expires time.Time) error {
 	_, err := tx.exec(`INSERT INTO sessions (hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 		hash, userID, msUTC(expires))
-	return wrap(constraintError(err, "Session already exists.", "User not found."), "create session")
+	return wrap(constraintError(err, "err.session_already_exists", "err.user_not_found"), "create session")
 }
 
 // FindUserBySession returns the user of a session that has not expired at
@@ -79,7 +79,7 @@ func (tx *Tx) CreateSession(hash []byte, userID int64, expires time.Time) error 
 func (tx *Tx) FindUserBySession(hash []byte, now time.Time) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.hash = $1 AND s.expires_at > $2 AND NOT u.disabled`, hash, msUTC(now)))
-	return u, wrap(noRows(err, "Session not found."), "find session")
+	return u, wrap(noRows(err, "err.session_not_found"), "find session")
 }
 
 // DeleteSession ends a session; ending one that does not exist is not an
@@ -94,7 +94,7 @@ func (tx *Tx) DeleteSession(hash []byte) error {
 func (tx *Tx) CreateToken(hash []byte, userID int64, expires time.Time) error {
 	_, err := tx.exec(`INSERT INTO tokens (hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 		hash, userID, ts(expires))
-	return wrap(constraintError(err, "Token already exists.", "User not found."), "create token")
+	return wrap(constraintError(err, "err.token_already_exists", "err.user_not_found"), "create token")
 }
 
 // FindUserByToken returns the user of a token that has not expired at now.
@@ -102,7 +102,7 @@ func (tx *Tx) CreateToken(hash []byte, userID int64, expires time.Time) error {
 func (tx *Tx) FindUserByToken(hash []byte, now time.Time) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) AND NOT u.disabled`, hash, msUTC(now)))
-	return u, wrap(noRows(err, "Token not found."), "find token")
+	return u, wrap(noRows(err, "err.token_not_found"), "find token")
 }
 
 // DeleteUserSessions ends every session of a user.

@@ -162,7 +162,7 @@ func seedObservations(ctx context.Context, svc *loop.Service, clock *epiloop.Fak
 // find them at home, and returns the observation plan that started.
 func observedAtHome(ctx context.Context, svc *loop.Service, clock *epiloop.FakeClock, g *Gen, c epiloop.Community, d epiloop.District, arrival string) (*epiloop.Observation, error) {
 	origin := Origins[g.Intn(2)] // 武汉
-	l, _, err := svc.CreateLead(ctx, loop.LeadInput{
+	rc, err := svc.CreateLead(ctx, loop.LeadInput{
 		Person:  epiloop.Person{IDNumber: g.IDNumber(origin), Name: g.Name(), Phone: g.Phone()},
 		Address: g.Address(d.Name, c.Name),
 		Source:  epiloop.Source{Kind: epiloop.SourceRail, Ref: "演示数据"},
@@ -171,6 +171,7 @@ func observedAtHome(ctx context.Context, svc *loop.Service, clock *epiloop.FakeC
 	if err != nil {
 		return nil, err
 	}
+	l := rc.Lead
 	p := player{ctx: ctx, svc: svc, clock: clock, g: g}
 	found := fb(epiloop.LocatedAtAddress, epiloop.MeasureHomeObservation, g.Temperature(false))
 	for _, t := range l.LiveTasks() {

@@ -37,10 +37,11 @@ func tell(ctx context.Context, svc *loop.Service, clock *epiloop.FakeClock, g *G
 	if fate == "unroutable" {
 		in.Address = "沈阳市" + d.Name + "幸福家园小区" + in.Address[len(in.Address)-6:]
 	}
-	l, _, err := svc.CreateLead(ctx, in)
+	rc, err := svc.CreateLead(ctx, in)
 	if err != nil || fate == "unroutable" {
 		return err
 	}
+	l := rc.Lead
 	if l.Status == epiloop.LeadUnroutable {
 		if l, err = svc.RouteLead(ctx, l.ID, c.Code); err != nil {
 			return err

@@ -94,7 +94,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 func (tx *Tx) FindCheckpointByCode(code string) (*epiloop.Checkpoint, error) {
 	c, err := scanCheckpoint(tx.queryRow(`SELECT `+checkpointColumns+checkpointFrom+` AND u.code = ?`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Checkpoint not found."), "find checkpoint")
+		return nil, wrap(noRows(err, "err.checkpoint_not_found"), "find checkpoint")
 	}
 	return &c, nil
 }
@@ -108,7 +108,7 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 		s.CheckpointCode, s.DistrictCode, s.Time.UnixMilli(), string(s.Direction), s.Plate, s.Train,
 		s.Carriage, s.RiskVersion, millis(s.CreatedAt), nullID(s.CreatedBy))
 	if err != nil {
-		return wrap(constraintError(err, "Screening already exists.", "Checkpoint not found."), "create screening")
+		return wrap(constraintError(err, "err.screening_already_exists", "err.checkpoint_not_found"), "create screening")
 	}
 	if s.ID, err = res.LastInsertId(); err != nil {
 		return wrap(err, "create screening")
@@ -124,7 +124,7 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 			append(vals, s.ID, o.Seq, o.Origin, o.Destination, o.Temperature, o.Symptoms,
 				string(o.Decision), o.RiskArea, nullID(o.LeadID))...)
 		if err != nil {
-			return wrap(constraintError(err, "Occupant already exists.", "Lead not found."), "create screening")
+			return wrap(constraintError(err, "err.occupant_already_exists", "err.lead_not_found"), "create screening")
 		}
 	}
 	return nil
@@ -132,9 +132,9 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 
 // SetOccupantLead records the lead an occupant became.
 func (tx *Tx) SetOccupantLead(screeningID int64, seq int, leadID int64) error {
-	err := tx.execOne("Occupant not found.", `UPDATE screening_occupants SET lead_id = ?
+	err := tx.execOne("err.occupant_not_found", `UPDATE screening_occupants SET lead_id = ?
 		WHERE screening_id = ? AND seq = ?`, leadID, screeningID, seq)
-	return wrap(constraintError(err, "", "Lead not found."), "set occupant lead")
+	return wrap(constraintError(err, "", "err.lead_not_found"), "set occupant lead")
 }
 
 const screeningColumns = `id, checkpoint_code, district_code, time, direction, plate, train, carriage,
@@ -160,7 +160,7 @@ func scanScreening(s scanner) (*epiloop.Screening, error) {
 func (tx *Tx) FindScreeningByID(id int64) (*epiloop.Screening, error) {
 	s, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = ?`, id))
 	if err != nil {
-		return nil, wrap(noRows(err, "Screening not found."), "find screening")
+		return nil, wrap(noRows(err, "err.screening_not_found"), "find screening")
 	}
 	return s, wrap(tx.loadOccupants([]*epiloop.Screening{s}), "find screening")
 }

@@ -54,7 +54,7 @@ func (tx *Tx) CreateImport(im *epiloop.Import) error {
 		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, headers, im.NextRow,
 		counts, im.Error, im.CreatedBy, millis(im.CreatedAt), millis(im.UpdatedAt))
 	if err != nil {
-		return wrap(constraintError(err, "This file was imported already.", ""), "create import")
+		return wrap(constraintError(err, "err.this_file_was_imported_already", ""), "create import")
 	}
 	im.ID, err = res.LastInsertId()
 	return wrap(err, "create import")
@@ -66,7 +66,7 @@ func (tx *Tx) UpdateImport(im *epiloop.Import) error {
 	if err != nil {
 		return wrap(err, "update import")
 	}
-	return wrap(tx.execOne("Import not found.", `UPDATE imports SET status = ?, format = ?, encoding = ?, next_row = ?,
+	return wrap(tx.execOne("err.import_not_found", `UPDATE imports SET status = ?, format = ?, encoding = ?, next_row = ?,
 			counts = ?, error = ?, updated_at = ? WHERE id = ?`,
 		im.Status, im.Format, im.Encoding, im.NextRow, counts, im.Error, millis(im.UpdatedAt), im.ID), "update import")
 }
@@ -75,13 +75,13 @@ func (tx *Tx) UpdateImport(im *epiloop.Import) error {
 // transaction already holds the database's write lock.
 func (tx *Tx) FindImportByID(id int64, lock bool) (*epiloop.Import, error) {
 	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE id = ?`, id))
-	return im, wrap(noRows(err, "Import not found."), "find import")
+	return im, wrap(noRows(err, "err.import_not_found"), "find import")
 }
 
 // FindImportByFingerprint returns the import of a file's content.
 func (tx *Tx) FindImportByFingerprint(fp string) (*epiloop.Import, error) {
 	im, err := scanImport(tx.queryRow(`SELECT `+importColumns+` FROM imports WHERE fingerprint = ?`, fp))
-	return im, wrap(noRows(err, "Import not found."), "find import")
+	return im, wrap(noRows(err, "err.import_not_found"), "find import")
 }
 
 // AddImportRejects stores rejected rows.
@@ -100,7 +100,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 			return wrap(err, "add rejects")
 		}
 		if _, err := st.ExecContext(tx.ctx, importID, r.Row, cells, r.Code, r.Column, r.Message); err != nil {
-			return wrap(constraintError(err, "Reject already recorded.", "Import not found."), "add rejects")
+			return wrap(constraintError(err, "err.reject_already_recorded", "err.import_not_found"), "add rejects")
 		}
 	}
 	return nil
@@ -350,7 +350,7 @@ func (tx *Tx) checkReferences(b *epiloop.BulkBatch) error {
 			return err
 		}
 		if missing > 0 {
-			return notFound("Referenced row not found.")
+			return notFound("err.referenced_row_not_found")
 		}
 	}
 	return nil
@@ -404,7 +404,7 @@ func (tx *Tx) bulk(query string, n int, args func(i int) ([]any, error)) error {
 			}
 		}
 		if _, err := st.ExecContext(tx.ctx, vals...); err != nil {
-			return constraintError(err, "Row already exists.", "Referenced row not found.")
+			return constraintError(err, "err.row_already_exists", "err.referenced_row_not_found")
 		}
 	}
 	return nil

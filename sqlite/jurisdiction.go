@@ -121,7 +121,7 @@ func (tx *Tx) FindCommunities() ([]epiloop.Community, error) {
 func (tx *Tx) FindCommunityByCode(code string) (*epiloop.Community, error) {
 	c, err := scanCommunity(tx.queryRow(`SELECT `+communityColumns+` FROM communities WHERE code = ?`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Community not found."), "find community")
+		return nil, wrap(noRows(err, "err.community_not_found"), "find community")
 	}
 	return &c, nil
 }
@@ -138,7 +138,7 @@ func scanUnit(s scanner) (epiloop.Unit, error) {
 func (tx *Tx) FindUnitByCode(code string) (*epiloop.Unit, error) {
 	u, err := scanUnit(tx.queryRow(`SELECT `+unitColumns+` FROM units WHERE code = ?`, code))
 	if err != nil {
-		return nil, wrap(noRows(err, "Unit not found."), "find unit")
+		return nil, wrap(noRows(err, "err.unit_not_found"), "find unit")
 	}
 	return &u, nil
 }
@@ -175,7 +175,7 @@ func (tx *Tx) FindUnits(kind *epiloop.UnitKind, district *string) ([]epiloop.Uni
 // empty station clears the assignment. Like the reference data it does not
 // require the station unit to exist yet.
 func (tx *Tx) SetCommunityStation(community, station string) error {
-	return wrap(tx.execOne("Community not found.",
+	return wrap(tx.execOne("err.community_not_found",
 		`UPDATE communities SET station_code = ? WHERE code = ?`, station, community), "set community station")
 }
 
@@ -184,7 +184,7 @@ func (tx *Tx) SetCommunityStation(community, station string) error {
 func (tx *Tx) AddAlias(alias, community string) error {
 	_, err := tx.exec(`INSERT INTO aliases (alias, community_code) VALUES (?, ?)
 		ON CONFLICT (alias) DO UPDATE SET community_code = excluded.community_code`, alias, community)
-	return wrap(constraintError(err, "Alias already exists.", "Community not found."), "add alias")
+	return wrap(constraintError(err, "err.alias_already_exists", "err.community_not_found"), "add alias")
 }
 
 // FindAliases returns every alias and its community.

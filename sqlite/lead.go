@@ -30,7 +30,7 @@ func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 		idE, phone []byte
 	)
 	if err := row.Scan(&out.ID, &idE, &out.Name, &phone); err != nil {
-		return nil, wrap(noRows(err, "Person not found."), "find person")
+		return nil, wrap(noRows(err, "err.person_not_found"), "find person")
 	}
 	if err := tx.openPerson(&out, idE, phone); err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 
 // personExists is the conflict of a second person with an ID number
 // already recorded.
-const personExists = "A person with this ID number already exists."
+const personExists = "err.person_with_this_id_number"
 
 // keyPerson adds a person's ID number's blind index to person_ids (none
 // for a person without one). A key already in either table is ECONFLICT.
@@ -118,7 +118,7 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 	}
 	var was []byte
 	if err := tx.queryRow(`SELECT id_key FROM persons WHERE id = ?`, p.ID).Scan(&was); err != nil {
-		return wrap(noRows(err, "Person not found."), "update person")
+		return wrap(noRows(err, "err.person_not_found"), "update person")
 	}
 	if now := tx.index("id", p.IDNumber); !bytes.Equal(was, now) {
 		if len(was) > 0 {
@@ -133,7 +133,7 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 			return wrap(err, "update person")
 		}
 	}
-	err = tx.execOne("Person not found.", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ? WHERE id = ?`,
+	err = tx.execOne("err.person_not_found", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ? WHERE id = ?`,
 		append(vals, p.ID)...)
 	return wrap(err, "update person")
 }
@@ -215,7 +215,7 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(vals, l.Person.ID, millis(l.CreatedAt))...)
 	if err != nil {
-		return wrap(constraintError(err, "The person already has an open lead.", "Person not found."), "create lead")
+		return wrap(constraintError(err, "err.person_already_has_open_lead", "err.person_not_found"), "create lead")
 	}
 	l.ID, err = res.LastInsertId()
 	return wrap(err, "create lead")
@@ -229,8 +229,8 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	if err != nil {
 		return wrap(err, "update lead")
 	}
-	err = tx.updateRow("Lead not found.", "leads", leadColumnNames, l.ID, vals)
-	return wrap(constraintError(err, "The person already has an open lead.", ""), "update lead")
+	err = tx.updateRow("err.lead_not_found", "leads", leadColumnNames, l.ID, vals)
+	return wrap(constraintError(err, "err.person_already_has_open_lead", ""), "update lead")
 }
 
 // FindLeadByID loads a lead with its person, tasks and sources — without
@@ -239,13 +239,13 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 // lock (BEGIN IMMEDIATE) from its start, so nothing can change the lead
 // until it ends.
 func (tx *Tx) FindLeadByID(id int64, lock bool) (*epiloop.Lead, error) {
-	return tx.findLead(`l.id = ?`, id, lock, "Lead not found.", "find lead")
+	return tx.findLead(`l.id = ?`, id, lock, "err.lead_not_found", "find lead")
 }
 
 // FindLeadByTaskID loads the lead of a task as FindLeadByID does, in one
 // statement with the task's lookup.
 func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
-	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = ?)`, taskID, lock, "Task not found.", "find lead of task")
+	return tx.findLead(`l.id = (SELECT lead_id FROM tasks WHERE id = ?)`, taskID, lock, "err.task_not_found", "find lead of task")
 }
 
 // findLead loads the one lead where selects, with its tasks (and its
@@ -264,7 +264,7 @@ func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, er
 	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
 		WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`, personID))
 	if err != nil {
-		return nil, wrap(noRows(err, "Lead not found."), "find open lead")
+		return nil, wrap(noRows(err, "err.lead_not_found"), "find open lead")
 	}
 	return l, wrap(tx.loadLead(l, !lock), "find open lead")
 }
@@ -367,7 +367,7 @@ func byIDs(f epiloop.LeadFilter) bool {
 
 // leadWhere builds the WHERE clause of a lead filter. The scope comes
 // first and is never empty: a zero scope selects nothing. A unit sees the
-// leads it holds a task of, in any round, through the tasks_unit index.
+// leads epiloop.UnitLeadSQL grants it.
 func leadWhere(f epiloop.LeadFilter) (string, []any) {
 	var (
 		conds []string
@@ -380,8 +380,8 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 		conds = append(conds, "l.district_code = ?")
 		args = append(args, s.District)
 	case s.Unit != "":
-		conds = append(conds, "l.id IN (SELECT lead_id FROM tasks WHERE unit_code = ?)")
-		args = append(args, s.Unit)
+		conds = append(conds, epiloop.UnitLeadSQL("?", "?", "?"))
+		args = append(args, s.Unit, s.Unit, millis(epiloop.UnitGraceStart(f.Now)))
 	default:
 		conds = append(conds, "0")
 	}
@@ -431,7 +431,7 @@ func (tx *Tx) AddSource(leadID int64, s *epiloop.Source) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		leadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, millis(s.CreatedAt))
 	if err != nil {
-		return wrap(constraintError(err, "Source already exists.", "Lead not found."), "add source")
+		return wrap(constraintError(err, "err.source_already_exists", "err.lead_not_found"), "add source")
 	}
 	s.ID, err = res.LastInsertId()
 	return wrap(err, "add source")

@@ -60,7 +60,7 @@ func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 		WHERE u.kind = 'isolation_site' AND u.code = ?`, code).
 		Scan(&s.Code, &s.Name, &s.DistrictCode, &s.Address, &s.Capacity, &s.Occupancy)
 	if err != nil {
-		return nil, wrap(noRows(err, "Site not found."), "find site")
+		return nil, wrap(noRows(err, "err.site_not_found"), "find site")
 	}
 	return &s, nil
 }
@@ -113,7 +113,7 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, millis(o.CreatedAt))...)
 	if err != nil {
-		return wrap(constraintError(err, "The lead already has an observation plan.", "Lead or person not found."), "create observation")
+		return wrap(constraintError(err, "err.lead_already_has_observation_plan", "err.lead_or_person_not_found"), "create observation")
 	}
 	o.ID, err = res.LastInsertId()
 	return wrap(err, "create observation")
@@ -121,7 +121,7 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 
 // UpdateObservation writes the plan's mutable fields.
 func (tx *Tx) UpdateObservation(o *epiloop.Observation) error {
-	err := tx.execOne("Observation not found.", `UPDATE observations SET status = ?, unit_code = ?,
+	err := tx.execOne("err.observation_not_found", `UPDATE observations SET status = ?, unit_code = ?,
 			district_code = ?, site = ?, proposal = ?, overdue = ?, missed = ?, last_check = ?, check_due = ?,
 			escalate_at = ?, override = ?, end_reason = ?, hospital = ?, updated_at = ?, ended_at = ?
 		WHERE id = ?`, append(observationValues(o), o.ID)...)
@@ -133,7 +133,7 @@ func (tx *Tx) UpdateObservation(o *epiloop.Observation) error {
 func (tx *Tx) FindObservationByID(id int64, lock bool) (*epiloop.Observation, error) {
 	o, err := tx.scanObservation(tx.queryRow(`SELECT `+observationColumns+observationFrom+` WHERE o.id = ?`, id))
 	if err != nil {
-		return nil, wrap(noRows(err, "Observation not found."), "find observation")
+		return nil, wrap(noRows(err, "err.observation_not_found"), "find observation")
 	}
 	return o, nil
 }
@@ -227,7 +227,7 @@ func (tx *Tx) CreateObservationCheck(c *epiloop.ObservationCheck) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ObservationID, c.Date, c.Time.UnixMilli(), c.Temperature, c.Symptoms, c.Present, c.Note, nullID(c.By))
 	if err != nil {
-		return wrap(constraintError(err, "Check already exists.", "Observation not found."), "create observation check")
+		return wrap(constraintError(err, "err.check_already_exists", "err.observation_not_found"), "create observation check")
 	}
 	c.ID, err = res.LastInsertId()
 	return wrap(err, "create observation check")
@@ -263,7 +263,7 @@ func (tx *Tx) CreateObservationEscalation(observationID int64, date string, at t
 	res, err := tx.exec(`INSERT INTO observation_escalations (observation_id, date, at) VALUES (?, ?, ?)
 		ON CONFLICT (observation_id, date) DO NOTHING`, observationID, date, at.UnixMilli())
 	if err != nil {
-		return false, wrap(constraintError(err, "Escalation already exists.", "Observation not found."), "create observation escalation")
+		return false, wrap(constraintError(err, "err.escalation_already_exists", "err.observation_not_found"), "create observation escalation")
 	}
 	n, err := res.RowsAffected()
 	return n == 1, wrap(err, "create observation escalation")

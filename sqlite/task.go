@@ -79,7 +79,7 @@ func (tx *Tx) CreateTask(t *epiloop.Task) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(vals, t.LeadID, millis(t.CreatedAt))...)
 	if err != nil {
-		return wrap(constraintError(err, "Task already exists.", "Lead or unit not found."), "create task")
+		return wrap(constraintError(err, "err.task_already_exists", "err.lead_or_unit_not_found"), "create task")
 	}
 	t.ID, err = res.LastInsertId()
 	return wrap(err, "create task")
@@ -91,14 +91,14 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 	if err != nil {
 		return wrap(err, "update task")
 	}
-	err = tx.updateRow("Task not found.", "tasks", taskColumnNames, t.ID, vals)
-	return wrap(constraintError(err, "Task already exists.", "Unit not found."), "update task")
+	err = tx.updateRow("err.task_not_found", "tasks", taskColumnNames, t.ID, vals)
+	return wrap(constraintError(err, "err.task_already_exists", "err.unit_not_found"), "update task")
 }
 
 // FindTaskByID returns one task with its unit.
 func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
 	t, err := scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = ?`, id))
-	return t, wrap(noRows(err, "Task not found."), "find task")
+	return t, wrap(noRows(err, "err.task_not_found"), "find task")
 }
 
 // FindTasks returns one page of the tasks f selects and the total: open
@@ -168,16 +168,44 @@ func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	return tasks, wrap(err, "find due tasks")
 }
 
-// CreateEscalation records that a task reached level on deadline. It
+// CreateEscalation records that a task reached a level on a deadline. It
 // reports false when that was already recorded.
-func (tx *Tx) CreateEscalation(taskID int64, deadline time.Time, level int, at time.Time) (bool, error) {
-	res, err := tx.exec(`INSERT INTO escalations (task_id, deadline, level, at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (task_id, deadline, level) DO NOTHING`, taskID, deadline.UnixMilli(), level, at.UnixMilli())
+func (tx *Tx) CreateEscalation(e *epiloop.Escalation) (bool, error) {
+	res, err := tx.exec(`INSERT INTO escalations (task_id, deadline, level, at, district) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (task_id, deadline, level) DO NOTHING`, e.TaskID, e.Deadline.UnixMilli(), e.Level, e.At.UnixMilli(), e.District)
 	if err != nil {
-		return false, wrap(constraintError(err, "Escalation already exists.", "Task not found."), "create escalation")
+		return false, wrap(constraintError(err, "err.escalation_already_exists", "err.task_not_found"), "create escalation")
 	}
 	n, err := res.RowsAffected()
 	return n == 1, wrap(err, "create escalation")
+}
+
+// FindEscalations returns escalations in key order after the key of after.
+func (tx *Tx) FindEscalations(after *epiloop.Escalation, limit int) ([]*epiloop.Escalation, error) {
+	var key [3]int64
+	if after != nil {
+		key = [3]int64{after.TaskID, after.Deadline.UnixMilli(), int64(after.Level)}
+	}
+	rows, err := tx.query(`SELECT task_id, deadline, level, at, district FROM escalations
+		WHERE (task_id, deadline, level) > (?, ?, ?) ORDER BY task_id, deadline, level LIMIT ?`,
+		key[0], key[1], key[2], pageLimit(limit))
+	if err != nil {
+		return nil, wrap(err, "find escalations")
+	}
+	defer rows.Close()
+	var out []*epiloop.Escalation
+	for rows.Next() {
+		var (
+			e            epiloop.Escalation
+			deadline, at int64
+		)
+		if err := rows.Scan(&e.TaskID, &deadline, &e.Level, &at, &e.District); err != nil {
+			return nil, wrap(err, "find escalations")
+		}
+		e.Deadline, e.At = time.UnixMilli(deadline).UTC(), time.UnixMilli(at).UTC()
+		out = append(out, &e)
+	}
+	return out, wrap(rows.Err(), "find escalations")
 }
 
 // findTasksOfLeads loads the tasks of several leads in one query, each

@@ -147,7 +147,7 @@ func wrap(err error, op string) error {
 }
 
 func notFound(msg string) error {
-	return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: msg}
+	return &epiloop.Error{Code: epiloop.ENOTFOUND, Key: msg}
 }
 
 // constraintError maps a violated constraint to the caller-safe error the
@@ -161,9 +161,9 @@ func constraintError(err error, conflict, missing string) error {
 	}
 	switch e.ExtendedCode {
 	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-		return &epiloop.Error{Code: epiloop.ECONFLICT, Message: conflict}
+		return &epiloop.Error{Code: epiloop.ECONFLICT, Key: conflict}
 	case sqlite3.ErrConstraintForeignKey:
-		return &epiloop.Error{Code: epiloop.ENOTFOUND, Message: missing}
+		return &epiloop.Error{Code: epiloop.ENOTFOUND, Key: missing}
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func testAudit(t *testing.T, s epiloop.Store) {
 		if err := tx.AppendAudit(epiloop.NewAuditEntry(nil, epiloop.AuditRead, "", at(time.Hour))); err != nil {
 			return err
 		}
-		return epiloop.Errorf(epiloop.EINVALID, "roll back")
+		return epiloop.Errorf(epiloop.EINVALID, "err.roll_back")
 	})
 	wantCode(t, "rolled back append", err, epiloop.EINVALID)
 	view(t, s, func(tx epiloop.Tx) error {
@@ -86,6 +87,14 @@ func testRetention(t *testing.T, s epiloop.Store) {
 		if err := addLead(tx, person(3), recent); err != nil {
 			return err
 		}
+		// One event of every kind, each with free text in every field
+		// that any kind may carry it in, and a code beside.
+		for _, k := range epiloop.EventKinds {
+			data := map[string]any{"note": "邻居说", "reason": "不在家", "outcome": map[string]any{"address": "测试路1号"}, "unit": "u1"}
+			if err := tx.CreateEvent(epiloop.NewEvent(k.Name, old, at(time.Hour), 0, data)); err != nil {
+				return err
+			}
+		}
 		return tx.AddSource(old.ID, &epiloop.Source{Kind: epiloop.SourceHotline, Ref: "12345", Address: "测试路1号",
 			Reason: epiloop.Reason{Note: "邻居", Origin: "4201"}, CreatedAt: at(0)})
 	})
@@ -115,6 +124,7 @@ func testRetention(t *testing.T, s epiloop.Store) {
 		if len(l.Sources) != 1 || l.Sources[0].Address != "" || l.Sources[0].Reason.Note != "" || l.Sources[0].Reason.Origin != "4201" {
 			t.Errorf("purged source = %+v", l.Sources[0])
 		}
+		checkPurgedEvents(t, tx, old.ID)
 		ps, err := tx.FindSealedPersons(0, 2)
 		if err != nil {
 			return err
@@ -128,6 +138,36 @@ func testRetention(t *testing.T, s epiloop.Store) {
 		return tx.UpdateSealedPerson(epiloop.SealedPerson{ID: 999})
 	})
 	wantCode(t, "reseal unknown person", err, epiloop.ENOTFOUND)
+}
+
+// checkPurgedEvents: the purge blanks the free-text fields of exactly the
+// kinds the domain's list says may carry free text, and keeps the rest.
+func checkPurgedEvents(t testing.TB, tx epiloop.Tx, leadID int64) {
+	t.Helper()
+	es, err := tx.FindLeadEvents(leadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != len(epiloop.EventKinds) {
+		t.Fatalf("%d events after the purge, want %d", len(es), len(epiloop.EventKinds))
+	}
+	_, fields := epiloop.FreeTextEvents()
+	for _, e := range es {
+		var data map[string]any
+		if err := json.Unmarshal(e.Data, &data); err != nil {
+			t.Fatalf("%s: %v", e.Kind, err)
+		}
+		k, _ := epiloop.FindEventKind(e.Kind)
+		for _, f := range fields {
+			_, kept := data[f]
+			if want := len(k.FreeText) == 0; kept != want {
+				t.Errorf("%s after the purge: field %s kept %v, want %v", e.Kind, f, kept, want)
+			}
+		}
+		if data["unit"] != "u1" {
+			t.Errorf("%s after the purge: unit %v, want u1", e.Kind, data["unit"])
+		}
+	}
 }
 
 // testUserSecretsRevoked: ending every session and token of a user.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -32,6 +33,7 @@ func seedLeads(t testing.TB, s epiloop.Store) *leadWorld {
 				l.Priority = epiloop.PriorityUrgent
 			case 1:
 				l.Status = epiloop.LeadClosed
+				l.ClosedAt = ptr(at(time.Hour))
 			case 2:
 				l.Overdue = true
 			}
@@ -97,7 +99,12 @@ func testFindLeads(t *testing.T, s epiloop.Store) {
 		{"ZeroScopeSeesNothing", epiloop.LeadFilter{}, nil, 0},
 		{"DistrictScope", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}}, newestFirst(w.a...), 5},
 		{"DistrictScope2", epiloop.LeadFilter{Scope: epiloop.Scope{District: d2}}, newestFirst(district2...), 4},
-		{"UnitScopeAnyRound", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps1}}, newestFirst(append(slices.Clone(w.a), w.rerouted)...), 6},
+		// A unit sees the leads it holds a live task of the current round
+		// on: not the re-routed one, whose task was cancelled; a closed
+		// one for epiloop.UnitReadGrace after it closed.
+		{"UnitScopeLiveTasks", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps1}, Now: at(2 * time.Hour)}, newestFirst(w.a...), 5},
+		{"UnitScopeAfterGrace", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps1}, Now: at(time.Hour + epiloop.UnitReadGrace + time.Minute)},
+			newestFirst(w.a[0], w.a[2], w.a[3], w.a[4]), 4},
 		{"UnitScope", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: cm2}}, newestFirst(district2...), 4},
 		{"UnitWithoutTasks", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: epiloop.HeadquartersCode}}, nil, 0},
 		{"Status", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Status: ptr(epiloop.LeadUnroutable)}, newestFirst(w.unroutable), 1},
@@ -105,7 +112,8 @@ func testFindLeads(t *testing.T, s epiloop.Store) {
 		{"Priority", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Priority: ptr(epiloop.PriorityUrgent)}, newestFirst(w.a[0], w.b[0]), 2},
 		{"DistrictFilter", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, District: ptr(d2)}, newestFirst(district2...), 4},
 		{"ScopeAlwaysApplies", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}, District: ptr(d2)}, nil, 0},
-		{"UnitScopeAndDistrict", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps1}, District: ptr(d2)}, newestFirst(w.rerouted), 1},
+		{"UnitScopeAndDistrict", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps2}, District: ptr(d2)}, newestFirst(district2...), 4},
+		{"FormerUnitScopeAndDistrict", epiloop.LeadFilter{Scope: epiloop.Scope{Unit: ps1}, District: ptr(d2)}, nil, 0},
 		{"Overdue", epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Overdue: ptr(true)}, newestFirst(w.a[2]), 1},
 		{"NotOverdue", epiloop.LeadFilter{Scope: epiloop.Scope{District: d1}, Overdue: ptr(false)},
 			newestFirst(w.a[0], w.a[1], w.a[3], w.a[4]), 4},

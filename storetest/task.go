@@ -249,7 +249,7 @@ func testEscalations(t *testing.T, s epiloop.Store) {
 			// Each in its own transaction: idempotence must hold across
 			// restarts and replicas.
 			update(t, s, func(tx epiloop.Tx) error {
-				got, err := tx.CreateEscalation(tk.ID, tc.deadline, tc.level, at(5*time.Hour))
+				got, err := tx.CreateEscalation(&epiloop.Escalation{TaskID: tk.ID, Deadline: tc.deadline, Level: tc.level, At: at(5 * time.Hour), District: d1})
 				diff(t, "created", got, tc.want)
 				return err
 			})
@@ -258,7 +258,7 @@ func testEscalations(t *testing.T, s epiloop.Store) {
 	t.Run("SameTransaction", func(t *testing.T) {
 		update(t, s, func(tx epiloop.Tx) error {
 			for _, want := range []bool{true, false} {
-				got, err := tx.CreateEscalation(tk.ID, at(24*time.Hour), epiloop.EscalateHeadquarters, at(30*time.Hour))
+				got, err := tx.CreateEscalation(&epiloop.Escalation{TaskID: tk.ID, Deadline: at(24 * time.Hour), Level: epiloop.EscalateHeadquarters, At: at(30 * time.Hour), District: d1})
 				if err != nil {
 					return err
 				}
@@ -268,7 +268,36 @@ func testEscalations(t *testing.T, s epiloop.Store) {
 		})
 	})
 	updateCode(t, s, "missing task", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
-		_, err := tx.CreateEscalation(tk.ID+1000, at(0), epiloop.EscalateUnit, at(0))
+		_, err := tx.CreateEscalation(&epiloop.Escalation{TaskID: tk.ID + 1000, Deadline: at(0), Level: epiloop.EscalateUnit, At: at(0)})
 		return err
+	})
+	// Read back in key order, page by page, each with its time and
+	// district (the hourly counters' verification reads them so).
+	t.Run("Find", func(t *testing.T) {
+		want := []epiloop.Escalation{
+			{TaskID: tk.ID, Deadline: at(4 * time.Hour), Level: epiloop.EscalateUnit, At: at(5 * time.Hour), District: d1},
+			{TaskID: tk.ID, Deadline: at(4 * time.Hour), Level: epiloop.EscalateDistrict, At: at(5 * time.Hour), District: d1},
+			{TaskID: tk.ID, Deadline: at(24 * time.Hour), Level: epiloop.EscalateUnit, At: at(5 * time.Hour), District: d1},
+			{TaskID: tk.ID, Deadline: at(24 * time.Hour), Level: epiloop.EscalateHeadquarters, At: at(30 * time.Hour), District: d1},
+		}
+		view(t, s, func(tx epiloop.Tx) error {
+			var got []epiloop.Escalation
+			var after *epiloop.Escalation
+			for range len(want) + 1 {
+				es, err := tx.FindEscalations(after, 3)
+				if err != nil {
+					return err
+				}
+				for _, e := range es {
+					got = append(got, *e)
+				}
+				if len(es) < 3 {
+					break
+				}
+				after = es[len(es)-1]
+			}
+			diff(t, "escalations", got, want)
+			return nil
+		})
 	})
 }

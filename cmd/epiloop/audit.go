@@ -39,3 +39,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func cliContext(ctx context.Context) context.Context {
 	return epiloop.NewContextWithUser(ctx, &epiloop.User{Name: "cli", Role: epiloop.RoleAdmin})
 }
+
+// commanderContext is the context of a CLI command that reads the city's
+// leads (the benchmarks' set-up): an admin may not, a city commander may.
+func commanderContext(ctx context.Context) context.Context {
+	return epiloop.NewContextWithUser(ctx, &epiloop.User{Name: "cli", Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode})
+}

@@ -220,7 +220,7 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		base = m.Server.URL()
 	}
 	base = strings.TrimSuffix(base, "/") + "/api/v1"
-	total, units, err := openUnits(admin, m.Service)
+	total, units, err := openUnits(commanderContext(ctx), m.Service)
 	if err != nil {
 		return err
 	}

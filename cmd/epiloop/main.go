@@ -70,16 +70,32 @@ func main() {
 	}
 }
 
-// describe renders an error for a person at a terminal: the safe message
-// for application errors, the full chain for internal ones.
+// describe renders an error for a person at a terminal, in the language
+// of the terminal's locale: the safe message for application errors, the
+// full chain for internal ones.
 func describe(err error) string {
 	if c := epiloop.ErrorCode(err); c != epiloop.EINTERNAL {
+		msg := epiloop.ErrorText(err, terminalLang())
 		if f := epiloop.ErrorField(err); f != "" {
-			return f + ": " + epiloop.ErrorMessage(err)
+			return f + ": " + msg
 		}
-		return epiloop.ErrorMessage(err)
+		return msg
 	}
 	return err.Error()
+}
+
+// terminalLang is the catalogue language of the locale (LC_ALL, LC_MESSAGES,
+// LANG): Chinese for zh_*, English otherwise.
+func terminalLang() string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			if strings.HasPrefix(l, "zh") {
+				return epiloop.LangZH
+			}
+			return epiloop.LangEN
+		}
+	}
+	return epiloop.LangEN
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

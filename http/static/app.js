@@ -3,9 +3,9 @@
 (function () {
   "use strict";
   var body = document.body;
-  var kinds = ["lead.created", "lead.merged", "lead.pushed", "lead.unroutable", "lead.routed", "lead.rerouted",
-    "lead.conflict", "lead.closed", "lead.handed_over", "lead.adjudicated", "lead.repushed", "task.pushed",
-    "task.accepted", "task.returned", "task.submitted", "task.cancelled", "task.escalated"];
+  // The event kinds to listen to: the server renders them from the
+  // domain's one list.
+  var kinds = (body.getAttribute("data-live-kinds") || "").split(" ").filter(Boolean);
 
   // Server time minus client time, so countdowns follow the server clock.
   var skew = 0;

@@ -1,0 +1,227 @@
+package epiloop
+
+import (
+	"slices"
+	"time"
+)
+
+// Who may do what: one table of named actions × roles. The workflows ask
+// u.Can(action) before they act, the HTTP routes are registered with the
+// action they serve (a route without one does not compile, and a test walks
+// them against this table), and the pages' navigation is derived from it.
+// Jurisdiction — which leads, tasks, screenings and plans a permitted role
+// sees — is the visibility predicates below, used by workflows and pages
+// alike. A new front adds its actions here.
+
+// Action is something a role may be permitted to do.
+type Action string
+
+const (
+	// ActPublic needs no account (sign-in, assets, the API description).
+	ActPublic Action = "public"
+	// ActSignedIn is anything a signed-in person may do whatever their
+	// role: their account, counts in their scope, reference lists.
+	ActSignedIn Action = "signed_in"
+
+	ActReadLeads   Action = "read_leads"   // list and open leads, masked
+	ActReveal      Action = "reveal"       // unmask an identity, for a purpose, audited
+	ActCreateLead  Action = "create_lead"  // report a lead (hotline, integrations)
+	ActImport      Action = "import"       // import a file of leads
+	ActFeedback    Action = "feedback"     // accept, return, report on the unit's own tasks
+	ActAdjudicate  Action = "adjudicate"   // decide a conflict
+	ActRoute       Action = "route"        // route an unroutable lead by hand
+	ActScreen      Action = "screen"       // register crossings at a checkpoint
+	ActReadScreen  Action = "read_screen"  // read a checkpoint's screenings
+	ActOrigins     Action = "origins"      // the origin suggestions of the screening form
+	ActManageCheck Action = "manage_check" // create and edit checkpoints
+	ActManageRisk  Action = "manage_risk"  // declare risk areas
+	ActReadObs     Action = "read_obs"     // read observation plans
+	ActCheckObs    Action = "check_obs"    // record checks, release, transfer a plan
+	ActPlaceObs    Action = "place_obs"    // place a person in central isolation
+	ActReadSites   Action = "read_sites"   // the isolation sites' page
+	ActManageSites Action = "manage_sites" // create and edit isolation sites
+	ActTeach       Action = "teach"        // teach the gazetteer an address alias
+	ActAdminUsers  Action = "admin_users"  // create and edit accounts
+	ActAdminUnits  Action = "admin_units"  // units and the station mapping
+	ActReadUnits   Action = "read_units"   // the list of units
+	ActReadAudit   Action = "read_audit"   // the audit trail
+	ActDashboard   Action = "dashboard"    // the command view
+	ActReport      Action = "report"       // the daily report
+)
+
+// permissions is the table: each action and the roles it is granted to.
+// ActPublic and ActSignedIn are not in it (Can answers them for everyone).
+// IT admins manage accounts, units and mappings and feed leads in; they do
+// not read personal data (leads, screenings, plans, the event detail) and
+// do not reveal.
+var permissions = map[Action][]Role{
+	ActReadLeads:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReveal:      {RoleCommander, RoleStation, RoleCommittee},
+	ActCreateLead:  {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
+	ActImport:      {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
+	ActFeedback:    {RoleStation, RoleCommittee},
+	ActAdjudicate:  {RoleCommander, RoleDistrict},
+	ActRoute:       {RoleCommander},
+	ActScreen:      {RoleCheckpoint, RoleCommander},
+	ActReadScreen:  {RoleCheckpoint, RoleCommander, RoleDistrict},
+	ActOrigins:     {RoleCheckpoint, RoleCommander},
+	ActManageCheck: {RoleCommander, RoleAdmin},
+	ActManageRisk:  {RoleCommander},
+	ActReadObs:     {RoleCommander, RoleDistrict, RoleCommittee},
+	ActCheckObs:    {RoleCommander, RoleDistrict, RoleCommittee},
+	ActPlaceObs:    {RoleCommander, RoleDistrict},
+	ActReadSites:   {RoleCommander, RoleDistrict},
+	ActManageSites: {RoleCommander, RoleAdmin},
+	ActTeach:       {RoleCommander, RoleAdmin},
+	ActAdminUsers:  {RoleAdmin},
+	ActAdminUnits:  {RoleAdmin},
+	ActReadUnits:   {RoleCommander, RoleDistrict, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActReadAudit:   {RoleAuditor},
+	ActDashboard:   {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActReport:      {RoleCommander, RoleDistrict, RoleAnalyst},
+}
+
+// Actions lists the actions of the table, sorted.
+func Actions() []Action {
+	out := make([]Action, 0, len(permissions))
+	for a := range permissions {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RolesFor returns the roles granted a: every role for ActPublic and
+// ActSignedIn, none for an action the table does not know.
+func RolesFor(a Action) []Role {
+	if a == ActPublic || a == ActSignedIn {
+		return slices.Clone(Roles)
+	}
+	return slices.Clone(permissions[a])
+}
+
+// KnownAction reports whether a is an action of the table (or public or
+// signed-in).
+func KnownAction(a Action) bool {
+	_, ok := permissions[a]
+	return ok || a == ActPublic || a == ActSignedIn
+}
+
+// Can reports whether u's role is granted a. A nil user can do only what
+// is public.
+func (u *User) Can(a Action) bool {
+	switch {
+	case a == ActPublic:
+		return true
+	case u == nil || u.Disabled:
+		return false
+	case a == ActSignedIn:
+		return true
+	}
+	return slices.Contains(permissions[a], u.Role)
+}
+
+// Privileged reports whether a role is one whose grant is a privileged
+// change, audited as such: it commands, or reads the audit trail.
+func (r Role) Privileged() bool {
+	return r == RoleCommander || r == RoleDistrict || r == RoleAuditor
+}
+
+// Visibility of a lead to a field unit: a unit reads a lead while it holds
+// a live task on it — a task of the current round, not returned or
+// cancelled — and for UnitReadGrace after the lead closed (to look back at
+// what it reported); it reveals the identity only while the lead is open.
+// A unit whose task was returned, or cancelled by a re-route, loses the
+// lead at once.
+const UnitReadGrace = 24 * time.Hour
+
+// AccessTaskStatuses are the statuses of a task that grant its unit
+// access to the lead (in the current round).
+var AccessTaskStatuses = []TaskStatus{TaskPushed, TaskAccepted, TaskSubmitted}
+
+// unitAccess reports whether unit may read l at now, and reveal it.
+func (l *Lead) unitAccess(unit string, now time.Time) (read, reveal bool) {
+	for _, t := range l.Tasks {
+		if t.UnitCode != unit || t.Round != l.Round || !slices.Contains(AccessTaskStatuses, t.Status) {
+			continue
+		}
+		if l.Status.Open() {
+			return true, true
+		}
+		return l.ClosedAt != nil && now.Sub(*l.ClosedAt) < UnitReadGrace, false
+	}
+	return false, false
+}
+
+// LeadVisible reports whether u may see lead l at now: everything for a
+// city-wide reader, its district for a district commander, and for a unit
+// the leads it holds a live task on (see UnitReadGrace).
+func LeadVisible(u *User, l *Lead, now time.Time) bool {
+	if !u.Can(ActReadLeads) {
+		return false
+	}
+	switch s := u.Scope(); {
+	case s.All:
+		return true
+	case s.District != "":
+		return l.DistrictCode == s.District
+	default:
+		read, _ := l.unitAccess(s.Unit, now)
+		return read
+	}
+}
+
+// LeadRevealable reports whether u may unmask l's identity at now:
+// commanders, and the units holding a live task on the open lead (they
+// must find the person). Even they see it masked until they reveal it for
+// a purpose.
+func LeadRevealable(u *User, l *Lead, now time.Time) bool {
+	if !u.Can(ActReveal) || !LeadVisible(u, l, now) {
+		return false
+	}
+	if u.Scope().All {
+		return true
+	}
+	_, reveal := l.unitAccess(u.UnitCode, now)
+	return reveal
+}
+
+// CheckpointVisible reports whether u may read ck's screenings: its own
+// officers, and readers of screenings whose scope holds its district.
+func CheckpointVisible(u *User, ck *Checkpoint) bool {
+	if !u.Can(ActReadScreen) {
+		return false
+	}
+	if u.Role == RoleCheckpoint {
+		return u.UnitCode == ck.Code
+	}
+	s := u.Scope()
+	return s.All || (s.District != "" && s.District == ck.DistrictCode)
+}
+
+// MayScreenAt reports whether u may register crossings at ck: its own
+// officers, and city-wide screeners.
+func MayScreenAt(u *User, ck *Checkpoint) bool {
+	return u.Can(ActScreen) && CheckpointVisible(u, ck)
+}
+
+// ObservationVisible reports whether u may see plan o: city-wide readers,
+// the plan's district, and its responsible unit.
+func ObservationVisible(u *User, o *Observation) bool {
+	if !u.Can(ActReadObs) {
+		return false
+	}
+	switch s := u.Scope(); {
+	case s.All:
+		return true
+	case s.District != "":
+		return o.DistrictCode == s.District
+	default:
+		return s.Unit != "" && o.UnitCode == s.Unit
+	}
+}
+
+// MayCheckObservation reports whether u may check, release or transfer o.
+func MayCheckObservation(u *User, o *Observation) bool {
+	return u.Can(ActCheckObs) && ObservationVisible(u, o)
+}
