@@ -17,6 +17,9 @@ const (
 	AuditExport      = "export"
 	AuditKey         = "key"
 	AuditAdmin       = "admin"
+	// AuditPrivilege is an admin change that grants a privileged role
+	// (Role.Privileged): creating such an account or promoting one to it.
+	AuditPrivilege = "privilege"
 	AuditRetention   = "retention"
 )
 

@@ -29,12 +29,13 @@ func (s LeadStatus) Valid() bool {
 // Open reports whether the lead still needs work.
 func (s LeadStatus) Open() bool { return s != LeadClosed && s != LeadHandedOver }
 
-// leadTransitions lists the moves the loop allows.
+// leadTransitions lists the moves the loop allows. A new lead starts
+// unroutable and is pushed as soon as its address is matched.
 var leadTransitions = map[LeadStatus][]LeadStatus{
 	LeadUnroutable: {LeadPushed},
 	LeadPushed:     {LeadVerifying, LeadUnroutable, LeadPushed, LeadConflict, LeadClosed, LeadHandedOver},
 	LeadVerifying:  {LeadVerifying, LeadConflict, LeadClosed, LeadHandedOver, LeadPushed, LeadUnroutable},
-	LeadConflict:   {LeadClosed, LeadHandedOver, LeadPushed},
+	LeadConflict:   {LeadClosed, LeadHandedOver, LeadPushed, LeadUnroutable},
 }
 
 // CanMoveLead reports whether a lead may go from one status to another.
@@ -45,6 +46,17 @@ func CanMoveLead(from, to LeadStatus) bool {
 		}
 	}
 	return false
+}
+
+// Move changes the lead's status to to, if leadTransitions allows it: the
+// workflows change a lead's status only through Move, so an illegal move
+// is refused (conflict) whichever path attempts it.
+func (l *Lead) Move(to LeadStatus) error {
+	if !CanMoveLead(l.Status, to) {
+		return Errorf(ECONFLICT, "err.lead_cannot_move", M("lead.status."+string(l.Status)), M("lead.status."+string(to)))
+	}
+	l.Status = to
+	return nil
 }
 
 // Priority orders the work and sets the SLA.

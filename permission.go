@@ -122,9 +122,20 @@ func (u *User) Can(a Action) bool {
 }
 
 // Privileged reports whether a role is one whose grant is a privileged
-// change, audited as such: it commands, or reads the audit trail.
+// change, audited as such (AuditPrivilege): it commands, reads the audit
+// trail, or manages the accounts.
 func (r Role) Privileged() bool {
-	return r == RoleCommander || r == RoleDistrict || r == RoleAuditor
+	return r == RoleCommander || r == RoleDistrict || r == RoleAuditor || r == RoleAdmin
+}
+
+// GrantAction is the audit action of an account change from role before
+// to role after ("" for a new account): AuditPrivilege when it grants a
+// privileged role the account did not hold, else AuditAdmin.
+func GrantAction(before, after Role) string {
+	if after.Privileged() && after != before {
+		return AuditPrivilege
+	}
+	return AuditAdmin
 }
 
 // Visibility of a lead to a field unit: a unit reads a lead while it holds

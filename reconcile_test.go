@@ -125,6 +125,12 @@ func TestStateMachines(t *testing.T) {
 		if got := epiloop.CanMoveLead(tt.from, tt.to); got != tt.want {
 			t.Errorf("CanMoveLead(%s, %s) = %v, want %v", tt.from, tt.to, got, tt.want)
 		}
+		// Move is the rule applied: a refused move changes nothing.
+		l := &epiloop.Lead{Status: tt.from}
+		err := l.Move(tt.to)
+		if tt.want && (err != nil || l.Status != tt.to) || !tt.want && (epiloop.ErrorCode(err) != epiloop.ECONFLICT || l.Status != tt.from) {
+			t.Errorf("lead %s.Move(%s) = %v, now %s", tt.from, tt.to, err, l.Status)
+		}
 	}
 	tasks := []struct {
 		from, to epiloop.TaskStatus
@@ -141,6 +147,11 @@ func TestStateMachines(t *testing.T) {
 	for _, tt := range tasks {
 		if got := epiloop.CanMoveTask(tt.from, tt.to); got != tt.want {
 			t.Errorf("CanMoveTask(%s, %s) = %v, want %v", tt.from, tt.to, got, tt.want)
+		}
+		tk := &epiloop.Task{Status: tt.from}
+		err := tk.Move(tt.to)
+		if tt.want && (err != nil || tk.Status != tt.to) || !tt.want && (epiloop.ErrorCode(err) != epiloop.ECONFLICT || tk.Status != tt.from) {
+			t.Errorf("task %s.Move(%s) = %v, now %s", tt.from, tt.to, err, tk.Status)
 		}
 	}
 }

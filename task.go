@@ -38,6 +38,16 @@ func CanMoveTask(from, to TaskStatus) bool {
 	return false
 }
 
+// Move changes the task's status to to, if CanMoveTask allows it; like
+// Lead.Move, the one way the workflows change a task's status.
+func (t *Task) Move(to TaskStatus) error {
+	if !CanMoveTask(t.Status, to) {
+		return Errorf(ECONFLICT, "err.task_cannot_move", M("task.status."+string(t.Status)), M("task.status."+string(to)))
+	}
+	t.Status = to
+	return nil
+}
+
 // Task is one unit's share of a lead.
 type Task struct {
 	ID       int64      `json:"id"`

@@ -200,3 +200,41 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("%d leads after bad input, want 1", list.Total)
 	}
 }
+
+// TestErrorLanguage: an API error is in Simplified Chinese by default and
+// for zh-CN, in English when the caller asks for it, with the same code
+// and field whatever the language.
+func TestErrorLanguage(t *testing.T) {
+	f := newFixture(t)
+	for i, tt := range []struct {
+		lang, want string
+	}{
+		{"", "用户名或密码错误。"},
+		{"zh-CN", "用户名或密码错误。"},
+		{"zh-CN,zh;q=0.9,en;q=0.8", "用户名或密码错误。"},
+		{"en", "Wrong name or password."},
+		{"en-GB,en;q=0.9", "Wrong name or password."},
+		{"fr", "用户名或密码错误。"},
+	} {
+		// A name of its own per try: five wrong passwords lock an account.
+		r := request{Method: "POST", Path: "/login", Body: map[string]any{"name": fmt.Sprintf("nobody-%d", i), "password": "wrong password 0"}}
+		if tt.lang != "" {
+			r.Header = map[string]string{"Accept-Language": tt.lang}
+		}
+		res := f.do(r)
+		if e := errorOf(t, res); res.Status != http.StatusUnauthorized || e.Error.Message != tt.want {
+			t.Errorf("Accept-Language %q: %d %q, want 401 %q", tt.lang, res.Status, e.Error.Message, tt.want)
+		}
+	}
+	// A field error names its field and reads in the caller's language.
+	n := 7
+	for lang, want := range map[string]string{"zh-CN": "体温应为 34.0 至 43.0 ℃ 之间的数字。", "en": "Temperature must be between 34.0 and 43.0 °C."} {
+		n++
+		l := f.createLead(idNumber(n), addrHome)
+		res := f.do(request{Method: "POST", Path: fmt.Sprintf("/tasks/%d/feedback", l.liveTask(t, "committee").ID), As: uCommittee,
+			Body: atHome(45), Header: map[string]string{"Accept-Language": lang}})
+		if e := errorOf(t, res); res.Status != http.StatusBadRequest || e.Error.Field != "temperature" || e.Error.Message != want {
+			t.Errorf("%s: %d %s %q, want 400 temperature %q", lang, res.Status, e.Error.Field, e.Error.Message, want)
+		}
+	}
+}

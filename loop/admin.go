@@ -28,8 +28,8 @@ func admin(ctx context.Context) (*epiloop.User, error) {
 }
 
 // auditAdmin appends an admin action to the trail inside tx.
-func (s *Service) auditAdmin(tx epiloop.Tx, u *epiloop.User, object, detail string) error {
-	e := epiloop.NewAuditEntry(u, epiloop.AuditAdmin, object, s.now())
+func (s *Service) auditAdmin(tx epiloop.Tx, u *epiloop.User, action, object, detail string) error {
+	e := epiloop.NewAuditEntry(u, action, object, s.now())
 	e.Detail = detail
 	return tx.AppendAudit(e)
 }
@@ -93,7 +93,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*ep
 			return err
 		}
 		var changes []string
+		action := epiloop.AuditAdmin
 		if upd.Role != nil && *upd.Role != u.Role {
+			action = epiloop.GrantAction(u.Role, *upd.Role)
 			u.Role = *upd.Role
 			changes = append(changes, "role="+string(u.Role))
 		}
@@ -121,13 +123,13 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*ep
 			}
 		}
 		out = u
-		return s.auditAdmin(tx, me, userObject(u.ID), "update "+strings.Join(changes, " "))
+		return s.auditAdmin(tx, me, action, userObject(u.ID), "update "+strings.Join(changes, " "))
 	})
 	return out, err
 }
 
 // fitUnit checks the user's role and unit together and sets the district
-// from the unit, as CreateUser does.
+// from the unit: one rule for CreateUser and UpdateUser.
 func (s *Service) fitUnit(tx epiloop.Tx, u *epiloop.User) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -178,7 +180,7 @@ func (s *Service) ResetPassword(ctx context.Context, id int64, password string) 
 		if err := tx.DeleteUserSessions(u.ID); err != nil {
 			return err
 		}
-		return s.auditAdmin(tx, me, userObject(u.ID), "reset password")
+		return s.auditAdmin(tx, me, epiloop.AuditAdmin, userObject(u.ID), "reset password")
 	})
 }
 
@@ -250,7 +252,7 @@ func (s *Service) LoadStationMapping(ctx context.Context, r io.Reader) (int, err
 		return 0, err
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		return s.auditAdmin(tx, me, "station_mapping", fmt.Sprintf("%d communities", len(as)))
+		return s.auditAdmin(tx, me, epiloop.AuditAdmin, "station_mapping", fmt.Sprintf("%d communities", len(as)))
 	})
 	return len(as), err
 }

@@ -165,3 +165,43 @@ func TestLoadStationMapping(t *testing.T) {
 		t.Errorf("after the mapping a lead goes to %s, want PS2101020019", got)
 	}
 }
+
+// TestPrivilegedChanges: creating an account with a privileged role, or
+// promoting one to it, is audited as a privileged change; other account
+// changes are plain admin entries.
+func TestPrivilegedChanges(t *testing.T) {
+	f, adm, w := adminFixture(t)
+	auditor := as(epiloop.RoleAuditor, "")
+	count := func(action string) int {
+		t.Helper()
+		_, n, err := f.svc.FindAudit(auditor, epiloop.AuditFilter{Action: &action})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count(epiloop.AuditPrivilege) // the fixture's admin
+	if err := f.svc.CreateUser(adm, &epiloop.User{Name: "new-commander", Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode}, "a long password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.CreateUser(adm, &epiloop.User{Name: "new-worker", Role: epiloop.RoleCommittee, UnitCode: shuiyuandiCM}, "a long password"); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(epiloop.AuditPrivilege); got != before+1 {
+		t.Errorf("%d privileged entries after creating a commander and a worker, want %d", got, before+1)
+	}
+	role := epiloop.RoleAuditor
+	if _, err := f.svc.UpdateUser(adm, w.ID, loop.UserUpdate{Role: &role}); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(epiloop.AuditPrivilege); got != before+2 {
+		t.Errorf("%d privileged entries after promoting a worker to auditor, want %d", got, before+2)
+	}
+	off := true
+	if _, err := f.svc.UpdateUser(adm, w.ID, loop.UserUpdate{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(epiloop.AuditPrivilege); got != before+2 {
+		t.Errorf("disabling an account was audited as a privileged change")
+	}
+}

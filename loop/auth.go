@@ -95,24 +95,15 @@ func (s *Service) CreateUser(ctx context.Context, u *epiloop.User, password stri
 	}
 	u.CreatedAt = s.now()
 	return s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		if u.UnitCode != "" {
-			unit, err := tx.FindUnitByCode(u.UnitCode)
-			if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-				return epiloop.FieldError("unit", "err.unknown_unit")
-			} else if err != nil {
-				return err
-			}
-			if k := u.Role.UnitKind(); k != "" && unit.Kind != k {
-				return epiloop.FieldError("unit", "err.0_user_belongs_1_unit", epiloop.M("role."+string(u.Role)), epiloop.M("unit.kind."+string(k)))
-			}
-			u.DistrictCode = unit.DistrictCode
+		if err := s.fitUnit(tx, u); err != nil {
+			return err
 		}
 		if err := tx.CreateUser(u); epiloop.ErrorCode(err) == epiloop.ECONFLICT {
 			return epiloop.FieldError("name", "err.user_with_this_name_exists")
 		} else if err != nil {
 			return err
 		}
-		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditAdmin, fmt.Sprintf("user:%d", u.ID), "create user, role "+string(u.Role))
+		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.GrantAction("", u.Role), userObject(u.ID), "create user, role "+string(u.Role))
 	})
 }
 

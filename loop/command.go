@@ -65,7 +65,9 @@ func (s *Service) Adjudicate(ctx context.Context, leadID int64, a Adjudication) 
 		c.emit(epiloop.EventLeadAdjudicated, nil, map[string]any{"action": a.Action, "note": a.Note, "outcome": a.Outcome})
 		if a.Action == "repush" {
 			community := c.lead.CommunityCode
-			cancelLive(c, "repushed")
+			if err := cancelLive(c, "repushed"); err != nil {
+				return err
+			}
 			c.emit(epiloop.EventLeadRepushed, nil, nil)
 			if err := s.push(c, community); err != nil {
 				return err
@@ -140,7 +142,9 @@ func (s *Service) RouteLeadTeaching(ctx context.Context, leadID int64, community
 		} else if err != nil {
 			return err
 		}
-		cancelLive(c, "routed_by_hand")
+		if err := cancelLive(c, "routed_by_hand"); err != nil {
+			return err
+		}
 		c.emit(epiloop.EventLeadRouted, nil, map[string]any{"community": community, "taught": alias != ""})
 		if err := s.push(c, community); err != nil {
 			return err

@@ -374,7 +374,10 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 			merges = append(merges, merge{m, src})
 			continue
 		}
-		l := b.newLead(r, routes[i], m.PersonID, prio, src)
+		l, err := b.newLead(r, routes[i], m.PersonID, prio, src)
+		if err != nil {
+			return c, err
+		}
 		b.byKey[key] = l
 		fresh = append(fresh, l)
 		c.LeadsCreated++
@@ -434,7 +437,7 @@ func (b *bulkBuilder) priority(ctx context.Context, r epiloop.Reason) epiloop.Pr
 
 // newLead builds a new lead for a row (and its person when personID is
 // 0), routed and pushed as CreateLead would.
-func (b *bulkBuilder) newLead(r *epiloop.ImportRow, community string, personID int64, prio epiloop.Priority, src *epiloop.Source) *epiloop.Lead {
+func (b *bulkBuilder) newLead(r *epiloop.ImportRow, community string, personID int64, prio epiloop.Priority, src *epiloop.Source) (*epiloop.Lead, error) {
 	l := &epiloop.Lead{
 		Person:   r.Person,
 		Status:   epiloop.LeadUnroutable,
@@ -447,26 +450,19 @@ func (b *bulkBuilder) newLead(r *epiloop.ImportRow, community string, personID i
 	l.CreatedAt, l.UpdatedAt = b.now, b.now
 	if community != "" {
 		if cm, ok := b.s.Community(community); ok {
-			b.s.newRound(l, cm, b.now)
+			if _, err := b.s.newRound(l, cm, b.now); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return l
+	return l, nil
 }
 
-// mergeNew merges a row into a lead created earlier in the same batch.
+// mergeNew merges a row into a lead created earlier in the same batch, by
+// Service.merge, the rule of every merge.
 func (b *bulkBuilder) mergeNew(l *epiloop.Lead, src *epiloop.Source, prio epiloop.Priority) {
 	l.Sources = append(l.Sources, src)
-	l.Reason.Fever = l.Reason.Fever || src.Reason.Fever
-	l.Reason.CloseContact = l.Reason.CloseContact || src.Reason.CloseContact
-	if p := l.Priority.Higher(prio); p != l.Priority {
-		l.Priority = p
-		sla := b.s.SLAs[p]
-		for _, t := range l.Tasks {
-			t.Priority = p
-			t.AcceptBy, t.FeedbackBy = t.CreatedAt.Add(sla.Accept), t.CreatedAt.Add(sla.Feedback)
-			b.s.schedule(t)
-		}
-	}
+	b.s.merge(l, src, prio)
 }
 
 // reserve assigns ids to the batch's new rows and adds them, with their

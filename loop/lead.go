@@ -214,6 +214,21 @@ func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epi
 		return err
 	}
 	l := c.lead
+	s.merge(l, src, prio)
+	c.emit(epiloop.EventLeadMerged, nil, map[string]any{"source": src.Kind, "priority": l.Priority})
+	if err := c.save(); err != nil {
+		return err
+	}
+	return tx.AddSource(l.ID, src)
+}
+
+// merge is the one merge rule, for single reports and imports alike: a new
+// source for a person's open lead raises the lead's priority (never lowers
+// it), which tightens its live tasks' deadlines to the new priority's SLA
+// counted from when each task was pushed (never extends them), and the
+// lead takes the source's fever and close-contact marks. The caller
+// stores the source.
+func (s *Service) merge(l *epiloop.Lead, src *epiloop.Source, prio epiloop.Priority) {
 	if p := l.Priority.Higher(prio); p != l.Priority {
 		l.Priority = p
 		sla := s.SLAs[p]
@@ -226,11 +241,6 @@ func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epi
 	}
 	l.Reason.Fever = l.Reason.Fever || src.Reason.Fever
 	l.Reason.CloseContact = l.Reason.CloseContact || src.Reason.CloseContact
-	c.emit(epiloop.EventLeadMerged, nil, map[string]any{"source": src.Kind, "priority": l.Priority})
-	if err := c.save(); err != nil {
-		return err
-	}
-	return tx.AddSource(l.ID, src)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -248,7 +258,11 @@ func (s *Service) push(c *change, community string) error {
 		return err
 	}
 	c.emit(epiloop.EventLeadPushed, nil, map[string]any{"community": cm.Code, "round": c.lead.Round + 1})
-	for _, t := range s.newRound(c.lead, *cm, c.now) {
+	tasks, err := s.newRound(c.lead, *cm, c.now)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
 		unit, err := c.tx.FindUnitByCode(t.UnitCode)
 		if err != nil {
 			return epiloop.Errorf(epiloop.EINVALID, "err.community_0_has_no_1", cm.Code, t.Side)
@@ -262,10 +276,12 @@ func (s *Service) push(c *change, community string) error {
 // newRound routes l to community cm and adds the round's two tasks, with
 // deadlines from the lead's priority: the rule of the double push, shared
 // by single reports and bulk imports. It returns the new tasks.
-func (s *Service) newRound(l *epiloop.Lead, cm epiloop.Community, now time.Time) []*epiloop.Task {
+func (s *Service) newRound(l *epiloop.Lead, cm epiloop.Community, now time.Time) ([]*epiloop.Task, error) {
 	sla := s.SLAs[l.Priority]
+	if err := l.Move(epiloop.LeadPushed); err != nil {
+		return nil, err
+	}
 	l.Round++
-	l.Status = epiloop.LeadPushed
 	l.CommunityCode = cm.Code
 	l.DistrictCode = cm.DistrictCode
 	l.Conflict = nil
@@ -294,19 +310,21 @@ func (s *Service) newRound(l *epiloop.Lead, cm epiloop.Community, now time.Time)
 		tasks = append(tasks, t)
 	}
 	l.Tasks = append(l.Tasks, tasks...)
-	return tasks
+	return tasks, nil
 }
 
-// cancelLive cancels the live tasks of the current round.
-func cancelLive(c *change, why string) {
+// cancelLive cancels the live tasks of the current round (a returned one
+// stays returned).
+func cancelLive(c *change, why string) error {
 	for _, t := range c.lead.LiveTasks() {
 		if t.Status == epiloop.TaskReturned {
 			continue
 		}
-		t.Status = epiloop.TaskCancelled
-		t.EscalateAt = time.Time{}
-		c.emit(epiloop.EventTaskCancelled, t, map[string]any{"reason": why})
+		if err := cancel(c, t, why); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // schedule sets when the task's next escalation is due.

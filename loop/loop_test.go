@@ -506,3 +506,34 @@ func TestSimultaneousFeedbackReconcilesOnce(t *testing.T) {
 		f.checkCounters()
 	})
 }
+
+// TestClosedLeadRefusesEveryWorkflow: no workflow moves a closed lead or
+// its tasks; each answers conflict and the lead is as it was.
+func TestClosedLeadRefusesEveryWorkflow(t *testing.T) {
+	f := newFixture(t)
+	l := f.closeWith(id1, epiloop.Reason{}, home)
+	st, cm := taskOf(t, l, epiloop.UnitPoliceStation), taskOf(t, l, epiloop.UnitCommittee)
+	for name, call := range map[string]func() error{
+		"accept":   func() error { _, err := f.svc.AcceptTask(station, st.ID); return err },
+		"return":   func() error { _, err := f.svc.ReturnTask(committee, cm.ID, "不在本辖区"); return err },
+		"feedback": func() error { _, err := f.svc.SubmitFeedback(station, st.ID, home); return err },
+		"adjudicate": func() error {
+			_, err := f.svc.Adjudicate(commander, l.ID, loop.Adjudication{Action: "repush"})
+			return err
+		},
+		"route": func() error { _, err := f.svc.RouteLead(commander, l.ID, shuiyuandi); return err },
+	} {
+		if err := call(); epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+			t.Errorf("%s on a closed lead: %v, want conflict", name, err)
+		}
+	}
+	got := f.find(l.ID)
+	if got.Status != epiloop.LeadClosed || got.Round != l.Round || len(got.Tasks) != len(l.Tasks) {
+		t.Errorf("closed lead now %s round %d with %d tasks", got.Status, got.Round, len(got.Tasks))
+	}
+	for i, tk := range got.Tasks {
+		if tk.Status != l.Tasks[i].Status {
+			t.Errorf("task %d moved from %s to %s", tk.ID, l.Tasks[i].Status, tk.Status)
+		}
+	}
+}

@@ -61,21 +61,25 @@ func (s *Service) AcceptTask(ctx context.Context, taskID int64) (*epiloop.Task, 
 		if t.Round != c.lead.Round || t.Status != epiloop.TaskPushed {
 			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_not_waiting_for_acceptance", t.Status)
 		}
-		s.accept(c, t)
-		return nil
+		return s.accept(c, t)
 	})
 }
 
-func (s *Service) accept(c *change, t *epiloop.Task) {
+func (s *Service) accept(c *change, t *epiloop.Task) error {
 	now := c.now
-	t.Status = epiloop.TaskAccepted
+	if err := t.Move(epiloop.TaskAccepted); err != nil {
+		return err
+	}
 	t.AcceptedAt = &now
 	t.Escalation = 0
 	s.schedule(t)
 	if c.lead.Status == epiloop.LeadPushed {
-		c.lead.Status = epiloop.LeadVerifying
+		if err := c.lead.Move(epiloop.LeadVerifying); err != nil {
+			return err
+		}
 	}
 	c.emit(epiloop.EventTaskAccepted, t, map[string]any{"unit": t.UnitCode})
+	return nil
 }
 
 // ReturnTask hands a task back as not the unit's jurisdiction. The lead's
@@ -92,12 +96,18 @@ func (s *Service) ReturnTask(ctx context.Context, taskID int64, reason string) (
 		if t.Round != c.lead.Round || !t.Status.Open() {
 			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_can_no_longer_returned", t.Status)
 		}
-		t.Status = epiloop.TaskReturned
+		if err := t.Move(epiloop.TaskReturned); err != nil {
+			return err
+		}
 		t.ReturnReason = reason
 		s.schedule(t)
 		c.emit(epiloop.EventTaskReturned, t, map[string]any{"unit": t.UnitCode, "reason": reason})
-		cancelLive(c, "returned_by_other_unit")
-		c.lead.Status = epiloop.LeadUnroutable
+		if err := cancelLive(c, "returned_by_other_unit"); err != nil {
+			return err
+		}
+		if err := c.lead.Move(epiloop.LeadUnroutable); err != nil {
+			return err
+		}
 		c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "returned"})
 		return nil
 	})
@@ -118,12 +128,16 @@ func (s *Service) SubmitFeedback(ctx context.Context, taskID int64, fb epiloop.F
 		case t.Round != c.lead.Round || !t.Status.Open():
 			return epiloop.Errorf(epiloop.ECONFLICT, "err.task_no_longer_takes_feedback", t.Status)
 		case t.Status == epiloop.TaskPushed:
-			s.accept(c, t)
+			if err := s.accept(c, t); err != nil {
+				return err
+			}
 		}
 		now := c.now
 		fb.SubmittedAt, fb.SubmittedBy = now, c.actorID()
 		t.Feedback = &fb
-		t.Status = epiloop.TaskSubmitted
+		if err := t.Move(epiloop.TaskSubmitted); err != nil {
+			return err
+		}
 		t.SubmittedAt = &now
 		s.schedule(t)
 		c.emit(epiloop.EventTaskSubmitted, t, map[string]any{"unit": t.UnitCode, "located": fb.Located, "measure": fb.Measure})
@@ -159,27 +173,37 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 		l.Outcome = &out
 		l.Conflict = nil
 		l.ClosedAt = &now
-		kind := epiloop.EventLeadClosed
-		l.Status = epiloop.LeadClosed
+		to, kind := epiloop.LeadClosed, epiloop.EventLeadClosed
 		if r.Verdict == epiloop.VerdictHandOver {
-			l.Status, kind = epiloop.LeadHandedOver, epiloop.EventLeadHandedOver
+			to, kind = epiloop.LeadHandedOver, epiloop.EventLeadHandedOver
 		}
-		cancelOpen(c, by)
+		if err := l.Move(to); err != nil {
+			return err
+		}
+		if err := cancelOpen(c, by); err != nil {
+			return err
+		}
 		c.emit(kind, nil, map[string]any{"by": by, "located": out.Located, "measure": out.Measure})
 		if err := s.startObservation(c); err != nil {
 			return err
 		}
 	case epiloop.VerdictConflict:
-		l.Status = epiloop.LeadConflict
+		if err := l.Move(epiloop.LeadConflict); err != nil {
+			return err
+		}
 		l.Conflict = r.Reasons
 		c.emit(epiloop.EventLeadConflict, nil, map[string]any{"reasons": r.Reasons})
 	case epiloop.VerdictReroute:
 		addr := r.Outcome.Address
 		l.Address = addr
-		cancelLive(c, "rerouted")
+		if err := cancelLive(c, "rerouted"); err != nil {
+			return err
+		}
 		m := s.route(addr)
 		if m.Community == "" {
-			l.Status = epiloop.LeadUnroutable
+			if err := l.Move(epiloop.LeadUnroutable); err != nil {
+				return err
+			}
 			l.Conflict = nil
 			c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "reroute_address_not_matched"})
 			return nil
@@ -192,12 +216,23 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 
 // cancelOpen cancels the round's tasks still waiting (an adjudication may
 // close a lead before both units reported).
-func cancelOpen(c *change, why string) {
+func cancelOpen(c *change, why string) error {
 	for _, t := range c.lead.LiveTasks() {
 		if t.Status.Open() {
-			t.Status = epiloop.TaskCancelled
-			t.EscalateAt = time.Time{}
-			c.emit(epiloop.EventTaskCancelled, t, map[string]any{"reason": why})
+			if err := cancel(c, t, why); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// cancel cancels one task and says so.
+func cancel(c *change, t *epiloop.Task, why string) error {
+	if err := t.Move(epiloop.TaskCancelled); err != nil {
+		return err
+	}
+	t.EscalateAt = time.Time{}
+	c.emit(epiloop.EventTaskCancelled, t, map[string]any{"reason": why})
+	return nil
 }
