@@ -20,7 +20,7 @@ const (
 	// AuditPrivilege is an admin change that grants a privileged role
 	// (Role.Privileged): creating such an account or promoting one to it.
 	AuditPrivilege = "privilege"
-	AuditRetention   = "retention"
+	AuditRetention = "retention"
 )
 
 // AuditEntry is one line of the append-only audit trail. Each entry carries
