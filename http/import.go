@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,28 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/divisions"
 	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
 )
 
 // MaxUploadBytes caps an uploaded import file.
 const MaxUploadBytes = 512 << 20
-
-// imports tracks the imports this replica is running, for progress.
-type imports struct {
-	once    sync.Once
-	regions *divisions.RegionIndex
-	err     error
-
-	mu      sync.Mutex
-	running map[int64]*intake.Reader
-	wg      sync.WaitGroup
-}
 
 func (s *Server) registerImportRoutes() {
 	s.api("POST /api/v1/imports", epiloop.ActImport, s.handleImportCreate)
@@ -43,14 +29,7 @@ func (s *Server) registerImportRoutes() {
 // importResponse is an import with this replica's reading progress.
 type importResponse struct {
 	*epiloop.Import
-	Progress *importProgress `json:"progress,omitempty"`
-}
-
-type importProgress struct {
-	Rows     int     `json:"rows"`
-	Bytes    int64   `json:"bytes"`
-	Size     int64   `json:"size"`
-	Fraction float64 `json:"fraction"`
+	Progress *loop.ImportProgress `json:"progress,omitempty"`
 }
 
 // upload saves the multipart file to a temporary file and opens it with
@@ -58,9 +37,9 @@ type importProgress struct {
 // columns before anything is written.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader, string, intake.Options, error) {
 	var opts intake.Options
-	s.imp.once.Do(func() { s.imp.regions, s.imp.err = divisions.Regions() })
-	if s.imp.err != nil {
-		return nil, "", opts, s.imp.err
+	regions, err := s.Service.RegionIndex()
+	if err != nil {
+		return nil, "", opts, err
 	}
 	// A large file on a slow link takes longer than the server's read
 	// time-out allows a request.
@@ -128,7 +107,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 	if !opts.Source.Valid() {
 		return fail(epiloop.FieldError("source", "err.source_must_rail_road_health"))
 	}
-	opts.Regions = s.imp.regions
+	opts.Regions = regions
 	rd, err := intake.OpenFile(tmp, opts)
 	if err != nil {
 		return fail(err)
@@ -189,49 +168,6 @@ func (s *Server) handleImportCreate(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// serverImportBatch is how many rows of an import on the server commit
-// together. A field write that arrives during a batch waits for it (the
-// SQLite engine has one writer; see its commitLoop for how an import
-// shares it). Measured (docs/performance.md): during field traffic, a
-// 5,000-row batch holds the writer ≈ 0.3 s, a 20,000-row one ≈ 1 s; on a
-// quiet server 5,000-row batches import at 92–98 % of the speed of
-// 20,000-row ones, with less memory.
-const serverImportBatch = 5000
-
-// runImportInBackground takes the rows of a started import in on the
-// server's context, tracked for progress like an upload through the API.
-// It owns rd and the file at tmp.
-func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *intake.Reader, tmp string, lopts loop.ImportOptions) error {
-	s.imp.mu.Lock()
-	if s.imp.running == nil {
-		s.imp.running = map[int64]*intake.Reader{}
-	}
-	if s.imp.running[im.ID] != nil {
-		s.imp.mu.Unlock()
-		rd.Close()
-		os.Remove(tmp)
-		return epiloop.Errorf(epiloop.ECONFLICT, "err.this_file_being_imported_already")
-	}
-	s.imp.running[im.ID] = rd
-	s.imp.mu.Unlock()
-	ctx := epiloop.NewContextWithUser(s.baseCtx, u)
-	lopts.BatchSize = serverImportBatch
-	s.imp.wg.Add(1)
-	go func() {
-		defer s.imp.wg.Done()
-		defer os.Remove(tmp)
-		defer rd.Close()
-		err := s.Service.RunImport(ctx, im, intake.Rows{R: rd}, lopts)
-		s.imp.mu.Lock()
-		delete(s.imp.running, im.ID)
-		s.imp.mu.Unlock()
-		if err != nil && epiloop.ErrorCode(err) == epiloop.EINTERNAL && ctx.Err() == nil {
-			s.Logger.Error("import failed", "import", im.ID, "err", err)
-		}
-	}()
-	return nil
-}
-
 // handleImportPreview reads the head of a file and answers what the
 // import would see — format, encoding, sheet, the column mapping — and
 // the first rows' verdicts, without writing anything.
@@ -268,21 +204,14 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// runImportInBackground runs a started import as u on the server's
+// context (loop's job: progress, the file's ownership, cancellation).
+func (s *Server) runImportInBackground(u *epiloop.User, im *epiloop.Import, rd *intake.Reader, path string, lopts loop.ImportOptions) error {
+	return s.Service.RunImportInBackground(epiloop.NewContextWithUser(s.baseCtx, u), im, rd, path, lopts)
+}
+
 func (s *Server) importJSON(im *epiloop.Import) importResponse {
-	out := importResponse{Import: im}
-	s.imp.mu.Lock()
-	rd := s.imp.running[im.ID]
-	s.imp.mu.Unlock()
-	if rd != nil {
-		p := rd.Progress()
-		out.Progress = &importProgress{Rows: p.Rows, Bytes: p.Bytes, Size: p.Size}
-		if p.Size > 0 {
-			out.Progress.Fraction = float64(p.Bytes) / float64(p.Size)
-		}
-	} else if im.Status == epiloop.ImportDone {
-		out.Progress = &importProgress{Rows: im.Counts.Rows, Fraction: 1}
-	}
-	return out
+	return importResponse{Import: im, Progress: s.Service.ImportProgressOf(im)}
 }
 
 func (s *Server) handleImportView(w http.ResponseWriter, r *http.Request) error {
@@ -345,15 +274,4 @@ func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) err
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, buf.String())
 	return nil
-}
-
-// waitImports waits for the background imports to stop (they stop when
-// the server's context ends).
-func (s *Server) waitImports(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { s.imp.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
 }

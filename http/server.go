@@ -51,7 +51,6 @@ type Server struct {
 	// (imports); cancelled by Close.
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
-	imp        imports
 }
 
 // NewServer returns a server with its routes registered.
@@ -166,7 +165,7 @@ func (s *Server) Close() error {
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
 	s.cancelBase()
-	s.waitImports(ctx)
+	s.Service.WaitImports(ctx)
 	if s.ln != nil {
 		s.ln.Close() // when Serve never ran
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
 	"github.com/epiloop/epiloop/loop"
 )
 
@@ -50,6 +51,12 @@ type ui struct {
 
 	// uploads keeps previewed intake files until they are committed.
 	uploads *pendingUploads
+
+	// regions is the service's division index (nil if it failed to
+	// load: origins then show as codes); origins, the origin field's
+	// suggestions, is built from it on first use.
+	regions *divisions.RegionIndex
+	origins func() []originRegion
 }
 
 // page is what every template receives.
@@ -108,6 +115,8 @@ func (s *Server) registerUIRoutes() {
 		cop:     http.NewCrossOriginProtection(),
 		limiter: newLoginLimiter(5, 15*time.Minute),
 	}
+	ui.regions, _ = s.Service.RegionIndex()
+	ui.origins = sync.OnceValue(func() []originRegion { return listRegions(ui.regions) })
 	ui.pages = ui.mustParseTemplates()
 	ui.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ui.renderError(w, r, epiloop.Errorf(epiloop.EFORBIDDEN, "err.cross_origin_request_refused"))

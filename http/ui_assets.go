@@ -14,11 +14,9 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/divisions"
 )
 
 //go:embed static
@@ -123,7 +121,7 @@ func (ui *ui) funcs() template.FuncMap {
 		"dict":   dict,
 		"total":  total,
 		"navFor": navFor,
-		"region": regionName,
+		"region": ui.regionName,
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
 			return string(b), err
@@ -135,20 +133,10 @@ func (ui *ui) funcs() template.FuncMap {
 	}
 }
 
-// regions names division codes (a lead's origin) for the pages, loaded on
-// first use.
-var regions = sync.OnceValue(func() *divisions.RegionIndex {
-	x, err := divisions.Regions()
-	if err != nil {
-		return nil
-	}
-	return x
-})
-
 // regionName renders an origin code as "湖北省武汉市 (4201)"; anything else
 // as it is.
-func regionName(code string) string {
-	if x := regions(); x != nil {
+func (ui *ui) regionName(code string) string {
+	if x := ui.regions; x != nil {
 		if n := x.FullName(code); n != "" {
 			return n + " (" + code + ")"
 		}

@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
 	"github.com/epiloop/epiloop/loop"
 )
 
@@ -374,18 +374,17 @@ func (ui *ui) handleOriginSuggest(w http.ResponseWriter, r *http.Request, p *pag
 			q = v[0]
 		}
 	}
-	p.Data = suggestOrigins(q, 8)
+	p.Data = ui.suggestOrigins(q, 8)
 	return ui.renderFragment(w, http.StatusOK, "checkpoint", "origin-options", p)
 }
 
 // originRegion is one region the origin field suggests.
 type originRegion struct{ Code, Name string }
 
-// originRegions lists every province, city and county by its full name
-// (湖北省武汉市), provinces first, built on first use from the division
-// index, which looks names up but does not list them.
-var originRegions = sync.OnceValue(func() []originRegion {
-	x := regions()
+// listRegions lists every province, city and county of x by its full
+// name (湖北省武汉市), provinces first: the index looks names up but does
+// not list them.
+func listRegions(x *divisions.RegionIndex) []originRegion {
 	if x == nil {
 		return nil
 	}
@@ -420,18 +419,18 @@ var originRegions = sync.OnceValue(func() []originRegion {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Code) < len(out[j].Code) })
 	return out
-})
+}
 
 // suggestOrigins returns up to n regions whose code starts with q or whose
 // full name contains it.
-func suggestOrigins(q string, n int) []originRegion {
+func (ui *ui) suggestOrigins(q string, n int) []originRegion {
 	q = strings.TrimSpace(epiloop.ToHalfWidth(q))
 	if q == "" {
 		return nil
 	}
 	digits := strings.Trim(q, "0123456789") == ""
 	var out []originRegion
-	for _, r := range originRegions() {
+	for _, r := range ui.origins() {
 		if digits && strings.HasPrefix(r.Code, q) || !digits && strings.Contains(r.Name, q) {
 			out = append(out, r)
 			if len(out) == n {

@@ -321,7 +321,7 @@ func (ui *ui) handleIntakeCommit(w http.ResponseWriter, r *http.Request, p *page
 // intakeStatusData is step 3: the import running or done.
 type intakeStatusData struct {
 	*epiloop.Import
-	Progress *importProgress
+	Progress *loop.ImportProgress
 	Again    bool
 	// Percent is the progress in whole percent, -1 when unknown.
 	Percent int

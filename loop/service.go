@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
 	"github.com/epiloop/epiloop/gazetteer"
 )
 
@@ -33,7 +34,10 @@ type Service struct {
 	Clock   epiloop.Clock
 	SLAs    epiloop.SLAs
 	Regions Regions
-	Risk    RiskChecker
+	// Divisions is the index of China's divisions, loaded once by the
+	// wiring (RegionIndex loads it when the wiring did not).
+	Divisions *divisions.RegionIndex
+	Risk      RiskChecker
 	// Observation sets the observation plans' durations and check
 	// deadline; the zero value takes the defaults.
 	Observation ObservationConfig
@@ -43,6 +47,10 @@ type Service struct {
 	Notify func()
 
 	creds credCache
+	jobs  importJobs
+
+	regionsOnce sync.Once
+	regionsErr  error
 
 	mu          sync.RWMutex
 	gaz         *gazetteer.Gazetteer

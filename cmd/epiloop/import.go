@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/divisions"
 	"github.com/epiloop/epiloop/intake"
 	"github.com/epiloop/epiloop/loop"
 )
@@ -94,7 +93,7 @@ func importFile(ctx context.Context, svc *loop.Service, path string, opts intake
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importMemoryLimit))
 	}
-	regions, err := divisions.Regions()
+	regions, err := svc.RegionIndex()
 	if err != nil {
 		return importReport{}, err
 	}

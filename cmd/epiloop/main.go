@@ -263,7 +263,7 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		store.Close()
 		return nil, err
 	}
-	m.Service.Regions = regionCodes{regions}
+	m.Service.Divisions, m.Service.Regions = regions, regionCodes{regions}
 	m.Service.Risk = &loop.RiskAreas{Store: store, Logger: logger}
 	if err := seedTree(ctx, m.Service); err != nil {
 		store.Close()
