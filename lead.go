@@ -1,6 +1,7 @@
 package epiloop
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,7 +28,7 @@ func (s LeadStatus) Valid() bool {
 }
 
 // Open reports whether the lead still needs work.
-func (s LeadStatus) Open() bool { return s != LeadClosed && s != LeadHandedOver }
+func (s LeadStatus) Open() bool { return !slices.Contains(ClosedLeadStatuses, s) }
 
 // leadTransitions lists the moves the loop allows. A new lead starts
 // unroutable and is pushed as soon as its address is matched.
@@ -107,12 +108,26 @@ const (
 )
 
 // Valid reports whether k is a known source kind.
-func (k SourceKind) Valid() bool {
-	switch k {
-	case SourceHotline, SourceHealth, SourceRail, SourceRoad, SourceCheckpoint, SourceCity, SourceOther:
-		return true
+func (k SourceKind) Valid() bool { return slices.Contains(SourceKinds, k) }
+
+// SourceKinds lists every kind of source, in the order forms and usage
+// show them.
+var SourceKinds = []SourceKind{SourceRail, SourceRoad, SourceHealth, SourceHotline, SourceCheckpoint, SourceCity, SourceOther}
+
+// SourceKindList is SourceKinds for a message or a usage line, joined by
+// sep.
+func SourceKindList(sep string) string {
+	out := make([]string, len(SourceKinds))
+	for i, k := range SourceKinds {
+		out[i] = string(k)
 	}
-	return false
+	return strings.Join(out, sep)
+}
+
+// InvalidSource is the error of a source kind that is not one of
+// SourceKinds, on field.
+func InvalidSource(field string) error {
+	return FieldError(field, "err.source_one_of", SourceKindList(", "))
 }
 
 // Person is someone a lead is about. IDNumber and Phone are personal data:

@@ -27,8 +27,20 @@ func SQLStrings[S ~string](values ...S) string {
 	return b.String()
 }
 
-// ClosedLeadStatuses are the statuses of a lead that is no longer open.
+// ClosedLeadStatuses are the statuses of a lead that is no longer open
+// (LeadStatus.Open).
 var ClosedLeadStatuses = []LeadStatus{LeadClosed, LeadHandedOver}
+
+// OpenTaskStatuses are the statuses of a task still waiting for its unit
+// (TaskStatus.Open).
+var OpenTaskStatuses = []TaskStatus{TaskPushed, TaskAccepted}
+
+// OpenLeadSQL is LeadStatus.Open on the status column col. The engines'
+// partial indexes of open leads spell the same list in their migrations.
+func OpenLeadSQL(col string) string { return col + " NOT IN " + SQLStrings(ClosedLeadStatuses...) }
+
+// OpenTaskSQL is TaskStatus.Open on the status column col.
+func OpenTaskSQL(col string) string { return col + " IN " + SQLStrings(OpenTaskStatuses...) }
 
 // UnitLeadSQL is LeadVisible for a unit, as a condition on leads l: the
 // unit holds a live task of the current round, and the lead is open or
@@ -46,3 +58,40 @@ func UnitLeadSQL(unit, unitAgain, since string) string {
 
 // UnitGraceStart is the start of the read grace for a unit's scope at now.
 func UnitGraceStart(now time.Time) time.Time { return now.Add(-UnitReadGrace) }
+
+// ScopeSQL is a scope as a condition, the one scope helper of both
+// engines: everything, the rows of a district (districtCol), of a unit
+// (unitCol, or unitCond when the unit's access is more than a column:
+// UnitLeadSQL for leads), or for the zero scope nothing. bind adds a
+// value to the engine's arguments and returns its placeholder.
+func ScopeSQL(s Scope, districtCol, unitCol string, bind func(any) string, unitCond func(unit string) string) string {
+	switch {
+	case s.All:
+		return "1 = 1"
+	case s.District != "":
+		return districtCol + " = " + bind(s.District)
+	case s.Unit != "" && unitCond != nil:
+		return unitCond(s.Unit)
+	case s.Unit != "":
+		return unitCol + " = " + bind(s.Unit)
+	}
+	return "1 = 0"
+}
+
+// DeadlineSQL is Task.Deadline on the tasks t: the acceptance deadline
+// while pushed, the feedback deadline once accepted, none after.
+func DeadlineSQL() string {
+	return "CASE t.status WHEN " + sqlString(TaskPushed) + " THEN t.accept_by WHEN " + sqlString(TaskAccepted) + " THEN t.feedback_by END"
+}
+
+// SiteOccupancySQL is a site's occupancy (Site.Occupancy) on the units u:
+// the active plans placed at it.
+func SiteOccupancySQL() string {
+	return "(SELECT COUNT(*) FROM observations o WHERE o.unit_code = u.code AND o.status = " + sqlString(ObservationActive) + ")"
+}
+
+// sqlString is one value as an SQL string literal.
+func sqlString[S ~string](v S) string {
+	s := SQLStrings(v)
+	return s[1 : len(s)-1]
+}

@@ -1,6 +1,9 @@
 package epiloop
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // TaskStatus is where one unit's share of a lead stands.
 type TaskStatus string
@@ -23,7 +26,7 @@ func (s TaskStatus) Valid() bool {
 }
 
 // Open reports whether the task still waits for its unit.
-func (s TaskStatus) Open() bool { return s == TaskPushed || s == TaskAccepted }
+func (s TaskStatus) Open() bool { return slices.Contains(OpenTaskStatuses, s) }
 
 // CanMoveTask reports whether a task may go from one status to another.
 func CanMoveTask(from, to TaskStatus) bool {

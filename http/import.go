@@ -105,7 +105,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 		return fail(epiloop.FieldError("file", "err.file_required"))
 	}
 	if !opts.Source.Valid() {
-		return fail(epiloop.FieldError("source", "err.source_must_rail_road_health"))
+		return fail(epiloop.InvalidSource("source"))
 	}
 	opts.Regions = regions
 	rd, err := intake.OpenFile(tmp, opts)

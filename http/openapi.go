@@ -28,7 +28,7 @@ var apiDocs = map[string]apiDoc{
 	"POST /api/v1/logout": {Tag: "auth", Summary: "End the session (?everywhere=true: every session of the user)"},
 	"GET /api/v1/me":      {Tag: "auth", Summary: "The signed-in user"},
 
-	"POST /api/v1/leads":                 {Tag: "leads", Summary: "Report an at-risk person: routed and pushed to two units (201), or merged into the person's open lead (200)", Body: "{person:{id_number,name,phone}, address, source:{kind,ref}, reason:{origin,arrival_date,fever,close_contact,note}}"},
+	"POST /api/v1/leads":                 {Tag: "leads", Summary: "Report an at-risk person: routed and pushed to two units (201), or merged into the person's open lead (200); a reporter outside the lead's jurisdiction gets 202 with only {id, status}, for a new lead and a merge alike", Body: "{person:{id_number,name,phone}, address, source:{kind,ref}, reason:{origin,arrival_date,fever,close_contact,note}}"},
 	"GET /api/v1/leads":                  {Tag: "leads", Summary: "The leads the caller may see, paged (?status=&priority=&district=&overdue=&page=&per_page=)"},
 	"GET /api/v1/leads/{id}":             {Tag: "leads", Summary: "A lead with its person (masked), tasks, feedback and timeline"},
 	"POST /api/v1/leads/{id}/adjudicate": {Tag: "leads", Summary: "Decide a conflict: an outcome closes it, action repush sends it back", Body: "{outcome:{…feedback…}, note} | {action:\"repush\", note}"},

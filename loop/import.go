@@ -61,7 +61,7 @@ func (s *Service) StartImport(ctx context.Context, opt ImportOptions) (*epiloop.
 		return nil, false, forbidden()
 	}
 	if !opt.Source.Valid() {
-		return nil, false, epiloop.FieldError("source", "err.source_must_rail_road_health")
+		return nil, false, epiloop.InvalidSource("source")
 	}
 	if opt.Fingerprint == "" {
 		return nil, false, epiloop.FieldError("file", "err.file_has_no_fingerprint")

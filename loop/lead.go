@@ -47,7 +47,7 @@ func (s *Service) validateLeadInput(in *LeadInput) error {
 		return epiloop.FieldError("address", "err.address_too_long_at_most")
 	}
 	if !in.Source.Kind.Valid() {
-		return epiloop.FieldError("source.kind", "err.source_kind_must_hotline_health")
+		return epiloop.InvalidSource("source.kind")
 	}
 	if len(in.Source.Ref) > 200 {
 		return epiloop.FieldError("source.ref", "err.source_ref_too_long_at")

@@ -42,15 +42,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 		conds []string
 		a     args
 	)
-	switch s := f.Scope; {
-	case s.All:
-	case s.District != "":
-		conds = append(conds, "u.district_code = "+a.add(s.District))
-	case s.Unit != "":
-		conds = append(conds, "u.code = "+a.add(s.Unit))
-	default:
-		conds = append(conds, "FALSE")
-	}
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "u.district_code", "u.code", a.add, nil))
 	if f.Kind != nil {
 		conds = append(conds, "COALESCE(c.kind, 'other') = "+a.add(string(*f.Kind)))
 	}

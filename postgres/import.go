@@ -141,7 +141,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			ORDER BY id LIMIT 1)
 			LIMIT 1
 		) p
-		LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')`,
+		LEFT JOIN leads l ON l.person_id = p.id AND `+openLead,
 		idKeys, phoneKeys, names)
 	if err != nil {
 		return nil, wrap(err, "match persons")

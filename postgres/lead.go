@@ -218,7 +218,7 @@ func (tx *Tx) findLead(where string, arg int64, lock bool, missing, op string) (
 func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, error) {
 	// The literal status list lets the planner use the partial unique index.
 	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
-		WHERE l.person_id = $1 AND l.status NOT IN ('closed', 'handed_over')`+forUpdate(lock), personID))
+		WHERE l.person_id = $1 AND `+openLead+forUpdate(lock), personID))
 	if err != nil {
 		return nil, wrap(noRows(err, "err.lead_not_found"), "find open lead")
 	}
@@ -301,16 +301,9 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 		conds []string
 		a     args
 	)
-	switch s := f.Scope; {
-	case s.All:
-		conds = append(conds, "TRUE")
-	case s.District != "":
-		conds = append(conds, "l.district_code = "+a.add(s.District))
-	case s.Unit != "":
-		conds = append(conds, epiloop.UnitLeadSQL(a.add(s.Unit), a.add(s.Unit), a.add(ts(epiloop.UnitGraceStart(f.Now)))))
-	default:
-		conds = append(conds, "FALSE")
-	}
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "l.district_code", "", a.add, func(unit string) string {
+		return epiloop.UnitLeadSQL(a.add(unit), a.add(unit), a.add(ts(epiloop.UnitGraceStart(f.Now))))
+	}))
 	if f.Status != nil {
 		conds = append(conds, "l.status = "+a.add(string(*f.Status)))
 	}

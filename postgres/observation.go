@@ -28,7 +28,7 @@ func (tx *Tx) UpsertSites(ss []epiloop.Site) error {
 // with the number of active plans placed there.
 func (tx *Tx) FindSites(district *string) ([]epiloop.Site, error) {
 	rows, err := tx.query(`SELECT u.code, u.name, u.district_code, s.address, s.capacity,
-			(SELECT COUNT(*) FROM observations o WHERE o.unit_code = u.code AND o.status = 'active')
+			`+epiloop.SiteOccupancySQL()+`
 		FROM units u JOIN sites s ON s.code = u.code
 		WHERE u.kind = 'isolation_site' AND ($1::text IS NULL OR u.district_code = $1)
 		ORDER BY u.code`, district)
@@ -55,7 +55,7 @@ func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 	}
 	var s epiloop.Site
 	err := tx.queryRow(`SELECT u.code, u.name, u.district_code, s.address, s.capacity,
-			(SELECT COUNT(*) FROM observations o WHERE o.unit_code = u.code AND o.status = 'active')
+			`+epiloop.SiteOccupancySQL()+`
 		FROM units u JOIN sites s ON s.code = u.code
 		WHERE u.kind = 'isolation_site' AND u.code = $1`, code).
 		Scan(&s.Code, &s.Name, &s.DistrictCode, &s.Address, &s.Capacity, &s.Occupancy)
@@ -150,16 +150,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		conds []string
 		a     args
 	)
-	switch s := f.Scope; {
-	case s.All:
-		conds = append(conds, "TRUE")
-	case s.District != "":
-		conds = append(conds, "o.district_code = "+a.add(s.District))
-	case s.Unit != "":
-		conds = append(conds, "o.unit_code = "+a.add(s.Unit))
-	default:
-		conds = append(conds, "FALSE")
-	}
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "o.district_code", "o.unit_code", a.add, nil))
 	if f.Status != nil {
 		conds = append(conds, "o.status = "+a.add(string(*f.Status)))
 	}

@@ -19,7 +19,10 @@ const taskColumns = `t.id, t.lead_id, t.round, t.side, t.unit_code, t.status, t.
 const taskFrom = ` FROM tasks t LEFT JOIN units un ON un.code = t.unit_code`
 
 // openTask is the condition of an open task, spelt as in the partial index.
-const openTask = `t.status IN ('pushed', 'accepted')`
+var openTask = epiloop.OpenTaskSQL("t.status")
+
+// openLead is epiloop's open-lead rule on the leads l.
+var openLead = epiloop.OpenLeadSQL("l.status")
 
 func scanTask(s scanner) (*epiloop.Task, error) {
 	var (
@@ -143,7 +146,7 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 // expression alone, exactly as the tasks_open index is, so a unit's open
 // tasks come from the index without sorting however many it holds.
 func taskOrder(f epiloop.TaskFilter) string {
-	const due = `CASE t.status WHEN 'pushed' THEN t.accept_by WHEN 'accepted' THEN t.feedback_by END`
+	due := epiloop.DeadlineSQL()
 	if f.Open {
 		return due + `, t.id`
 	}

@@ -41,17 +41,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 		conds []string
 		args  []any
 	)
-	switch s := f.Scope; {
-	case s.All:
-	case s.District != "":
-		conds = append(conds, "u.district_code = ?")
-		args = append(args, s.District)
-	case s.Unit != "":
-		conds = append(conds, "u.code = ?")
-		args = append(args, s.Unit)
-	default:
-		conds = append(conds, "0")
-	}
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "u.district_code", "u.code", binder(&args), nil))
 	if f.Kind != nil {
 		conds = append(conds, "COALESCE(c.kind, 'other') = ?")
 		args = append(args, string(*f.Kind))

@@ -166,7 +166,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 				SELECT person_id FROM person_ids_new WHERE id_key IN (SELECT unhex(value) FROM json_each(?1)))
 			SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
 			JOIN persons p ON p.id = k.person_id
-			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')`,
+			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead,
 			string(keys), byID, out)
 		if err != nil {
 			return nil, wrap(err, "match persons")
@@ -180,7 +180,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		// Several persons may share a phone and name: the first recorded
 		// wins, as FindPerson does.
 		err = tx.matchRows(`SELECT hex(p.phone_key), p.name, p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
-			LEFT JOIN leads l ON l.person_id = p.id AND l.status NOT IN ('closed', 'handed_over')
+			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead+`
 			WHERE p.phone_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NULL
 			ORDER BY p.id DESC`,
 			string(keys), byPhone, out)

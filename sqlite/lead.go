@@ -262,7 +262,7 @@ func (tx *Tx) findLead(where string, arg int64, lock bool, missing, op string) (
 func (tx *Tx) FindOpenLeadByPerson(personID int64, lock bool) (*epiloop.Lead, error) {
 	// The literal status list lets SQLite use the partial unique index.
 	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+`
-		WHERE l.person_id = ? AND l.status NOT IN ('closed', 'handed_over')`, personID))
+		WHERE l.person_id = ? AND `+openLead, personID))
 	if err != nil {
 		return nil, wrap(noRows(err, "err.lead_not_found"), "find open lead")
 	}
@@ -373,18 +373,10 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 		conds []string
 		args  []any
 	)
-	switch s := f.Scope; {
-	case s.All:
-		conds = append(conds, "1")
-	case s.District != "":
-		conds = append(conds, "l.district_code = ?")
-		args = append(args, s.District)
-	case s.Unit != "":
-		conds = append(conds, epiloop.UnitLeadSQL("?", "?", "?"))
-		args = append(args, s.Unit, s.Unit, millis(epiloop.UnitGraceStart(f.Now)))
-	default:
-		conds = append(conds, "0")
-	}
+	bind := binder(&args)
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "l.district_code", "", bind, func(unit string) string {
+		return epiloop.UnitLeadSQL(bind(unit), bind(unit), bind(millis(epiloop.UnitGraceStart(f.Now))))
+	}))
 	if f.Status != nil {
 		conds = append(conds, "l.status = ?")
 		args = append(args, string(*f.Status))

@@ -31,7 +31,7 @@ func (tx *Tx) FindSites(district *string) ([]epiloop.Site, error) {
 		d = *district
 	}
 	rows, err := tx.query(`SELECT u.code, u.name, u.district_code, s.address, s.capacity,
-			(SELECT COUNT(*) FROM observations o WHERE o.unit_code = u.code AND o.status = 'active')
+			`+epiloop.SiteOccupancySQL()+`
 		FROM units u JOIN sites s ON s.code = u.code
 		WHERE u.kind = 'isolation_site' AND (?1 IS NULL OR u.district_code = ?1)
 		ORDER BY u.code`, d)
@@ -55,7 +55,7 @@ func (tx *Tx) FindSites(district *string) ([]epiloop.Site, error) {
 func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 	var s epiloop.Site
 	err := tx.queryRow(`SELECT u.code, u.name, u.district_code, s.address, s.capacity,
-			(SELECT COUNT(*) FROM observations o WHERE o.unit_code = u.code AND o.status = 'active')
+			`+epiloop.SiteOccupancySQL()+`
 		FROM units u JOIN sites s ON s.code = u.code
 		WHERE u.kind = 'isolation_site' AND u.code = ?`, code).
 		Scan(&s.Code, &s.Name, &s.DistrictCode, &s.Address, &s.Capacity, &s.Occupancy)
@@ -145,18 +145,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		conds []string
 		args  []any
 	)
-	switch s := f.Scope; {
-	case s.All:
-		conds = append(conds, "1")
-	case s.District != "":
-		conds = append(conds, "o.district_code = ?")
-		args = append(args, s.District)
-	case s.Unit != "":
-		conds = append(conds, "o.unit_code = ?")
-		args = append(args, s.Unit)
-	default:
-		conds = append(conds, "0")
-	}
+	conds = append(conds, epiloop.ScopeSQL(f.Scope, "o.district_code", "o.unit_code", binder(&args), nil))
 	if f.Status != nil {
 		conds = append(conds, "o.status = ?")
 		args = append(args, string(*f.Status))

@@ -249,3 +249,12 @@ func pageLimit(limit int) int {
 	}
 	return limit
 }
+
+// binder returns a bind function for epiloop's SQL fragments: it adds a
+// value to args and answers its placeholder.
+func binder(args *[]any) func(any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "?"
+	}
+}

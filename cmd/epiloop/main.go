@@ -27,7 +27,9 @@ import (
 	"github.com/epiloop/epiloop/sqlite"
 )
 
-const usage = `epiloop — outbreak-response command platform
+var usage = strings.ReplaceAll(usageText, "SOURCES", epiloop.SourceKindList("|"))
+
+const usageText = `epiloop — outbreak-response command platform
 
 Usage:
   epiloop demo [--addr 127.0.0.1:8080] [--data DIR]
@@ -42,7 +44,7 @@ Usage:
   epiloop risk-area add --db … --code 4201 --level high --from 2020-01-01 --to 2020-03-31
   epiloop risk-area list --db … [--history]
   epiloop stats verify --db …
-  epiloop import --db … --source rail|road|health|hotline|city|other [--ref TEXT] [--sheet S] FILE
+  epiloop import --db … --source SOURCES [--ref TEXT] [--sheet S] FILE
   epiloop gen manifest --rows N --seed S [--format csv|xlsx] [--encoding utf8|gbk] [--noise F] --out FILE
   epiloop gazetteer load --db … FILE.csv
   epiloop bench import|load …
