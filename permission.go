@@ -171,15 +171,25 @@ func LeadVisible(u *User, l *Lead, now time.Time) bool {
 	if !u.Can(ActReadLeads) {
 		return false
 	}
-	switch s := u.Scope(); {
+	return inScope(u.Scope(), l.DistrictCode, func(unit string) bool {
+		read, _ := l.unitAccess(unit, now)
+		return read
+	})
+}
+
+// inScope reports whether a record of district is in scope s: every
+// record for the city, the district's for a district, and for a unit those
+// unitHolds grants it. The zero scope holds nothing.
+func inScope(s Scope, district string, unitHolds func(unit string) bool) bool {
+	switch {
 	case s.All:
 		return true
 	case s.District != "":
-		return l.DistrictCode == s.District
-	default:
-		read, _ := l.unitAccess(s.Unit, now)
-		return read
+		return district == s.District
+	case s.Unit != "":
+		return unitHolds(s.Unit)
 	}
+	return false
 }
 
 // LeadRevealable reports whether u may unmask l's identity at now:
@@ -203,11 +213,7 @@ func CheckpointVisible(u *User, ck *Checkpoint) bool {
 	if !u.Can(ActReadScreen) {
 		return false
 	}
-	if u.Role == RoleCheckpoint {
-		return u.UnitCode == ck.Code
-	}
-	s := u.Scope()
-	return s.All || (s.District != "" && s.District == ck.DistrictCode)
+	return inScope(u.Scope(), ck.DistrictCode, func(unit string) bool { return unit == ck.Code })
 }
 
 // MayScreenAt reports whether u may register crossings at ck: its own
@@ -222,14 +228,7 @@ func ObservationVisible(u *User, o *Observation) bool {
 	if !u.Can(ActReadObs) {
 		return false
 	}
-	switch s := u.Scope(); {
-	case s.All:
-		return true
-	case s.District != "":
-		return o.DistrictCode == s.District
-	default:
-		return s.Unit != "" && o.UnitCode == s.Unit
-	}
+	return inScope(u.Scope(), o.DistrictCode, func(unit string) bool { return unit == o.UnitCode })
 }
 
 // MayCheckObservation reports whether u may check, release or transfer o.
