@@ -13,7 +13,7 @@ import (
 // ServerImportBatch is how many rows of a background import commit
 // together. A field write that arrives during a batch waits for it (the
 // SQLite engine has one writer; see its commitLoop for how an import
-// shares it). Measured (docs/performance.md): during field traffic, a
+// shares it). Measured (docs/performance-history.md): during field traffic, a
 // 5,000-row batch holds the writer ≈ 0.3 s, a 20,000-row one ≈ 1 s; on a
 // quiet server 5,000-row batches import at 92–98 % of the speed of
 // 20,000-row ones, with less memory.
