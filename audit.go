@@ -23,6 +23,10 @@ const (
 	AuditRetention = "retention"
 )
 
+// AuditActions lists every audit action, for the auditor's filter.
+var AuditActions = []string{AuditLogin, AuditLoginFailed, AuditLogout, AuditRead, AuditReveal, AuditChange,
+	AuditExport, AuditKey, AuditAdmin, AuditPrivilege, AuditRetention}
+
 // AuditEntry is one line of the append-only audit trail. Each entry carries
 // the hash of the one before it, so that editing, deleting or inserting an
 // entry breaks the chain from there on. Entries name objects by id and
@@ -42,16 +46,30 @@ type AuditEntry struct {
 	Hash    []byte `json:"hash"`
 }
 
-// Seal sets the entry's chain link and hash from the previous entry's hash
-// (nil for the first entry).
-func (e *AuditEntry) Seal(prev []byte) {
+// Seal sets the entry's chain link from the previous entry's hash (nil
+// for the first entry) and its hash: the keyed MAC of its digest.
+func (e *AuditEntry) Seal(prev []byte, s AuditSigner) {
 	e.Prev = append([]byte(nil), prev...)
-	e.Hash = e.digest()
+	e.Hash = s.AuditMAC(e.digest())
 }
 
-// Valid reports whether the entry's hash matches its contents and prev.
-func (e *AuditEntry) Valid(prev []byte) bool {
-	return string(e.Prev) == string(prev) && string(e.Hash) == string(e.digest())
+// LegacyAuditHash reports whether an entry's hash is the unkeyed SHA-256
+// of the entries written before the chain was keyed. Verification accepts
+// them only as the trail's first entries, before the first keyed one; the
+// first keyed entry's MAC covers the last legacy hash, and the anchor
+// outside the database covers a trail that has no keyed entry yet.
+func LegacyAuditHash(hash []byte) bool { return len(hash) == sha256.Size }
+
+// Valid reports whether the entry's hash matches its contents and prev:
+// its keyed MAC, or with legacy allowed its unkeyed hash.
+func (e *AuditEntry) Valid(prev []byte, s AuditSigner, legacy bool) bool {
+	if string(e.Prev) != string(prev) {
+		return false
+	}
+	if LegacyAuditHash(e.Hash) {
+		return legacy && string(e.Hash) == string(e.digest())
+	}
+	return s.CheckAuditMAC(e.digest(), e.Hash)
 }
 
 // digest hashes every field with length prefixes, so that no two distinct
@@ -84,8 +102,17 @@ func (e *AuditEntry) digest() []byte {
 type AuditFilter struct {
 	Action  *string
 	ActorID *int64
-	Object  *string
-	After   int64
+	// Actor selects by the actor's name as recorded.
+	Actor  *string
+	Object *string
+	// From and To, when set, bound the entries' time: From ≤ time < To.
+	From, To time.Time
+	// After selects entries with a larger id; with Desc, Before selects
+	// those with a smaller one (0: from the newest).
+	After  int64
+	Before int64
+	// Desc returns the newest entries first.
+	Desc bool
 	// NoCount skips counting what the filter selects: the total returned
 	// is the page's length (a walk of the whole trail does not need it).
 	NoCount bool
@@ -99,6 +126,8 @@ type AuditFilter struct {
 type AuditTx interface {
 	AppendAudit(e *AuditEntry) error
 	FindAudit(f AuditFilter) ([]*AuditEntry, int, error)
+	// AuditSigner is the key the engine chains the trail with.
+	AuditSigner() AuditSigner
 }
 
 // NewAuditEntry describes an action by u (nil for the system).

@@ -13,4 +13,17 @@ type Cipher interface {
 	// ("id", "phone"): equal values give equal indexes, and without the
 	// key nothing can be learnt from them.
 	Index(kind, value string) []byte
+	AuditSigner
+}
+
+// AuditSigner keys the audit chain with a key kept outside the database,
+// like the data key, and rotated with it: without the key, no one who can
+// write the database can rewrite an entry and re-chain the rest.
+type AuditSigner interface {
+	// AuditMAC returns the MAC of an entry's digest under the current
+	// key; the MAC names the key.
+	AuditMAC(digest []byte) []byte
+	// CheckAuditMAC reports whether mac is digest's MAC under the key it
+	// names.
+	CheckAuditMAC(digest, mac []byte) bool
 }

@@ -95,3 +95,35 @@ func sqlString[S ~string](v S) string {
 	s := SQLStrings(v)
 	return s[1 : len(s)-1]
 }
+
+// AuditSQL is an audit filter as a condition and an ORDER BY, for both
+// engines: bind adds a value and returns its placeholder, bindTime a time.
+func AuditSQL(f AuditFilter, bind func(any) string, bindTime func(time.Time) string) (where, order string) {
+	conds := []string{"id > " + bind(f.After)}
+	if f.Desc && f.Before > 0 {
+		conds = append(conds, "id < "+bind(f.Before))
+	}
+	if f.Action != nil {
+		conds = append(conds, "action = "+bind(*f.Action))
+	}
+	if f.ActorID != nil {
+		conds = append(conds, "actor_id = "+bind(*f.ActorID))
+	}
+	if f.Actor != nil {
+		conds = append(conds, "actor = "+bind(*f.Actor))
+	}
+	if f.Object != nil {
+		conds = append(conds, "object = "+bind(*f.Object))
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, "time >= "+bindTime(f.From))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "time < "+bindTime(f.To))
+	}
+	order = "id"
+	if f.Desc {
+		order = "id DESC"
+	}
+	return strings.Join(conds, " AND "), order
+}

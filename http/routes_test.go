@@ -555,6 +555,10 @@ func routeTable() []routeCase {
 				return pagePost(fmt.Sprintf("/leads/%d/reveal", m.lead[side].ID), url.Values{"purpose": {"电话联系核实"}})
 			}},
 
+		// ui_audit.go: the auditor's page, newest first.
+		{pattern: "GET /audit", in: want{uAuditor: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/audit?action=reveal&from=2020-01-01") }},
+
 		// ui_queues.go
 		{pattern: "GET /conflicts", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/conflicts") }},

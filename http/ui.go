@@ -132,6 +132,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerDashboardPages()
 	ui.registerLeadPages()
 	ui.registerQueuePages()
+	ui.registerAuditPages()
 	ui.registerInboxPages()
 	ui.registerAdminPages()
 	ui.registerCheckpointPages()
@@ -369,4 +370,5 @@ var navEntries = []struct {
 	{"admin.units", "/admin/units", epiloop.ActAdminUnits},
 	{"admin.mapping", "/admin/mapping", epiloop.ActAdminUnits},
 	{"imports", "/imports", epiloop.ActImport},
+	{"audit", "/audit", epiloop.ActReadAudit},
 }

@@ -25,7 +25,10 @@ type Keyring struct {
 	mu      sync.RWMutex
 	current byte
 	aeads   map[byte]cipher.AEAD
-	mac     []byte
+	// audit holds, per sealing key, the audit chain's MAC key derived
+	// from it: rotating the data key rotates the chain's.
+	audit map[byte][]byte
+	mac   []byte
 	// path is the key file, when loaded from one: a value sealed under a
 	// key this ring does not know yet (rotated by another process) makes
 	// it read the file again.
@@ -56,7 +59,7 @@ func fromFile(f file) (*Keyring, error) {
 	if err != nil || len(mac) != 32 {
 		return nil, errors.New("keyring: index key must be 32 bytes, base64")
 	}
-	k := &Keyring{current: f.Current, aeads: map[byte]cipher.AEAD{}, mac: mac}
+	k := &Keyring{current: f.Current, aeads: map[byte]cipher.AEAD{}, audit: map[byte][]byte{}, mac: mac}
 	for id, enc := range f.Keys {
 		var n int
 		if _, err := fmt.Sscanf(id, "%d", &n); err != nil || n < 1 || n > 255 {
@@ -69,6 +72,7 @@ func fromFile(f file) (*Keyring, error) {
 		block, _ := aes.NewCipher(key)
 		aead, _ := cipher.NewGCM(block)
 		k.aeads[byte(n)] = aead
+		k.audit[byte(n)] = deriveAuditKey(key)
 	}
 	if k.aeads[k.current] == nil {
 		return nil, errors.New("keyring: the current key is missing")
@@ -151,6 +155,10 @@ func write(path string, f file, flag int) error {
 	return fh.Close()
 }
 
+// Path is the key file the keyring was loaded from ("" for one kept in
+// memory).
+func (k *Keyring) Path() string { return k.path }
+
 // Current returns the id of the key that seals.
 func (k *Keyring) Current() byte {
 	k.mu.RLock()
@@ -174,7 +182,7 @@ func (k *Keyring) reload() {
 		return
 	}
 	k.mu.Lock()
-	k.current, k.aeads = fresh.current, fresh.aeads
+	k.current, k.aeads, k.audit = fresh.current, fresh.aeads, fresh.audit
 	k.mu.Unlock()
 }
 
@@ -242,6 +250,53 @@ func SealedWith(sealed []byte) byte {
 		return 0
 	}
 	return sealed[0]
+}
+
+// deriveAuditKey is the audit chain's MAC key of a sealing key: an HMAC
+// of a fixed label, so the two keys are distinct but travel together.
+func deriveAuditKey(sealing []byte) []byte {
+	m := hmac.New(sha256.New, sealing)
+	m.Write([]byte("epiloop audit chain v1"))
+	return m.Sum(nil)
+}
+
+// auditKey returns the audit MAC key of key id, reading the key file
+// again for a key rotated in by another process.
+func (k *Keyring) auditKey(id byte) []byte {
+	k.mu.RLock()
+	key := k.audit[id]
+	k.mu.RUnlock()
+	if key == nil {
+		k.reload()
+		k.mu.RLock()
+		key = k.audit[id]
+		k.mu.RUnlock()
+	}
+	return key
+}
+
+// AuditMAC returns the current key's id followed by HMAC-SHA256 of digest
+// under that key's audit key.
+func (k *Keyring) AuditMAC(digest []byte) []byte {
+	id := k.Current()
+	m := hmac.New(sha256.New, k.auditKey(id))
+	m.Write(digest)
+	return m.Sum([]byte{id})
+}
+
+// CheckAuditMAC reports whether mac is AuditMAC(digest) under the key it
+// names (in constant time).
+func (k *Keyring) CheckAuditMAC(digest, mac []byte) bool {
+	if len(mac) != 1+sha256.Size {
+		return false
+	}
+	key := k.auditKey(mac[0])
+	if key == nil {
+		return false
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(digest)
+	return hmac.Equal(m.Sum(nil), mac[1:])
 }
 
 // Index returns HMAC-SHA256(kind ":" value) truncated to 16 bytes: enough

@@ -55,51 +55,6 @@ func (s *Service) FindAudit(ctx context.Context, f epiloop.AuditFilter) ([]*epil
 	return out, total, err
 }
 
-// AuditBreak is where a verification found the chain broken.
-type AuditBreak struct {
-	ID     int64
-	Reason string
-}
-
-// VerifyAudit walks the whole trail and returns the first entry whose hash
-// or link does not hold (nil when the chain is intact) and the number of
-// entries checked.
-func (s *Service) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
-	var (
-		prev    []byte
-		checked int
-		after   int64
-		last    int64
-	)
-	for {
-		var page []*epiloop.AuditEntry
-		err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-			page, _, err = tx.FindAudit(epiloop.AuditFilter{After: after, NoCount: true, Limit: 5000})
-			return err
-		})
-		if err != nil {
-			return nil, checked, err
-		}
-		for _, e := range page {
-			switch {
-			case e.ID != last+1:
-				return &AuditBreak{ID: last + 1, Reason: "entry missing"}, checked, nil
-			case !e.Valid(prev):
-				reason := "hash does not match the entry"
-				if string(e.Prev) != string(prev) {
-					reason = "link to the previous entry broken"
-				}
-				return &AuditBreak{ID: e.ID, Reason: reason}, checked, nil
-			}
-			prev, last, after = e.Hash, e.ID, e.ID
-			checked++
-		}
-		if len(page) < 5000 {
-			return nil, checked, nil
-		}
-	}
-}
-
 // Reveal returns a lead's full ID number and phone to a user allowed to see
 // them — a commander, or a unit holding a task for the person — for a
 // stated purpose, and audits it.

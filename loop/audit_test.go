@@ -54,9 +54,9 @@ func TestRevealIsAuditedAndScoped(t *testing.T) {
 	if _, _, err := f.svc.FindAudit(commander, epiloop.AuditFilter{}); epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
 		t.Errorf("commander reading the audit trail: %v, want forbidden", err)
 	}
-	brk, n, err := f.svc.VerifyAudit(context.Background())
-	if err != nil || brk != nil || n == 0 {
-		t.Errorf("verify: break %+v after %d entries (%v)", brk, n, err)
+	rep, err := f.svc.VerifyAudit(context.Background())
+	if err != nil || rep.Break != nil || rep.Entries == 0 {
+		t.Errorf("verify: %+v (%v)", rep, err)
 	}
 }
 

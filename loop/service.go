@@ -46,8 +46,15 @@ type Service struct {
 	// event broker can deliver without waiting for its poll.
 	Notify func()
 
+	// AnchorPath is the audit trail's anchor file (AnchorAudit); empty,
+	// the trail is not anchored.
+	AnchorPath string
+
 	creds credCache
 	jobs  importJobs
+
+	anchorMu   sync.Mutex
+	lastAnchor int64
 
 	regionsOnce sync.Once
 	regionsErr  error

@@ -872,8 +872,8 @@ func (w *workload) check(final bool) {
 		}
 	}
 	if final {
-		if brk, _, err := w.f.svc.VerifyAudit(w.ctx); err != nil || brk != nil {
-			w.errorf("audit chain: break %+v (%v)", brk, err)
+		if rep, err := w.f.svc.VerifyAudit(w.ctx); err != nil || rep.Break != nil {
+			w.errorf("audit chain: %+v (%v)", rep, err)
 		}
 	}
 }

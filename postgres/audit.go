@@ -1,30 +1,24 @@
 package postgres
 
 import (
-	"strings"
+	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// FindAudit returns one page of entries in id order and the total.
+// AuditSigner is the key the trail is chained with: the data key's.
+func (tx *Tx) AuditSigner() epiloop.AuditSigner { return tx.db.cipher }
+
+// FindAudit returns one page of entries in id order (newest first with
+// Desc) and the total.
 func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, error) {
 	if err := tx.flush(); err != nil {
 		return nil, 0, err
 	}
 	var a args
-	where := []string{"id > " + a.add(f.After)}
-	if f.Action != nil {
-		where = append(where, "action = "+a.add(*f.Action))
-	}
-	if f.ActorID != nil {
-		where = append(where, "actor_id = "+a.add(*f.ActorID))
-	}
-	if f.Object != nil {
-		where = append(where, "object = "+a.add(*f.Object))
-	}
-	w := strings.Join(where, " AND ")
+	w, order := epiloop.AuditSQL(f, a.add, func(t time.Time) string { return a.add(t) })
 	total, err := tx.countRows(f.NoCount, "audit", w, a...)
 	if err != nil {
 		return nil, 0, err
@@ -34,7 +28,7 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		limit = 100
 	}
 	rows, err := tx.query(`SELECT id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash
-		FROM audit WHERE `+w+` ORDER BY id LIMIT `+a.add(limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
+		FROM audit WHERE `+w+` ORDER BY `+order+` LIMIT `+a.add(limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find audit")
 	}

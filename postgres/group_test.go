@@ -65,7 +65,7 @@ func checkStored(t *testing.T, db *postgres.DB, names map[string]bool) {
 		}
 		var prev []byte
 		for i, e := range entries {
-			if e.ID != int64(i+1) || !e.Valid(prev) || !names[e.Object] {
+			if e.ID != int64(i+1) || !e.Valid(prev, tx.AuditSigner(), false) || !names[e.Object] {
 				t.Fatalf("audit entry %d (id %d, %s) breaks the chain", i, e.ID, e.Object)
 			}
 			prev = e.Hash

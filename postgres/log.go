@@ -190,7 +190,7 @@ func (tx *Tx) insertAudit(audit []*epiloop.AuditEntry, last int64, prev []byte) 
 	b := &pgx.Batch{}
 	for _, e := range audit {
 		e.ID = last + 1
-		e.Seal(prev)
+		e.Seal(prev, tx.db.cipher)
 		b.Queue(`INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			e.ID, e.Time, e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, e.Purpose, e.Detail,

@@ -364,7 +364,7 @@ func TestAuditChainUnderConcurrency(t *testing.T) {
 		}
 		var prev []byte
 		for i, e := range entries {
-			if e.ID != int64(i+1) || !e.Valid(prev) {
+			if e.ID != int64(i+1) || !e.Valid(prev, tx.AuditSigner(), false) {
 				t.Fatalf("entry %d (id %d) breaks the chain", i, e.ID)
 			}
 			prev = e.Hash

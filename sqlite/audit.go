@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
-	"strings"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -21,26 +21,22 @@ func (tx *Tx) AppendAudit(e *epiloop.AuditEntry) error {
 	}
 	e.ID = last + 1
 	e.Time = e.Time.UTC().Truncate(1e6)
-	e.Seal(prev)
+	e.Seal(prev, tx.cipher)
 	_, err = tx.exec(`INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, millis(e.Time), e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, e.Purpose, e.Detail, e.Prev, e.Hash)
 	return wrap(err, "append audit")
 }
 
-// FindAudit returns one page of entries in id order and the total.
+// AuditSigner is the key the trail is chained with: the data key's.
+func (tx *Tx) AuditSigner() epiloop.AuditSigner { return tx.cipher }
+
+// FindAudit returns one page of entries in id order (newest first with
+// Desc) and the total.
 func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, error) {
-	where, args := []string{"id > ?"}, []any{f.After}
-	if f.Action != nil {
-		where, args = append(where, "action = ?"), append(args, *f.Action)
-	}
-	if f.ActorID != nil {
-		where, args = append(where, "actor_id = ?"), append(args, *f.ActorID)
-	}
-	if f.Object != nil {
-		where, args = append(where, "object = ?"), append(args, *f.Object)
-	}
-	w := strings.Join(where, " AND ")
+	var args []any
+	bind := binder(&args)
+	w, order := epiloop.AuditSQL(f, bind, func(t time.Time) string { return bind(millis(t)) })
 	total, err := tx.countRows(f.NoCount, "audit", w, args...)
 	if err != nil {
 		return nil, 0, err
@@ -50,7 +46,7 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 		limit = 100
 	}
 	rows, err := tx.query(`SELECT id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash
-		FROM audit WHERE `+w+` ORDER BY id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		FROM audit WHERE `+w+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find audit")
 	}

@@ -39,7 +39,7 @@ func testAudit(t *testing.T, s epiloop.Store) {
 			if e.ID != int64(i+1) {
 				t.Errorf("entry %d has id %d", i, e.ID)
 			}
-			if !e.Valid(prev) {
+			if !e.Valid(prev, tx.AuditSigner(), false) {
 				t.Errorf("entry %d does not chain", e.ID)
 			}
 			if !e.Time.Equal(at(time.Duration(i)*time.Minute)) || e.Time.Location() != time.UTC {

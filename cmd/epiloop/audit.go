@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -22,15 +23,19 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
-	brk, n, err := m.Service.VerifyAudit(ctx)
+	rep, err := m.Service.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
-	if brk != nil {
-		fmt.Fprintf(stdout, "audit trail BROKEN at entry %d: %s (%d entries verified before it)\n", brk.ID, brk.Reason, n)
-		return fmt.Errorf("audit trail broken at entry %d", brk.ID)
+	anchor := "no anchor file at " + m.Service.AnchorPath
+	if a := rep.Anchor; a != nil {
+		anchor = fmt.Sprintf("%d anchors, the latest of %s naming entry %d", rep.Anchors, a.Time.Format(time.RFC3339), a.ID)
 	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", n)
+	if b := rep.Break; b != nil {
+		fmt.Fprintf(stdout, "audit trail BROKEN at entry %d: %s (%d entries verified before it; %s)\n", b.ID, b.Reason, rep.Entries, anchor)
+		return fmt.Errorf("audit trail broken at entry %d", b.ID)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d entries, keyed chain; %s\n", rep.Entries, anchor)
 	return nil
 }
 

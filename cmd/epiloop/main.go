@@ -190,31 +190,33 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 
 // openStore opens the database a --db flag names with its keyring,
 // migrating it.
-func openStore(ctx context.Context, f dbFlags) (epiloop.Store, error) {
+func openStore(ctx context.Context, f dbFlags) (epiloop.Store, *keyring.Keyring, error) {
 	switch {
 	case strings.HasPrefix(f.dsn, "sqlite:"):
 		path := strings.TrimPrefix(f.dsn, "sqlite:")
 		if path == "" {
-			return nil, errors.New("--db sqlite: needs a path")
+			return nil, nil, errors.New("--db sqlite: needs a path")
 		}
 		_, statErr := os.Stat(path)
 		kr, err := openKeyring(f, path+".key", f.createKey || errors.Is(statErr, fs.ErrNotExist))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return sqlite.Open(ctx, path, kr)
+		db, err := sqlite.Open(ctx, path, kr)
+		return db, kr, err
 	case strings.HasPrefix(f.dsn, "postgres://"), strings.HasPrefix(f.dsn, "postgresql://"):
 		// No default path and never created here: every replica must use
 		// the one key file made by 'epiloop key init'.
 		kr, err := openKeyring(f, "", false)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return postgres.Open(ctx, f.dsn, kr)
+		db, err := postgres.Open(ctx, f.dsn, kr)
+		return db, kr, err
 	case f.dsn == "":
-		return nil, errors.New("--db is required (sqlite:PATH or postgres://…)")
+		return nil, nil, errors.New("--db is required (sqlite:PATH or postgres://…)")
 	}
-	return nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH or postgres://…", redactDSN(f.dsn))
+	return nil, nil, fmt.Errorf("unsupported --db %q: use sqlite:PATH or postgres://…", redactDSN(f.dsn))
 }
 
 // openKeyring loads the key file (flag, environment, or the default path),
@@ -241,6 +243,15 @@ func openKeyring(f dbFlags, defaultPath string, create bool) (*keyring.Keyring, 
 	return kr, err
 }
 
+// AnchorPath is the audit anchor file of the key file at keyPath: beside
+// it, outside the database.
+func AnchorPath(keyPath string) string {
+	if keyPath == "" {
+		return ""
+	}
+	return keyPath + ".anchor"
+}
+
 // redactDSN hides a password in a connection string.
 func redactDSN(dsn string) string {
 	if i := strings.Index(dsn, "@"); i > 0 {
@@ -253,13 +264,14 @@ func redactDSN(dsn string) string {
 
 // NewMain opens the store and wires the service, broker and server.
 func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error) {
-	store, err := openStore(ctx, db)
+	store, kr, err := openStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	m := &Main{Store: store, Logger: logger, EscalateEvery: 30 * time.Second, Retention: epiloop.DefaultRetention}
 	m.Service = loop.NewService(store)
 	m.Service.Logger = logger
+	m.Service.AnchorPath = AnchorPath(kr.Path())
 	regions, err := divisions.Regions()
 	if err != nil {
 		store.Close()
@@ -324,6 +336,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		go m.Broker.Run(ctx)
 		go m.retentionLoop(ctx)
 		go m.gazetteerLoop(ctx)
+		go m.anchorLoop(ctx)
 		m.escalateLoop(ctx)
 	}()
 	go func() {
@@ -347,6 +360,23 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("observation escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("missed observation checks escalated", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// anchorLoop anchors the audit trail's head outside the database every
+// loop.AnchorEvery, from start.
+func (m *Main) anchorLoop(ctx context.Context) {
+	t := time.NewTicker(loop.AnchorEvery)
+	defer t.Stop()
+	for {
+		if _, err := m.Service.AnchorAudit(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("audit anchor failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -401,6 +431,12 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
+	}
+	// The trail's head at shutdown (and after every subcommand's writes).
+	if m.Service != nil {
+		if _, err := m.Service.AnchorAudit(context.Background()); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

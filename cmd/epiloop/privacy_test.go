@@ -168,3 +168,114 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	t.Logf("checked %d values against %d bytes of logs and output", len(secrets), len(all))
 	_ = fmt.Sprint(epiloop.EINVALID)
 }
+
+// TestAuditVerifyDetectsDeletion: an insider with the database file (and
+// SQL) drops the triggers and deletes the trail's tail, everything from an
+// entry on, or every row, or rewrites an entry and re-chains the rest with
+// the unkeyed hash anyone can compute. The anchor file beside the key and
+// the keyed MAC make `epiloop audit verify` fail on each, naming the first
+// broken entry.
+func TestAuditVerifyDetectsDeletion(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		tamper     func(t *testing.T, raw *sql.DB)
+	}{
+		{"the last entries deleted", "BROKEN at entry 4", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `DELETE FROM audit WHERE id >= 4`)
+		}},
+		{"everything from entry 2 on", "BROKEN at entry 2", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `DELETE FROM audit WHERE id >= 2`)
+		}},
+		{"the table emptied", "the trail is empty", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `DELETE FROM audit`)
+		}},
+		{"an entry rewritten and the rest re-chained without the key", "BROKEN at entry 2", func(t *testing.T, raw *sql.DB) {
+			rechain(t, raw, 2)
+		}},
+		{"a middle entry deleted and the rest renumbered", "BROKEN at entry 3", func(t *testing.T, raw *sql.DB) {
+			mustExec(t, raw, `DELETE FROM audit WHERE id = 3`)
+			mustExec(t, raw, `UPDATE audit SET id = id - 1 WHERE id > 3`)
+			rechain(t, raw, 3)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "epiloop.db")
+			dsn := "sqlite:" + path
+			if _, err := cli(t, io.Discard, "migrate", "--db", dsn); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"li.na", "wang.qiang", "zhao.min", "sun.li", "zhou.jie"} {
+				if _, err := cli(t, io.Discard, "user", "add", "--db", dsn, "--name", name, "--role", "analyst"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, err := cli(t, io.Discard, "audit", "verify", "--db", dsn)
+			if err != nil || !strings.Contains(out, "intact: 5 entries") || !strings.Contains(out, "naming entry 5") {
+				t.Fatalf("verify before tampering: %q, %v", out, err)
+			}
+			if fi, err := os.Stat(AnchorPath(path + ".key")); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("anchor file: %v, mode %v", err, fi.Mode())
+			}
+			raw, err := sql.Open("sqlite3", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustExec(t, raw, `DROP TRIGGER audit_no_update`)
+			mustExec(t, raw, `DROP TRIGGER audit_no_delete`)
+			tc.tamper(t, raw)
+			raw.Close()
+			out, err = cli(t, io.Discard, "audit", "verify", "--db", dsn)
+			if err == nil || !strings.Contains(out, tc.want) {
+				t.Errorf("verify after tampering: %q, %v; want %q", out, err, tc.want)
+			}
+		})
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// rechain rewrites entry from's detail and re-links every entry from
+// there on with the unkeyed SHA-256 an insider without the key can
+// compute.
+func rechain(t *testing.T, db *sql.DB, from int64) {
+	t.Helper()
+	mustExec(t, db, fmt.Sprintf(`UPDATE audit SET detail = 'nothing happened' WHERE id = %d`, from))
+	var prev []byte
+	if err := db.QueryRow(`SELECT hash FROM audit WHERE id = ?`, from-1).Scan(&prev); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT id, time, actor_id, actor, role, action, object, purpose, detail FROM audit WHERE id >= ? ORDER BY id`, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []*epiloop.AuditEntry
+	for rows.Next() {
+		var (
+			e  epiloop.AuditEntry
+			ms int64
+		)
+		if err := rows.Scan(&e.ID, &ms, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, &e.Purpose, &e.Detail); err != nil {
+			t.Fatal(err)
+		}
+		e.Time = time.UnixMilli(ms).UTC()
+		es = append(es, &e)
+	}
+	rows.Close()
+	for _, e := range es {
+		e.Seal(prev, unkeyed{})
+		mustExec(t, db, fmt.Sprintf(`UPDATE audit SET prev_hash = x'%x', hash = x'%x' WHERE id = %d`, e.Prev, e.Hash, e.ID))
+		prev = e.Hash
+	}
+}
+
+// unkeyed seals like the trail did before it was keyed: a plain SHA-256.
+type unkeyed struct{}
+
+func (unkeyed) AuditMAC(digest []byte) []byte          { return digest }
+func (unkeyed) CheckAuditMAC(digest, mac []byte) bool { return string(digest) == string(mac) }
