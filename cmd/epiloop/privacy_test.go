@@ -277,5 +277,5 @@ func rechain(t *testing.T, db *sql.DB, from int64) {
 // unkeyed seals like the trail did before it was keyed: a plain SHA-256.
 type unkeyed struct{}
 
-func (unkeyed) AuditMAC(digest []byte) []byte          { return digest }
+func (unkeyed) AuditMAC(digest []byte) []byte         { return digest }
 func (unkeyed) CheckAuditMAC(digest, mac []byte) bool { return string(digest) == string(mac) }
