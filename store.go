@@ -77,6 +77,10 @@ type UserTx interface {
 	CreateUser(u *User) error
 	UpdateUser(u *User) error
 	FindUserByID(id int64) (*User, error)
+	// LockUser returns a user and holds the row until the transaction
+	// ends, so concurrent sign-ins count their attempts one after the
+	// other.
+	LockUser(id int64) (*User, error)
 	FindUserByName(name string) (*User, error)
 	FindUsers() ([]*User, error)
 	CreateSession(hash []byte, userID int64, expires time.Time) error

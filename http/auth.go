@@ -2,10 +2,8 @@ package http
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/loop"
 )
 
 func (s *Server) registerAuthRoutes() {
@@ -23,30 +21,31 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	if err := s.loginGate(r, req.Name); err != nil {
+		return err
+	}
 	tok, u, err := s.Service.Login(r.Context(), req.Name, req.Password)
+	if epiloop.ErrorCode(err) == epiloop.EUNAUTHORIZED {
+		s.loginFailed(r, req.Name)
+	}
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, Expires: time.Now().Add(loop.SessionTTL),
-	})
+	s.loginPassed(r, req.Name)
+	s.setSession(w, r, tok)
 	writeJSON(w, http.StatusOK, u)
 	return nil
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	everywhere := r.URL.Query().Get("everywhere") == "true"
-	session := ""
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		session = c.Value
-	}
+	session := s.sessionToken(r)
 	if session != "" || everywhere {
 		if err := s.Service.Logout(r.Context(), session, everywhere); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	s.clearSession(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -209,12 +209,12 @@ func TestErrorLanguage(t *testing.T) {
 	for i, tt := range []struct {
 		lang, want string
 	}{
-		{"", "用户名或密码错误。"},
-		{"zh-CN", "用户名或密码错误。"},
-		{"zh-CN,zh;q=0.9,en;q=0.8", "用户名或密码错误。"},
-		{"en", "Wrong name or password."},
-		{"en-GB,en;q=0.9", "Wrong name or password."},
-		{"fr", "用户名或密码错误。"},
+		{"", "用户名或密码错误（连续 5 次错误后账号锁定 15 分钟）。"},
+		{"zh-CN", "用户名或密码错误（连续 5 次错误后账号锁定 15 分钟）。"},
+		{"zh-CN,zh;q=0.9,en;q=0.8", "用户名或密码错误（连续 5 次错误后账号锁定 15 分钟）。"},
+		{"en", "Wrong name or password (after 5 wrong tries in a row the account locks for 15 minutes)."},
+		{"en-GB,en;q=0.9", "Wrong name or password (after 5 wrong tries in a row the account locks for 15 minutes)."},
+		{"fr", "用户名或密码错误（连续 5 次错误后账号锁定 15 分钟）。"},
 	} {
 		// A name of its own per try: five wrong passwords lock an account.
 		r := request{Method: "POST", Path: "/login", Body: map[string]any{"name": fmt.Sprintf("nobody-%d", i), "password": "wrong password 0"}}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,10 +36,18 @@ type Server struct {
 	Heartbeat time.Duration
 	// TLSCert and TLSKey, when set, serve HTTPS directly.
 	TLSCert, TLSKey string
+	// TrustedProxies are the addresses whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (the documented nginx); none by
+	// default.
+	TrustedProxies []netip.Prefix
 	// MaxInFlight caps the requests being served at once (event streams
 	// and static files aside); beyond it the server answers 503 with
 	// Retry-After at once rather than queueing until clients time out.
 	MaxInFlight int
+
+	// logins and ipLogins limit failed sign-ins per name and address and
+	// per address (loginGate).
+	logins, ipLogins *loginLimiter
 
 	mux *routeMux
 	srv *http.Server
@@ -59,7 +68,8 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 		logger = slog.Default()
 	}
 	s := &Server{Service: svc, Broker: broker, Logger: logger, Heartbeat: 15 * time.Second, mux: newRouteMux(), MaxInFlight: 1024,
-		closing: make(chan struct{})}
+		closing: make(chan struct{}),
+		logins:  newLoginLimiter(loop.MaxFailedLogins, loop.LockOut), ipLogins: newLoginLimiter(IPLoginFailures, loop.LockOut)}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
@@ -184,6 +194,9 @@ func (s *Server) securityHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		if s.viaTLS(r) {
+			hd.Set("Strict-Transport-Security", HSTS)
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -223,8 +236,8 @@ func (s *Server) authenticate(r *http.Request) (*epiloop.User, error) {
 		}
 		return s.Service.UserByToken(r.Context(), strings.TrimSpace(tok))
 	}
-	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		return s.Service.UserBySession(r.Context(), c.Value)
+	if tok := s.sessionToken(r); tok != "" {
+		return s.Service.UserBySession(r.Context(), tok)
 	}
 	return nil, epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.authentication_required")
 }
@@ -236,6 +249,7 @@ var codeStatus = map[string]int{
 	epiloop.EUNAUTHORIZED: http.StatusUnauthorized,
 	epiloop.EFORBIDDEN:    http.StatusForbidden,
 	epiloop.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	epiloop.ETOOMANY:      http.StatusTooManyRequests,
 	epiloop.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -37,11 +37,10 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 // ui holds what the page handlers share.
 type ui struct {
-	s       *Server
-	pages   map[string]*template.Template
-	assets  *assets
-	cop     *http.CrossOriginProtection
-	limiter *loginLimiter
+	s      *Server
+	pages  map[string]*template.Template
+	assets *assets
+	cop    *http.CrossOriginProtection
 
 	// The jurisdiction tree, cached for a minute: reference data that
 	// changes only when an admin loads a station mapping.
@@ -110,10 +109,9 @@ func (p *page) CityWide() bool { return p.User != nil && p.User.Scope().All }
 // registers the pages.
 func (s *Server) registerUIRoutes() {
 	ui := &ui{
-		s:       s,
-		assets:  mustLoadAssets(),
-		cop:     http.NewCrossOriginProtection(),
-		limiter: newLoginLimiter(5, 15*time.Minute),
+		s:      s,
+		assets: mustLoadAssets(),
+		cop:    http.NewCrossOriginProtection(),
 	}
 	ui.regions, _ = s.Service.RegionIndex()
 	ui.origins = sync.OnceValue(func() []originRegion { return listRegions(ui.regions) })
@@ -184,11 +182,11 @@ func (ui *ui) wrap(a epiloop.Action, h pageFunc) http.HandlerFunc {
 
 // sessionUser returns the user of the session cookie, or nil.
 func (ui *ui) sessionUser(r *http.Request) *epiloop.User {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
+	tok := ui.s.sessionToken(r)
+	if tok == "" {
 		return nil
 	}
-	u, err := ui.s.Service.UserBySession(r.Context(), c.Value)
+	u, err := ui.s.Service.UserBySession(r.Context(), tok)
 	if err != nil {
 		return nil
 	}

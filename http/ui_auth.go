@@ -1,14 +1,12 @@
 package http
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
-	"github.com/epiloop/epiloop/loop"
 )
 
 func (ui *ui) registerAuthPages() {
@@ -36,18 +34,15 @@ func (ui *ui) handleLoginPage(w http.ResponseWriter, r *http.Request, p *page) e
 	return ui.render(w, http.StatusOK, "login", p)
 }
 
-// handleLoginSubmit checks the name and password. Repeated failures for
-// one name from one address lock that pair out for a while (an in-memory
-// limiter of this process, in front of the account lock-out the service
-// keeps in the database).
+// handleLoginSubmit checks the name and password, behind the same limits
+// as the API's sign-in (Server.loginGate).
 func (ui *ui) handleLoginSubmit(w http.ResponseWriter, r *http.Request, p *page) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	password := r.PostFormValue("password")
 	d := loginData{Name: name, Next: localPath(r.PostFormValue("next"))}
 	p.Title = "login.title"
 	p.Data = &d
-	key := strings.ToLower(name) + "|" + clientIP(r)
-	if ui.limiter.Locked(key) {
+	if err := ui.s.loginGate(r, name); err != nil {
 		d.Error, d.Locked = "login.locked", true
 		return ui.render(w, http.StatusTooManyRequests, "login", p)
 	}
@@ -59,7 +54,7 @@ func (ui *ui) handleLoginSubmit(w http.ResponseWriter, r *http.Request, p *page)
 	switch code := epiloop.ErrorCode(err); code {
 	case "":
 	case epiloop.EUNAUTHORIZED, epiloop.EFORBIDDEN:
-		if ui.limiter.Fail(key) || epiloop.ErrorReason(err) == "locked" {
+		if ui.s.loginFailed(r, name) {
 			d.Error, d.Locked = "login.locked", true
 			return ui.render(w, http.StatusTooManyRequests, "login", p)
 		}
@@ -68,11 +63,8 @@ func (ui *ui) handleLoginSubmit(w http.ResponseWriter, r *http.Request, p *page)
 	default:
 		return err
 	}
-	ui.limiter.Reset(key)
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, Expires: time.Now().Add(loop.SessionTTL),
-	})
+	ui.s.loginPassed(r, name)
+	ui.s.setSession(w, r, tok)
 	target := d.Next
 	if target == "" || target == "/login" {
 		target = homeOf(u)
@@ -82,12 +74,12 @@ func (ui *ui) handleLoginSubmit(w http.ResponseWriter, r *http.Request, p *page)
 }
 
 func (ui *ui) handleLogoutSubmit(w http.ResponseWriter, r *http.Request, p *page) error {
-	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		if err := ui.s.Service.Logout(r.Context(), c.Value, false); err != nil {
+	if tok := ui.s.sessionToken(r); tok != "" {
+		if err := ui.s.Service.Logout(r.Context(), tok, false); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	ui.s.clearSession(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }
@@ -97,16 +89,6 @@ func (ui *ui) handleAccount(w http.ResponseWriter, r *http.Request, p *page) err
 	p.Title = "account.title"
 	p.Nav = "account"
 	return ui.render(w, http.StatusOK, "account", p)
-}
-
-// clientIP is the connection's address. X-Forwarded-For is not trusted:
-// anyone can send it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // loginLimiter counts failed logins per name and address in memory: after

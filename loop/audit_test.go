@@ -2,10 +2,13 @@ package loop_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
 )
 
 func TestRevealIsAuditedAndScoped(t *testing.T) {
@@ -75,9 +78,13 @@ func TestLoginLockOut(t *testing.T) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
+	// Locked, the right password answers as a wrong one (and as an
+	// unknown name): the answer tells nothing of the account.
 	_, _, err := f.svc.Login(ctx, "zhang.wei", "correct horse battery")
-	if epiloop.ErrorReason(err) != "locked" {
-		t.Fatalf("after 5 failures: %v, want locked", err)
+	_, _, unknown := f.svc.Login(ctx, "nobody", "correct horse battery")
+	if epiloop.ErrorCode(err) != epiloop.EUNAUTHORIZED || epiloop.ErrorText(err, epiloop.LangZH) != epiloop.ErrorText(unknown, epiloop.LangZH) ||
+		epiloop.ErrorReason(err) != "" {
+		t.Fatalf("after 5 failures: %v, want the answer of an unknown name (%v)", err, unknown)
 	}
 	f.clock.Add(16 * time.Minute)
 	tok, _, err := f.svc.Login(ctx, "zhang.wei", "correct horse battery")
@@ -94,8 +101,60 @@ func TestLoginLockOut(t *testing.T) {
 	if _, err := f.svc.UserBySession(ctx, tok); epiloop.ErrorCode(err) != epiloop.EUNAUTHORIZED {
 		t.Errorf("session after logout everywhere: %v", err)
 	}
+	// Five wrong passwords, the attempt while locked, the unknown name.
 	failed := epiloop.AuditLoginFailed
-	if _, n, _ := f.svc.FindAudit(as(epiloop.RoleAuditor, ""), epiloop.AuditFilter{Action: &failed}); n != 5 {
-		t.Errorf("%d failed logins audited, want 5", n)
+	if _, n, _ := f.svc.FindAudit(as(epiloop.RoleAuditor, ""), epiloop.AuditFilter{Action: &failed}); n != 7 {
+		t.Errorf("%d failed logins audited, want 7", n)
+	}
+}
+
+// TestLoginLockOutUnderParallelAttempts: 24 sign-ins at once with a wrong
+// password make at most MaxFailedLogins password checks; the right
+// password then gets no session until the lock-out ends; the flood of
+// attempts on a locked account and on unknown names adds a bounded number
+// of audit entries.
+func TestLoginLockOutUnderParallelAttempts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := &epiloop.User{Name: "li.na", Role: epiloop.RoleStation, UnitCode: shuiyuandiPS}
+	if err := f.svc.CreateUser(ctx, u, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	checks := loop.RealPasswordChecks()
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.svc.Login(ctx, "li.na", "wrong password")
+		}()
+	}
+	wg.Wait()
+	if n := loop.RealPasswordChecks() - checks; n > loop.MaxFailedLogins {
+		t.Errorf("24 parallel attempts made %d password checks, more than the limit %d", n, loop.MaxFailedLogins)
+	}
+	failed := epiloop.AuditLoginFailed
+	auditor := as(epiloop.RoleAuditor, "")
+	entries, _, _ := f.svc.FindAudit(auditor, epiloop.AuditFilter{Action: &failed, Limit: 100})
+	real := 0
+	for _, e := range entries {
+		if e.Detail == "" {
+			real++
+		}
+	}
+	if real > loop.MaxFailedLogins {
+		t.Errorf("%d real password checks failed, more than the limit %d", real, loop.MaxFailedLogins)
+	}
+	if _, _, err := f.svc.Login(ctx, "li.na", "correct horse battery"); err == nil {
+		t.Fatal("the right password got a session while the account was locked")
+	}
+	before := len(entries)
+	for i := range 40 {
+		f.svc.Login(ctx, "li.na", "correct horse battery")
+		f.svc.Login(ctx, fmt.Sprintf("nobody-%d", i%3), "x")
+	}
+	_, after, _ := f.svc.FindAudit(auditor, epiloop.AuditFilter{Action: &failed})
+	if after-before > 4 {
+		t.Errorf("80 attempts on a locked account and unknown names added %d audit entries, want them aggregated", after-before)
 	}
 }

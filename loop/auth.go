@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -116,55 +117,62 @@ const (
 )
 
 // Login checks a name and password and opens a session; it returns the
-// session token for the cookie. Wrong name and wrong password fail alike;
-// every attempt is audited.
+// session token for the cookie. An unknown name, a wrong password and a
+// locked account answer alike, in about the same time (a password check
+// runs in each case), so the answer tells nothing of which names exist.
+//
+// An attempt is counted before its password is checked, in a transaction
+// that holds the user's row: whatever the concurrency, at most
+// MaxFailedLogins checks run per account before it locks for LockOut, and
+// a check whose count found the account locked is not run at all. Every
+// attempt is audited; attempts on unknown names and on a locked account
+// are audited aggregated (loginNoise), so they cannot flood the trail.
 func (s *Service) Login(ctx context.Context, name, password string) (string, *epiloop.User, error) {
+	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.wrong_name_or_password", MaxFailedLogins, int(LockOut/time.Minute))
 	var u *epiloop.User
 	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
 		u, err = tx.FindUserByName(name)
 		return err
 	})
-	bad := epiloop.Errorf(epiloop.EUNAUTHORIZED, "err.wrong_name_or_password")
 	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
 		CheckPassword(dummyHash, password) // same time as a real check
-		if err := s.Audit(ctx, epiloop.AuditLoginFailed, "", "unknown user"); err != nil {
-			return "", nil, err
-		}
-		return "", nil, bad
+		return "", nil, s.loginNoise(ctx, "unknown", nil, bad)
 	} else if err != nil {
 		return "", nil, err
 	}
 	now := s.now()
-	if u.LockedUntil.After(now) {
-		return "", nil, &epiloop.Error{Code: epiloop.EUNAUTHORIZED, Reason: "locked", Key: epiloop.ReasonKey("locked"),
-			Params: []any{MaxFailedLogins, int(LockOut / time.Minute)}}
+	counted, err := s.countAttempt(ctx, u.ID, now)
+	if err != nil {
+		return "", nil, err
 	}
-	ok := !u.Disabled && u.PasswordHash != "" && CheckPassword(u.PasswordHash, password)
+	if !counted {
+		CheckPassword(dummyHash, password)
+		return "", nil, s.loginNoise(ctx, "locked", u, bad)
+	}
+	stored := u.PasswordHash
+	if stored == "" {
+		stored = dummyHash // a token-only account: check anyway, for the time
+	}
+	realChecks.Add(1)
+	ok := CheckPassword(stored, password) && !u.Disabled && u.PasswordHash != ""
 	tok, hash, err := newSecret()
 	if err != nil {
 		return "", nil, err
 	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		cur, err := tx.FindUserByID(u.ID)
+		cur, err := tx.LockUser(u.ID)
 		if err != nil {
 			return err
 		}
-		object := fmt.Sprintf("user:%d", u.ID)
+		object := userObject(u.ID)
 		if !ok {
-			cur.FailedLogins++
-			if cur.FailedLogins >= MaxFailedLogins {
-				cur.FailedLogins, cur.LockedUntil = 0, now.Add(LockOut)
-			}
-			if err := tx.UpdateUser(cur); err != nil {
-				return err
-			}
 			return s.audit(tx, cur, epiloop.AuditLoginFailed, object, "")
 		}
-		if cur.FailedLogins != 0 || !cur.LockedUntil.IsZero() {
-			cur.FailedLogins, cur.LockedUntil = 0, time.Time{}
-			if err := tx.UpdateUser(cur); err != nil {
-				return err
-			}
+		// The attempt was counted as a failure in advance; a right
+		// password clears the count (and a lock its own failures set).
+		cur.FailedLogins, cur.LockedUntil = 0, time.Time{}
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
 		}
 		if err := tx.CreateSession(hash, u.ID, now.Add(SessionTTL)); err != nil {
 			return err
@@ -179,6 +187,92 @@ func (s *Service) Login(ctx context.Context, name, password string) (string, *ep
 	}
 	return tok, u, nil
 }
+
+// countAttempt counts a sign-in attempt on user id before its password is
+// checked, as a failure until the check proves otherwise: it reports
+// false, counting nothing, while the account is locked; the attempt that
+// reaches MaxFailedLogins locks it for LockOut.
+func (s *Service) countAttempt(ctx context.Context, id int64, now time.Time) (bool, error) {
+	counted := false
+	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		u, err := tx.LockUser(id)
+		if err != nil {
+			return err
+		}
+		if u.LockedUntil.After(now) {
+			return nil
+		}
+		if !u.LockedUntil.IsZero() {
+			u.LockedUntil = time.Time{} // a lock that ran out starts a new count
+		}
+		u.FailedLogins++
+		if u.FailedLogins >= MaxFailedLogins {
+			u.FailedLogins, u.LockedUntil = 0, now.Add(LockOut)
+		}
+		counted = true
+		return tx.UpdateUser(u)
+	})
+	return counted, err
+}
+
+// LoginNoiseWindow aggregates the audit of sign-ins on unknown names and
+// on locked accounts: at most one entry per kind and account per window,
+// counting the attempts since the entry before (the last ones of a burst
+// are counted by the next entry), so an attacker cannot grow the trail
+// without bound and no attempt goes uncounted.
+const LoginNoiseWindow = time.Minute
+
+// loginNoise audits an attempt on an unknown name or a locked account,
+// aggregated over LoginNoiseWindow, and returns answer.
+func (s *Service) loginNoise(ctx context.Context, kind string, u *epiloop.User, answer error) error {
+	object := "user:unknown"
+	if u != nil {
+		object = userObject(u.ID)
+	}
+	key := kind + " " + object
+	now := s.now()
+	s.noiseMu.Lock()
+	if s.noise == nil {
+		s.noise = map[string]*noiseCount{}
+	}
+	c := s.noise[key]
+	if c == nil {
+		c = &noiseCount{}
+		s.noise[key] = c
+	}
+	c.n++
+	flush := now.Sub(c.since) >= LoginNoiseWindow
+	n := c.n
+	if flush {
+		c.n, c.since = 0, now
+	}
+	if len(s.noise) > 10000 { // a flood of names: forget the oldest windows
+		for k, v := range s.noise {
+			if now.Sub(v.since) >= LoginNoiseWindow {
+				delete(s.noise, k)
+			}
+		}
+	}
+	s.noiseMu.Unlock()
+	if !flush {
+		return answer
+	}
+	detail := fmt.Sprintf("%s: %d attempts in the last %s", kind, n, LoginNoiseWindow)
+	if err := s.Audit(ctx, epiloop.AuditLoginFailed, object, detail); err != nil {
+		return err
+	}
+	return answer
+}
+
+// noiseCount is one aggregated kind of failed sign-in.
+type noiseCount struct {
+	n     int
+	since time.Time
+}
+
+// realChecks counts the password checks run against accounts' hashes
+// (not the dummy one), for the lock-out's test.
+var realChecks atomic.Int64
 
 var dummyHash, _ = HashPassword("not a real password")
 

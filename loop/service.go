@@ -53,6 +53,9 @@ type Service struct {
 	creds credCache
 	jobs  importJobs
 
+	noiseMu sync.Mutex
+	noise   map[string]*noiseCount
+
 	anchorMu   sync.Mutex
 	lastAnchor int64
 

@@ -44,6 +44,12 @@ func (tx *Tx) UpdateUser(u *epiloop.User) error {
 	return wrap(constraintError(err, "err.user_name_already_taken", ""), "update user")
 }
 
+// LockUser returns one user and locks its row until the transaction ends.
+func (tx *Tx) LockUser(id int64) (*epiloop.User, error) {
+	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR UPDATE`, id))
+	return u, wrap(noRows(err, "err.user_not_found"), "lock user")
+}
+
 // FindUserByID returns one user.
 func (tx *Tx) FindUserByID(id int64) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))

@@ -43,6 +43,10 @@ func (tx *Tx) UpdateUser(u *epiloop.User) error {
 }
 
 // FindUserByID returns one user.
+// LockUser returns one user; SQLite's one writer already serialises the
+// write transactions that call it.
+func (tx *Tx) LockUser(id int64) (*epiloop.User, error) { return tx.FindUserByID(id) }
+
 func (tx *Tx) FindUserByID(id int64) (*epiloop.User, error) {
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.id = ?`, id))
 	return u, wrap(noRows(err, "err.user_not_found"), "find user")

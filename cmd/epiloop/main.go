@@ -33,7 +33,7 @@ const usageText = `epiloop — outbreak-response command platform
 
 Usage:
   epiloop demo [--addr 127.0.0.1:8080] [--data DIR]
-  epiloop serve --db sqlite:PATH|postgres://… [--key-file PATH] [--addr 127.0.0.1:8080]
+  epiloop serve --db sqlite:PATH|postgres://… [--key-file PATH] [--addr 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trusted-proxy 127.0.0.1]
   epiloop migrate --db sqlite:PATH|postgres://… [--key-file PATH]
   epiloop key init --key-file PATH
   epiloop key rotate --db … [--key-file PATH]

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
+
+	ehttp "github.com/epiloop/epiloop/http"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -13,6 +16,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	cert := fs.String("tls-cert", "", "TLS certificate file (serve HTTPS)")
 	key := fs.String("tls-key", "", "TLS key file")
+	proxies := fs.String("trusted-proxy", os.Getenv("EPILOOP_TRUSTED_PROXY"),
+		"addresses or CIDR prefixes of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated; env EPILOOP_TRUSTED_PROXY)")
 	escalateEvery := fs.Duration("escalate-every", 30*time.Second, "how often overdue tasks are escalated")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -20,12 +25,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if (*cert == "") != (*key == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
+	trusted, err := ehttp.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
 	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	m.Server.TLSCert, m.Server.TLSKey = *cert, *key
+	m.Server.TrustedProxies = trusted
 	if *escalateEvery > 0 {
 		m.EscalateEvery = *escalateEvery
 	}
