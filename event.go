@@ -43,7 +43,16 @@ type EventKind struct {
 	// typed (a note, a reason given in words, an outcome with an
 	// address): retention blanks them with the lead's personal data.
 	FreeText []string
+	// Internal marks the events replicas tell each other (never sent to
+	// a live stream or listened to by a page).
+	Internal bool
 }
+
+// EventCredentialsRevoked tells every replica that a user's sessions or
+// tokens ended (a revoke, a password reset, a disabled account, a logout
+// everywhere): each forgets the credentials it had checked. Its data is
+// the user's id only.
+const EventCredentialsRevoked = "credentials.revoked"
 
 // Key is the catalogue key of the kind's description ("event.<kind>"),
 // whose parameters the timeline fills from the event's data.
@@ -81,7 +90,19 @@ var EventKinds = []EventKind{
 	{Name: EventObservationTransferred},
 	{Name: EventScreeningCreated},
 	{Name: EventRiskAreaChanged},
+	{Name: EventCredentialsRevoked, Internal: true},
 }
+
+// internalKinds are the Internal kinds of EventKinds, by name.
+var internalKinds = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range EventKinds {
+		if k.Internal {
+			m[k.Name] = true
+		}
+	}
+	return m
+}()
 
 // FindEventKind returns the kind named name; ok is false for a name not
 // in EventKinds.
@@ -97,9 +118,11 @@ func FindEventKind(name string) (k EventKind, ok bool) {
 // EventKindNames returns the names of every kind, in list order (the live
 // pages listen to each).
 func EventKindNames() []string {
-	out := make([]string, len(EventKinds))
-	for i, k := range EventKinds {
-		out[i] = k.Name
+	out := make([]string, 0, len(EventKinds))
+	for _, k := range EventKinds {
+		if !k.Internal {
+			out = append(out, k.Name)
+		}
 	}
 	return out
 }
@@ -172,6 +195,9 @@ func (e *Event) AddUnit(unit string) {
 
 // VisibleTo reports whether u may receive the event.
 func (e *Event) VisibleTo(u *User) bool {
+	if internalKinds[e.Kind] {
+		return false
+	}
 	s := u.Scope()
 	switch {
 	case s.All:

@@ -117,10 +117,14 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*ep
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
+		// A disabled account loses its sessions and tokens; any change
+		// makes every replica re-read the account at its next request.
 		if u.Disabled {
-			if err := tx.DeleteUserSessions(u.ID); err != nil {
+			if err := s.endCredentials(tx, u.ID, true); err != nil {
 				return err
 			}
+		} else if err := s.revoked(tx, u.ID); err != nil {
+			return err
 		}
 		out = u
 		return s.auditAdmin(tx, me, action, userObject(u.ID), "update "+strings.Join(changes, " "))
@@ -177,10 +181,11 @@ func (s *Service) ResetPassword(ctx context.Context, id int64, password string) 
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
-		if err := tx.DeleteUserSessions(u.ID); err != nil {
+		// Whoever knew the old password may have made a token with it.
+		if err := s.endCredentials(tx, u.ID, true); err != nil {
 			return err
 		}
-		return s.auditAdmin(tx, me, epiloop.AuditAdmin, userObject(u.ID), "reset password")
+		return s.auditAdmin(tx, me, epiloop.AuditAdmin, userObject(u.ID), "reset password, sessions and tokens ended")
 	})
 }
 

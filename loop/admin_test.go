@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/loop"
@@ -203,5 +204,47 @@ func TestPrivilegedChanges(t *testing.T) {
 	}
 	if got := count(epiloop.AuditPrivilege); got != before+2 {
 		t.Errorf("disabling an account was audited as a privileged change")
+	}
+}
+
+// TestRevocationReachesEveryReplica: a password reset ends the user's
+// bearer tokens as well as their sessions, and a revoke made on one
+// replica is honoured by another that had the token cached as soon as its
+// broker reads the revocation, not CredentialCacheTTL later.
+func TestRevocationReachesEveryReplica(t *testing.T) {
+	f, adm, w := adminFixture(t)
+	ctx := context.Background()
+	tok, err := f.svc.CreateToken(adm, w.Name, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replica B: its own service (and credential cache) on the same store.
+	b := loop.NewService(f.store)
+	b.Clock = f.svc.Clock
+	broker := loop.NewBroker(f.store)
+	broker.Poll, broker.Revoked = 10*time.Millisecond, b.ForgetCredentials
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go broker.Run(bctx)
+	if _, err := b.UserByToken(ctx, tok); err != nil {
+		t.Fatalf("replica B checks the token: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond) // the broker has started from the last event
+	if err := f.svc.ResetPassword(adm, w.ID, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UserByToken(ctx, tok); epiloop.ErrorCode(err) != epiloop.EUNAUTHORIZED {
+		t.Errorf("the token after a password reset: %v, want unauthorized", err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		_, err := b.UserByToken(ctx, tok)
+		if epiloop.ErrorCode(err) == epiloop.EUNAUTHORIZED {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica B still accepts the token 2 s after the reset: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -285,6 +285,9 @@ func (s *Service) Logout(ctx context.Context, session string, everywhere bool) e
 			if err := tx.DeleteUserSessions(u.ID); err != nil {
 				return err
 			}
+			if err := s.revoked(tx, u.ID); err != nil {
+				return err
+			}
 		} else if err := tx.DeleteSession(secretHash(session)); err != nil {
 			return err
 		}
@@ -398,6 +401,33 @@ func (s *Service) CreateToken(ctx context.Context, name string, ttl time.Duratio
 	return tok, err
 }
 
+// endCredentials ends a user's bearer tokens, and with sessions its
+// sessions too, and tells every replica (revoked).
+func (s *Service) endCredentials(tx epiloop.Tx, userID int64, sessions bool) error {
+	if sessions {
+		if err := tx.DeleteUserSessions(userID); err != nil {
+			return err
+		}
+	}
+	if err := tx.DeleteUserTokens(userID); err != nil {
+		return err
+	}
+	return s.revoked(tx, userID)
+}
+
+// revoked records, with the change, that userID's credentials ended: every
+// replica's broker reads it within its poll and forgets the credentials it
+// had checked (ForgetCredentials), instead of trusting them for up to
+// CredentialCacheTTL.
+func (s *Service) revoked(tx epiloop.Tx, userID int64) error {
+	return tx.CreateEvent(&epiloop.Event{Time: s.now(), Kind: epiloop.EventCredentialsRevoked,
+		Data: mustJSON(map[string]any{"user": userID})})
+}
+
+// ForgetCredentials drops the credentials this replica has checked (the
+// broker calls it when any replica revoked some).
+func (s *Service) ForgetCredentials() { s.creds.clear() }
+
 // RevokeTokens revokes every bearer token of the named user.
 func (s *Service) RevokeTokens(ctx context.Context, name string) error {
 	defer s.creds.clear()
@@ -408,9 +438,9 @@ func (s *Service) RevokeTokens(ctx context.Context, name string) error {
 		} else if err != nil {
 			return err
 		}
-		if err := tx.DeleteUserTokens(u.ID); err != nil {
+		if err := s.endCredentials(tx, u.ID, false); err != nil {
 			return err
 		}
-		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditKey, fmt.Sprintf("user:%d", u.ID), "tokens revoked")
+		return s.audit(tx, epiloop.UserFromContext(ctx), epiloop.AuditKey, userObject(u.ID), "tokens revoked")
 	})
 }

@@ -16,6 +16,10 @@ type Broker struct {
 	Store epiloop.Store
 	// Poll is how often the store is read without a local wake-up.
 	Poll time.Duration
+	// Revoked, when set, is called when any replica revoked credentials
+	// (epiloop.EventCredentialsRevoked): the service forgets the ones it
+	// had checked.
+	Revoked func()
 
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
@@ -104,9 +108,19 @@ func (b *Broker) deliver(ctx context.Context) error {
 			return err
 		}
 		b.last = events[len(events)-1].ID
+		full := len(events) == 500
+		live := events[:0:0]
 		for _, e := range events {
+			if e.Kind == epiloop.EventCredentialsRevoked {
+				if b.Revoked != nil {
+					b.Revoked()
+				}
+				continue
+			}
 			e.Encode()
+			live = append(live, e)
 		}
+		events = live
 		b.mu.Lock()
 		for s := range b.subs {
 			for _, e := range events {
@@ -131,7 +145,7 @@ func (b *Broker) deliver(ctx context.Context) error {
 			}
 		}
 		b.mu.Unlock()
-		if len(events) < 500 {
+		if !full {
 			return nil
 		}
 	}

@@ -284,6 +284,7 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		return nil, err
 	}
 	m.Broker = loop.NewBroker(store)
+	m.Broker.Revoked = m.Service.ForgetCredentials
 	m.Service.Notify = m.Broker.Wake
 	m.Server = ehttp.NewServer(m.Service, m.Broker, logger)
 	return m, nil
