@@ -61,7 +61,10 @@ func TestEventKindsListEveryConstant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := epiloop.EventKindNames()
+	var names []string
+	for _, k := range epiloop.EventKinds {
+		names = append(names, k.Name)
+	}
 	fset := token.NewFileSet()
 	n := 0
 	for _, f := range files {

@@ -47,7 +47,32 @@ const (
 	ActReadAudit   Action = "read_audit"   // the audit trail
 	ActDashboard   Action = "dashboard"    // the command view
 	ActReport      Action = "report"       // the daily report
+	ActExactCounts Action = "exact_counts" // counts below MinPublishedCount as they are
 )
+
+// MinPublishedCount is the smallest count shown to a role without
+// ActExactCounts (analysts, who read figures, not cases): a count of one
+// or two in a district can point at a person. Smaller counts other than
+// zero read as 0 in the API and the pages, "<5" in the daily report, and
+// such a role's live stream carries no events, only a coarse "changed".
+const MinPublishedCount = 5
+
+// Count returns n as u may see it (see MinPublishedCount); the system
+// (no user) sees it as it is.
+func (u *User) Count(n int64) int64 {
+	if u != nil && n > 0 && n < MinPublishedCount && !u.Can(ActExactCounts) {
+		return 0
+	}
+	return n
+}
+
+// Counts applies Count to every value of m, in place, and returns m.
+func (u *User) Counts(m map[string]int64) map[string]int64 {
+	for k, v := range m {
+		m[k] = u.Count(v)
+	}
+	return m
+}
 
 // permissions is the table: each action and the roles it is granted to.
 // ActPublic and ActSignedIn are not in it (Can answers them for everyone).
@@ -79,6 +104,7 @@ var permissions = map[Action][]Role{
 	ActReadAudit:   {RoleAuditor},
 	ActDashboard:   {RoleCommander, RoleDistrict, RoleAnalyst},
 	ActReport:      {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActExactCounts: {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
 }
 
 // Actions lists the actions of the table, sorted.

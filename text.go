@@ -160,3 +160,63 @@ func collapseSpace(s string, names bool) string {
 	}
 	return b.String()
 }
+
+// csvFormulaStart lists the characters with which a spreadsheet program
+// (Excel, WPS, LibreOffice) takes a cell for a formula when it opens a CSV
+// file: a cell such as =HYPERLINK(…) or @SUM(…) in a file a clerk opens
+// runs, or links out with the cell's neighbours. OWASP's CSV injection
+// guidance names these six.
+const csvFormulaStart = "=+-@\t\r"
+
+// csvGuard is what CSVSafe puts before a cell: a spreadsheet shows a cell
+// that starts with a single quote as text.
+const csvGuard = '\''
+
+// CSVSafe returns cell as a spreadsheet may open it without running it:
+// a cell that starts with one of = + - @, a tab or a carriage return gets a
+// single quote before it, as OWASP advises. Every CSV the product writes
+// passes its cells through CSVSafe, and every file it imports through
+// CSVRestore, so a report written this way and imported again gives back
+// the original cells.
+//
+// Negative numbers ("-5") are quoted too. Exempting "cells that are
+// numbers" would need a number grammar that matches every spreadsheet's
+// ("-1+1" and "-2+3+cmd|' /C calc'!A0" are formulas, "-5" is not), and a
+// mismatch reopens the hole. No column the product writes holds a
+// negative number: the daily report's counts are never negative, and in a
+// rejects report a temperature of "-5" is why the row was rejected, so
+// the clerk sees '-5 for the cell to fix; and a phone number "+86…" keeps
+// its digits as text rather than becoming 8.6E+12.
+//
+// A cell that already starts with quotes followed by one of those
+// characters ("'=1") gets one more, so that CSVRestore, which removes one,
+// returns it exactly.
+func CSVSafe(cell string) string {
+	if !csvRisky(cell) {
+		return cell
+	}
+	return string(csvGuard) + cell
+}
+
+// CSVRestore undoes CSVSafe: it removes the one single quote CSVSafe put
+// before a cell, and returns any other cell unchanged, without allocating.
+// For every string s, CSVRestore(CSVSafe(s)) == s. It runs on every
+// imported cell, from CSV files and workbooks alike, since a rejects
+// report may come back saved in either form; a cell typed as '=1 reads as
+// =1, which is what a spreadsheet shows for it.
+func CSVRestore(cell string) string {
+	if len(cell) < 2 || cell[0] != csvGuard || !csvRisky(cell[1:]) {
+		return cell
+	}
+	return cell[1:]
+}
+
+// csvRisky reports whether s, after any single quotes it starts with,
+// starts with a character that makes a spreadsheet read it as a formula.
+func csvRisky(s string) bool {
+	i := 0
+	for i < len(s) && s[i] == csvGuard {
+		i++
+	}
+	return i < len(s) && strings.IndexByte(csvFormulaStart, s[i]) >= 0
+}

@@ -18,6 +18,9 @@ func (s *Server) registerEventRoutes() {
 // gets what it missed.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	u := epiloop.UserFromContext(r.Context())
+	if !u.Can(epiloop.ActExactCounts) {
+		return s.coarseEvents(w, r, u)
+	}
 	rc := http.NewResponseController(w)
 	var after int64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
@@ -82,6 +85,59 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 					more = false
 				}
 			}
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+// CoarseEvery is how often, at most, the live stream of a role without
+// exact counts says that something changed.
+const CoarseEvery = 10 * time.Second
+
+// coarseEvents is the live stream of a role that sees no small counts
+// (epiloop.MinPublishedCount): no events, no ids (their gaps would count
+// them), only an unnamed "changed" message at most every CoarseEvery, for
+// its pages to refresh their figures.
+func (s *Server) coarseEvents(w http.ResponseWriter, r *http.Request, u *epiloop.User) error {
+	rc := http.NewResponseController(w)
+	sub := s.Broker.Subscribe(u)
+	defer s.Broker.Unsubscribe(sub)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc.SetWriteDeadline(time.Time{})
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	tick := time.NewTicker(CoarseEvery)
+	defer tick.Stop()
+	beat := time.NewTicker(s.Heartbeat)
+	defer beat.Stop()
+	changed := false
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-sub.Lost:
+			return nil
+		case <-s.closing:
+			return nil
+		case <-sub.C:
+			changed = true
+			continue
+		case <-beat.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-tick.C:
+			if !changed {
+				continue
+			}
+			changed = false
+			fmt.Fprint(w, "data: {}\n\n")
 		}
 		if err := rc.Flush(); err != nil {
 			return nil

@@ -326,6 +326,12 @@ func fuzzSessions(f *testing.F, s *fuzzServer, names ...string) map[string]strin
 		if err := s.fx.svc.ResetPassword(actx, id, mxPassword); err != nil {
 			f.Fatal(err)
 		}
+		// The reset ended the user's bearer token: a new one.
+		bearer, err := s.fx.svc.CreateToken(ctx, name, time.Hour)
+		if err != nil {
+			f.Fatal(err)
+		}
+		s.fx.tokens[name] = bearer
 		tok, _, err := s.fx.svc.Login(ctx, name, mxPassword)
 		if err != nil {
 			f.Fatal(err)

@@ -147,9 +147,13 @@ func TestObservationOverHTTP(t *testing.T) {
 		var st struct {
 			Counts map[string]int64 `json:"counts"`
 		}
-		f.call(request{Method: "GET", Path: "/stats/observations", As: uAnalyst}, http.StatusOK, &st)
+		f.call(request{Method: "GET", Path: "/stats/observations", As: uCommander}, http.StatusOK, &st)
 		if st.Counts["active"] != 1 || st.Counts["alerts"] != 1 || st.Counts["released"] != 1 {
 			t.Errorf("stats %v", st.Counts)
+		}
+		f.call(request{Method: "GET", Path: "/stats/observations", As: uAnalyst}, http.StatusOK, &st)
+		if st.Counts["active"] != 0 || st.Counts["alerts"] != 0 {
+			t.Errorf("analyst's stats %v, want the small counts shown as 0", st.Counts)
 		}
 		f.call(request{Method: "POST", Path: path + "/transfer", As: uHeping, Body: map[string]any{"hospital": "沈阳市第六人民医院"}}, http.StatusOK, &o)
 		if o.Status != "transferred_to_hospital" {

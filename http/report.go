@@ -54,9 +54,9 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 	var buf bytes.Buffer
 	name := "epiloop-daily-" + rep.Date
 	if format == "csv" {
-		buf.WriteString("\ufeff")
-		cw := csv.NewWriter(&buf)
-		cw.WriteAll(table)
+		if err := reportCSV(&buf, table); err != nil {
+			return err
+		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		name += ".csv"
 	} else {
@@ -70,6 +70,27 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// reportCSV writes the table as CSV in UTF-8 with a byte-order mark, so
+// that Excel opens it in the right encoding, each cell guarded against
+// formula injection (epiloop.CSVSafe): area names come from the
+// jurisdiction tree an admin loads.
+func reportCSV(buf *bytes.Buffer, table [][]string) error {
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(buf)
+	var rec []string
+	for _, row := range table {
+		rec = rec[:0]
+		for _, c := range row {
+			rec = append(rec, epiloop.CSVSafe(c))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // reportXLSX writes the table as a workbook: numbers as numbers, "<5" as

@@ -799,6 +799,7 @@ func newMatrix(t *testing.T) *matrix {
 		if err := f.svc.ResetPassword(actx, m.userByName(as).ID, mxPassword); err != nil {
 			t.Fatalf("password of %s: %v", as, err)
 		}
+		m.addToken(as) // the reset ended the user's bearer token
 		m.sessions[as] = m.login(as)
 	}
 	m.userID = m.userByName(uStation).ID

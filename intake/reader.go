@@ -243,7 +243,7 @@ func (r *Reader) readHeader() error {
 	var best *header
 	firstIsData := false
 	for seen := 0; seen < maxTitleRows; {
-		cells, line, err := r.src.next()
+		cells, line, err := r.nextCells()
 		if errors.Is(err, io.EOF) {
 			break
 		} else if errors.Is(err, errMalformed) {
@@ -291,6 +291,18 @@ func (r *Reader) useHeader(h *header, line int) {
 	r.row.Extra = make([]string, 0, len(h.extra))
 }
 
+// nextCells reads the next row from the source and takes off the quote
+// that guards a cell against formula injection (epiloop.CSVRestore), in
+// place, so that a rejects report, header row included, reads back as the
+// cells it was written from.
+func (r *Reader) nextCells() ([]string, int, error) {
+	cells, line, err := r.src.next()
+	for i, c := range cells {
+		cells[i] = epiloop.CSVRestore(c)
+	}
+	return cells, line, err
+}
+
 // Info describes the file.
 func (r *Reader) Info() Info { return r.info }
 
@@ -301,7 +313,7 @@ func (r *Reader) Info() Info { return r.info }
 // is, it only rejects its row.
 func (r *Reader) Next() (*Row, error) {
 	for {
-		cells, line, err := r.src.next()
+		cells, line, err := r.nextCells()
 		if errors.Is(err, errMalformed) {
 			r.rows.Add(1)
 			r.rejected.Add(1)

@@ -36,6 +36,9 @@ const (
 	ReasonIdentityColumns    = "identity_columns_missing"
 	ReasonTooManyColumns     = "too_many_columns"
 	ReasonRejectsUnsupported = "rejects_format_unsupported"
+	// ReasonXLSXTooLarge refuses a workbook that unpacks to more than
+	// intake reads, or far more than its size: a decompression bomb.
+	ReasonXLSXTooLarge = "xlsx_too_large"
 )
 
 // Describe returns the message for a reason code in Chinese, for the clerk

@@ -7,14 +7,15 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/epiloop/epiloop"
 	"github.com/xuri/excelize/v2"
 )
 
 // RejectWriter writes the rejects report of an import: one row per
 // rejected row with its original row number, the reason in words and as a
 // code, the column at fault, and the original cells under the original
-// headers. A clerk corrects the cells in place and imports the report
-// again.
+// headers, each guarded against formula injection (guardCells). A clerk
+// corrects the cells in place and imports the report again.
 type RejectWriter struct {
 	headers []string
 	english bool
@@ -39,7 +40,7 @@ type RejectWriter struct {
 func NewRejectWriter(w io.Writer, format Format, headers []string, lang string) (*RejectWriter, error) {
 	rw := &RejectWriter{headers: headers, english: lang == "en"}
 	top := rw.topHeaders()
-	row := append(top[:], headers...)
+	row := guardCells(append(top[:], headers...))
 	switch format {
 	case FormatCSV:
 		rw.bw = bufio.NewWriterSize(w, 64<<10)
@@ -105,11 +106,26 @@ func (rw *RejectWriter) Write(row *Row) error {
 	}
 	rw.rec = append(rw.rec[:0], strconv.Itoa(row.Line), msg, row.Reject.Code, column)
 	rw.rec = append(rw.rec, row.Cells...)
+	guardCells(rw.rec)
 	rw.n++
 	if rw.cw != nil {
 		return rw.cw.Write(rw.rec)
 	}
 	return rw.writeXLSX(rw.rec)
+}
+
+// guardCells passes each cell through epiloop.CSVSafe, in place: a
+// rejects report holds what a file sent in, which may be a formula that
+// runs when the clerk opens the report in Excel or WPS. Reading the report
+// back undoes it (epiloop.CSVRestore). A workbook gets the same cells as a
+// CSV file: its cells are text, but one the clerk edits and enters turns
+// into a formula, and a report converted from one format to the other
+// reads back alike.
+func guardCells(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = epiloop.CSVSafe(c)
+	}
+	return cells
 }
 
 // writeXLSX writes one row of text cells: ID and phone numbers stay text,

@@ -18,7 +18,9 @@ type Row struct {
 	Line int
 	// Cells are the row's cells as read (decoded to UTF-8, otherwise
 	// untouched but for a workbook's arrival date, shown as the date it
-	// is rather than its serial number), one per column of
+	// is rather than its serial number, and the quote a rejects report
+	// puts before a cell that would start a formula, taken off by
+	// epiloop.CSVRestore), one per column of
 	// Info().Columns; a row longer than the header keeps its extra cells
 	// at the end.
 	Cells []string

@@ -365,18 +365,18 @@ func (s *Service) StatsOfCheckpoints(ctx context.Context, date string) ([]Checkp
 				return err
 			}
 			for _, m := range epiloop.CheckpointMetrics {
-				st.Totals[m] = totals[m]
+				st.Totals[m] = u.Count(totals[m])
 			}
 			day, err := tx.FindStatCounters(epiloop.CheckpointDayScope(ck.Code, date))
 			if err != nil {
 				return err
 			}
-			st.Hours = hoursOf(day)
+			st.Hours = hoursOf(day, u)
 			lastDay, err := tx.FindStatCounters(epiloop.CheckpointDayScope(ck.Code, last.Format(time.DateOnly)))
 			if err != nil {
 				return err
 			}
-			st.LastHour = lastDay[epiloop.HourMetric(epiloop.MetricPersons, last.Hour())]
+			st.LastHour = u.Count(lastDay[epiloop.HourMetric(epiloop.MetricPersons, last.Hour())])
 			out = append(out, st)
 		}
 		return nil
@@ -384,17 +384,12 @@ func (s *Service) StatsOfCheckpoints(ctx context.Context, date string) ([]Checkp
 	return out, err
 }
 
-func hoursOf(day map[string]int64) []HourStats {
+func hoursOf(day map[string]int64, u *epiloop.User) []HourStats {
 	hs := make([]HourStats, 24)
 	for h := range hs {
-		hs[h] = HourStats{
-			Hour:       h,
-			Screenings: day[epiloop.HourMetric(epiloop.MetricScreenings, h)],
-			Vehicles:   day[epiloop.HourMetric(epiloop.MetricVehicles, h)],
-			Persons:    day[epiloop.HourMetric(epiloop.MetricPersons, h)],
-			Fevers:     day[epiloop.HourMetric(epiloop.MetricFevers, h)],
-			Leads:      day[epiloop.HourMetric(epiloop.MetricLeads, h)],
-		}
+		c := func(m string) int64 { return u.Count(day[epiloop.HourMetric(m, h)]) }
+		hs[h] = HourStats{Hour: h, Screenings: c(epiloop.MetricScreenings), Vehicles: c(epiloop.MetricVehicles),
+			Persons: c(epiloop.MetricPersons), Fevers: c(epiloop.MetricFevers), Leads: c(epiloop.MetricLeads)}
 	}
 	return hs
 }

@@ -546,15 +546,25 @@ func (s *Service) StatsOfObservations(ctx context.Context) (*ObservationStats, e
 			return err
 		}
 		for _, k := range epiloop.ObservationMetrics {
-			out.Counts[k] = m[k]
+			out.Counts[k] = u.Count(m[k])
 		}
-		out.Sites, err = visibleSites(tx, scope)
+		out.Sites, err = visibleSites(tx, u)
 		return err
 	})
 	return out, err
 }
 
-func visibleSites(tx epiloop.Tx, scope epiloop.Scope) ([]epiloop.Site, error) {
+// visibleSites returns the sites of u's scope, their occupancy as u may
+// see it.
+func visibleSites(tx epiloop.Tx, u *epiloop.User) ([]epiloop.Site, error) {
+	sites, err := scopeSites(tx, u.Scope())
+	for i := range sites {
+		sites[i].Occupancy = int(u.Count(int64(sites[i].Occupancy)))
+	}
+	return sites, err
+}
+
+func scopeSites(tx epiloop.Tx, scope epiloop.Scope) ([]epiloop.Site, error) {
 	var district *string
 	if scope.District != "" {
 		district = &scope.District
@@ -581,7 +591,7 @@ func (s *Service) FindSites(ctx context.Context) ([]epiloop.Site, error) {
 	}
 	var out []epiloop.Site
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-		out, err = visibleSites(tx, u.Scope())
+		out, err = visibleSites(tx, u)
 		return err
 	})
 	return out, err

@@ -131,9 +131,14 @@ func TestHomeObservationStartsWhenLeadCloses(t *testing.T) {
 		if _, total, _ := f.svc.FindObservations(commander, epiloop.ObservationFilter{}); total != 3 {
 			t.Errorf("%d plans, want 3", total)
 		}
-		st, err := f.svc.StatsOfObservations(as(epiloop.RoleAnalyst, ""))
+		st, err := f.svc.StatsOfObservations(commander)
 		if err != nil || st.Counts["active"] != 3 || st.Counts["active_home"] != 3 {
 			t.Errorf("stats %+v (%v), want 3 active home plans", st, err)
+		}
+		// An analyst never sees a count under epiloop.MinPublishedCount.
+		st, err = f.svc.StatsOfObservations(as(epiloop.RoleAnalyst, ""))
+		if err != nil || st.Counts["active"] != 0 || st.Counts["active_home"] != 0 {
+			t.Errorf("analyst's stats %+v (%v), want 3 shown as 0", st, err)
 		}
 		f.checkCounters()
 		f.checkStats()

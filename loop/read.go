@@ -205,8 +205,10 @@ func (s *Service) Overview(ctx context.Context) (map[string]int64, error) {
 	return s.Counters(ctx, epiloop.CounterScope(u.Scope()))
 }
 
-// Counters returns every funnel metric of one scope (zero when absent).
+// Counters returns every funnel metric of one scope (zero when absent), as
+// the caller may see them (User.Count).
 func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64, error) {
+	u := epiloop.UserFromContext(ctx)
 	var m map[string]int64
 	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
 		m, err = tx.FindCounters(scope)
@@ -219,7 +221,7 @@ func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64,
 	for _, k := range epiloop.Metrics {
 		out[k] = m[k]
 	}
-	return out, nil
+	return u.Counts(out), nil
 }
 
 // VerifyCounters recomputes every counter from the leads and the

@@ -11,8 +11,8 @@ import (
 )
 
 // SmallCell is the count below which a cell is shown to analysts as
-// "<5": a count of one or two in a district can point at a person.
-const SmallCell = 5
+// "<5" (epiloop.MinPublishedCount).
+const SmallCell = epiloop.MinPublishedCount
 
 // ReportRow is one line of the daily report: a district (or the whole
 // city) and its funnel.
@@ -47,7 +47,7 @@ func (s *Service) DailyReport(ctx context.Context) (*Report, error) {
 		return nil, forbidden()
 	}
 	now := s.now()
-	rep := &Report{Date: epiloop.CivilDate(now), Generated: now, Metrics: ReportMetrics, Suppressed: u.Role == epiloop.RoleAnalyst}
+	rep := &Report{Date: epiloop.CivilDate(now), Generated: now, Metrics: ReportMetrics, Suppressed: !u.Can(epiloop.ActExactCounts)}
 	type area struct{ code, name, scope, obs string }
 	var areas []area
 	scope := u.Scope()

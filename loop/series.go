@@ -53,9 +53,9 @@ func (s *Service) HourlySeries(ctx context.Context) (*Series, error) {
 		h := end.Add(-time.Duration(k) * time.Hour)
 		day := days[h.Format(time.DateOnly)]
 		out.Hours = append(out.Hours, h)
-		out.Received = append(out.Received, day[epiloop.HourMetric(epiloop.MetricReceived, h.Hour())])
-		out.Closed = append(out.Closed, day[epiloop.HourMetric(epiloop.MetricClosed, h.Hour())])
-		out.Escalated = append(out.Escalated, day[epiloop.HourMetric(epiloop.MetricEscalated, h.Hour())])
+		out.Received = append(out.Received, u.Count(day[epiloop.HourMetric(epiloop.MetricReceived, h.Hour())]))
+		out.Closed = append(out.Closed, u.Count(day[epiloop.HourMetric(epiloop.MetricClosed, h.Hour())]))
+		out.Escalated = append(out.Escalated, u.Count(day[epiloop.HourMetric(epiloop.MetricEscalated, h.Hour())]))
 	}
 	return out, nil
 }
