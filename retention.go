@@ -1,6 +1,9 @@
 package epiloop
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // DefaultRetention is how long personal data of a closed lead is kept
 // after the lead (and any observation) ended.
@@ -41,6 +44,7 @@ type RetentionTx interface {
 	// cutoff who raised no lead (released at the gate), and returns how
 	// many it blanked.
 	PurgeScreenings(cutoff time.Time) (int, error)
+
 	// FindSealedOccupants returns screened occupants' sealed identities
 	// after (screening, seq) in key order.
 	FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]SealedOccupant, error)
@@ -48,4 +52,11 @@ type RetentionTx interface {
 	// FindSealedPersons returns persons' sealed identities after afterID.
 	FindSealedPersons(afterID int64, limit int) ([]SealedPerson, error)
 	UpdateSealedPerson(p SealedPerson) error
+}
+
+// WALCheckpointer is a store whose log keeps pages after a commit: a
+// retention run ends with CheckpointWAL, so purged values do not stay in
+// the log either.
+type WALCheckpointer interface {
+	CheckpointWAL(ctx context.Context) error
 }

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,11 +37,16 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 			return err
 		})
 		if err != nil || len(ids) == 0 {
-			if err == nil && !dryRun {
-				err = s.Store.Update(ctx, func(tx epiloop.Tx) (err error) {
+			if err == nil {
+				err = s.purgeTx(ctx, dryRun, func(tx epiloop.Tx) (err error) {
 					rep.Travellers, err = tx.PurgeScreenings(rep.Cutoff)
 					return err
 				})
+			}
+			if err == nil && !dryRun {
+				if c, ok := s.Store.(epiloop.WALCheckpointer); ok {
+					err = c.CheckpointWAL(ctx)
+				}
 			}
 			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0) {
 				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers", rep.Leads, rep.Persons, rep.Travellers))
@@ -49,15 +55,13 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 		}
 		for _, id := range ids {
 			after = id
-			if dryRun {
-				rep.Leads++
-				continue
-			}
-			person, err := s.purgeLead(ctx, id, rep.Cutoff)
+			purged, person, err := s.purgeLead(ctx, id, rep.Cutoff, dryRun)
 			if err != nil {
 				return rep, err
 			}
-			rep.Leads++
+			if purged {
+				rep.Leads++
+			}
 			if person {
 				rep.Persons++
 			}
@@ -65,11 +69,33 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 	}
 }
 
-// purgeLead purges one lead; it reports whether the person was purged too.
-func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time) (bool, error) {
-	person := false
+// errDryRun rolls a dry run's purge back.
+var errDryRun = errors.New("dry run")
+
+// purgeTx runs a purge in a transaction; a dry run rolls it back, so it
+// counts exactly what the real run then purges.
+func (s *Service) purgeTx(ctx context.Context, dryRun bool, fn func(tx epiloop.Tx) error) error {
 	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		person = false
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
+}
+
+// purgeLead purges one lead (a dry run only counts it); it reports
+// whether the lead was purged and whether its person was too.
+func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time, dryRun bool) (bool, bool, error) {
+	purged, person := false, false
+	err := s.purgeTx(ctx, dryRun, func(tx epiloop.Tx) error {
+		purged, person = false, false
 		l, err := tx.FindLeadByID(id, true)
 		if err != nil {
 			return err
@@ -77,6 +103,7 @@ func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time) (bo
 		if l.Status.Open() || l.ClosedAt == nil || !l.ClosedAt.Before(cutoff) {
 			return nil // reopened or changed since it was found
 		}
+		purged = true
 		l.Address, l.Reason.Note = "", ""
 		if l.Outcome != nil {
 			blankFeedback(l.Outcome)
@@ -107,7 +134,7 @@ func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time) (bo
 		}
 		return tx.PurgeLeadRecords(id, s.now())
 	})
-	return person, err
+	return purged, person, err
 }
 
 func blankFeedback(f *epiloop.Feedback) {

@@ -41,9 +41,15 @@ func TestPurgeAfterRetention(t *testing.T) {
 	if p, err := f.svc.Reveal(commander, closed.ID, "核查"); err != nil || p.IDNumber != id1 {
 		t.Fatalf("dry run purged: %q %v", p.IDNumber, err)
 	}
+	dry := rep
 	rep, err = f.svc.Purge(ctx, epiloop.DefaultRetention, false)
 	if err != nil || rep.Leads != 1 || rep.Persons != 1 {
 		t.Fatalf("purge: %+v, %v", rep, err)
+	}
+	// The dry run counted what the run then purged, persons and
+	// travellers too.
+	if dry.Leads != rep.Leads || dry.Persons != rep.Persons || dry.Travellers != rep.Travellers {
+		t.Errorf("dry run %+v, the run %+v", dry, rep)
 	}
 	got := f.find(closed.ID)
 	if got.Person.Name != epiloop.PurgedName || got.Address != "" || got.Reason.Note != "" {

@@ -9,6 +9,13 @@ import (
 	"strings"
 )
 
+// CheckpointWAL copies the log into the database and truncates it
+// (retention ends with it: purged values must not stay in the log).
+func (db *DB) CheckpointWAL(ctx context.Context) error {
+	_, err := db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return wrap(err, "wal checkpoint")
+}
+
 // Backup writes a consistent copy of the database file at path to out
 // while other processes keep using it (VACUUM INTO reads one snapshot;
 // writers go on), then runs SQLite's integrity check on the copy. It
@@ -28,6 +35,9 @@ func Backup(ctx context.Context, path, out string) error {
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, out); err != nil {
 		os.Remove(out)
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	if err := os.Chmod(out, 0o600); err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	if err := integrity(ctx, out); err != nil {

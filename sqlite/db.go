@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -97,6 +98,9 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	if c == nil {
 		return nil, fmt.Errorf("sqlite: a cipher for personal data is required")
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	db := &DB{cipher: c, queue: make(chan *request, maxQueue), synced: make(chan outcome, maxQueue),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go db.commitLoop()
@@ -167,6 +171,8 @@ func dsn(path string, write bool) string {
 	v := url.Values{}
 	v.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	v.Set("_foreign_keys", "on")
+	// Deleted and purged content is overwritten, not left in free pages.
+	v.Set("_secure_delete", "on")
 	v.Set("_synchronous", "FULL")
 	if write {
 		v.Set("_cache_size", strconv.Itoa(-writerCacheKiB))
@@ -182,6 +188,25 @@ func dsn(path string, write bool) string {
 		v.Set("_txlock", "deferred")
 	}
 	return path + "?" + v.Encode()
+}
+
+// ownerOnly makes the database file readable by its owner only, creating
+// it so when it is new: SQLite gives its WAL and shared-memory files the
+// database file's permissions.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("sqlite: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Engine names the engine.

@@ -279,3 +279,31 @@ type unkeyed struct{}
 
 func (unkeyed) AuditMAC(digest []byte) []byte         { return digest }
 func (unkeyed) CheckAuditMAC(digest, mac []byte) bool { return string(digest) == string(mac) }
+
+// TestFilesOwnerOnly: the database, its log, the key, the audit anchor
+// and a backup are readable by their owner only.
+func TestFilesOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "epiloop.db")
+	dsn := "sqlite:" + path
+	if _, err := cli(t, io.Discard, "migrate", "--db", dsn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, io.Discard, "user", "add", "--db", dsn, "--name", "li.na", "--role", "analyst"); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "copy.db")
+	if _, err := cli(t, io.Discard, "backup", "--db", dsn, "--out", backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + ".key", AnchorPath(path + ".key"), backup} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+			continue
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want owner only", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}
