@@ -80,6 +80,9 @@ func TestScreenshots(t *testing.T) {
 		{uiCheckpointOfficer, []shot{
 			{"checkpoint", "/checkpoints/CK0001", "#screening-form"},
 		}},
+		{"auditor", []shot{
+			{"audit", "/audit", "#audit-table"},
+		}},
 	}
 	viewports := []struct {
 		name string
