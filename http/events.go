@@ -40,13 +40,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc.SetWriteDeadline(time.Time{})
-	fmt.Fprint(w, "retry: 2000\n\n")
+	startStream(w, rc)
 	if after > 0 {
 		missed, err := s.Broker.EventsAfter(r.Context(), u, after)
 		if err != nil {
@@ -92,6 +86,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// startStream answers a request with an event stream: its headers, no
+// write deadline, and the reconnection delay.
+func startStream(w http.ResponseWriter, rc *http.ResponseController) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc.SetWriteDeadline(time.Time{})
+	fmt.Fprint(w, "retry: 2000\n\n")
+}
+
 // CoarseEvery is how often, at most, the live stream of a role without
 // exact counts says that something changed.
 const CoarseEvery = 10 * time.Second
@@ -104,13 +110,7 @@ func (s *Server) coarseEvents(w http.ResponseWriter, r *http.Request, u *epiloop
 	rc := http.NewResponseController(w)
 	sub := s.Broker.Subscribe(u)
 	defer s.Broker.Unsubscribe(sub)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc.SetWriteDeadline(time.Time{})
-	fmt.Fprint(w, "retry: 2000\n\n")
+	startStream(w, rc)
 	if err := rc.Flush(); err != nil {
 		return nil
 	}

@@ -27,7 +27,7 @@ type Keyring struct {
 	aeads   map[byte]cipher.AEAD
 	// audit holds, per sealing key, the audit chain's MAC key derived
 	// from it: rotating the data key rotates the chain's.
-	audit map[byte][]byte
+	audit map[byte]*[32]byte
 	mac   []byte
 	// path is the key file, when loaded from one: a value sealed under a
 	// key this ring does not know yet (rotated by another process) makes
@@ -59,7 +59,7 @@ func fromFile(f file) (*Keyring, error) {
 	if err != nil || len(mac) != 32 {
 		return nil, errors.New("keyring: index key must be 32 bytes, base64")
 	}
-	k := &Keyring{current: f.Current, aeads: map[byte]cipher.AEAD{}, audit: map[byte][]byte{}, mac: mac}
+	k := &Keyring{current: f.Current, aeads: map[byte]cipher.AEAD{}, audit: map[byte]*[32]byte{}, mac: mac}
 	for id, enc := range f.Keys {
 		var n int
 		if _, err := fmt.Sscanf(id, "%d", &n); err != nil || n < 1 || n > 255 {
@@ -187,16 +187,23 @@ func (k *Keyring) reload() {
 }
 
 func (k *Keyring) aead(id byte) cipher.AEAD {
+	return lookup(k, func() cipher.AEAD { return k.aeads[id] })
+}
+
+// lookup reads a key with get under the read lock, reading the key file
+// again when it is missing (rotated in by another process).
+func lookup[T comparable](k *Keyring, get func() T) T {
+	var zero T
 	k.mu.RLock()
-	a := k.aeads[id]
+	v := get()
 	k.mu.RUnlock()
-	if a == nil {
+	if v == zero {
 		k.reload()
 		k.mu.RLock()
-		a = k.aeads[id]
+		v = get()
 		k.mu.RUnlock()
 	}
-	return a
+	return v
 }
 
 // KeyIDs lists the key ids the keyring can open.
@@ -254,25 +261,19 @@ func SealedWith(sealed []byte) byte {
 
 // deriveAuditKey is the audit chain's MAC key of a sealing key: an HMAC
 // of a fixed label, so the two keys are distinct but travel together.
-func deriveAuditKey(sealing []byte) []byte {
+func deriveAuditKey(sealing []byte) *[32]byte {
 	m := hmac.New(sha256.New, sealing)
 	m.Write([]byte("epiloop audit chain v1"))
-	return m.Sum(nil)
+	return (*[32]byte)(m.Sum(nil))
 }
 
 // auditKey returns the audit MAC key of key id, reading the key file
 // again for a key rotated in by another process.
 func (k *Keyring) auditKey(id byte) []byte {
-	k.mu.RLock()
-	key := k.audit[id]
-	k.mu.RUnlock()
-	if key == nil {
-		k.reload()
-		k.mu.RLock()
-		key = k.audit[id]
-		k.mu.RUnlock()
+	if key := lookup(k, func() *[32]byte { return k.audit[id] }); key != nil {
+		return key[:]
 	}
-	return key
+	return nil
 }
 
 // AuditMAC returns the current key's id followed by HMAC-SHA256 of digest
