@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/loop"
 )
 
 func (s *Server) registerEventRoutes() {
@@ -54,25 +55,38 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
+	s.pump(w, r, rc, sub, nil, func(e *epiloop.Event) {
+		if e.ID > last {
+			writeEvent(w, u, e)
+			last = e.ID
+		}
+	}, nil)
+	return nil
+}
+
+// pump runs a stream until its client, its subscription or the server
+// ends it: a keep-alive comment every Heartbeat, every waiting event to
+// onEvent, onTick at each tick (nil: none), one flush after each round.
+func (s *Server) pump(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sub *loop.Subscription,
+	tick <-chan time.Time, onEvent func(*epiloop.Event), onTick func()) {
 	beat := time.NewTicker(s.Heartbeat)
 	defer beat.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
-			return nil
+			return
 		case <-sub.Lost:
-			return nil
+			return
 		case <-s.closing:
-			return nil
+			return
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-tick:
+			onTick()
 		case e := <-sub.C:
-			// Write what is waiting, then flush once.
+			// Take what is waiting, then flush once.
 			for more := true; more; {
-				if e.ID > last {
-					writeEvent(w, u, e)
-					last = e.ID
-				}
+				onEvent(e)
 				select {
 				case e = <-sub.C:
 				default:
@@ -81,7 +95,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if err := rc.Flush(); err != nil {
-			return nil
+			return
 		}
 	}
 }
@@ -116,33 +130,14 @@ func (s *Server) coarseEvents(w http.ResponseWriter, r *http.Request, u *epiloop
 	}
 	tick := time.NewTicker(CoarseEvery)
 	defer tick.Stop()
-	beat := time.NewTicker(s.Heartbeat)
-	defer beat.Stop()
 	changed := false
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-sub.Lost:
-			return nil
-		case <-s.closing:
-			return nil
-		case <-sub.C:
-			changed = true
-			continue
-		case <-beat.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-		case <-tick.C:
-			if !changed {
-				continue
-			}
+	s.pump(w, r, rc, sub, tick.C, func(*epiloop.Event) { changed = true }, func() {
+		if changed {
 			changed = false
 			fmt.Fprint(w, "data: {}\n\n")
 		}
-		if err := rc.Flush(); err != nil {
-			return nil
-		}
-	}
+	})
+	return nil
 }
 
 // writeEvent writes one event; users who see counts only get the kind and
