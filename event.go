@@ -2,6 +2,7 @@ package epiloop
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 )
@@ -41,7 +42,9 @@ type EventKind struct {
 	Closes bool
 	// FreeText names the fields of the data that may hold text a person
 	// typed (a note, a reason given in words, an outcome with an
-	// address): retention blanks them with the lead's personal data.
+	// address): NewEvent moves them to the event's Detail, kept sealed
+	// and never streamed; retention blanks it with the lead's personal
+	// data.
 	FreeText []string
 	// Internal marks the events replicas tell each other (never sent to
 	// a live stream or listened to by a page).
@@ -127,31 +130,6 @@ func EventKindNames() []string {
 	return out
 }
 
-// FreeTextEvents returns the kinds whose data may hold free text, and the
-// union of their free-text fields (sorted): what retention blanks.
-func FreeTextEvents() (kinds, fields []string) {
-	for _, k := range EventKinds {
-		if len(k.FreeText) == 0 {
-			continue
-		}
-		kinds = append(kinds, k.Name)
-		for _, f := range k.FreeText {
-			if !slices.Contains(fields, f) {
-				fields = append(fields, f)
-			}
-		}
-	}
-	slices.Sort(fields)
-	return kinds, fields
-}
-
-// FreeTextEventKindsSQL is FreeTextEvents' kinds as an SQL list, ('a',
-// 'b'): the kinds whose events the engines' purge blanks.
-func FreeTextEventKindsSQL() string {
-	kinds, _ := FreeTextEvents()
-	return SQLStrings(kinds...)
-}
-
 // Event is one change. It carries the jurisdiction of the lead at the time
 // (district and the units holding tasks) so that the live stream can show
 // each user only what they may see. Data never holds identity numbers,
@@ -166,6 +144,11 @@ type Event struct {
 	District string          `json:"district,omitempty"`
 	Units    []string        `json:"units,omitempty"`
 	Data     json.RawMessage `json:"data,omitempty"`
+	// Detail holds the free text a person typed with the change (an
+	// adjudication's note and outcome, a returned task's reason): it is
+	// stored sealed beside the event, read only with the lead's timeline
+	// (an audited read), and never sent to a live stream.
+	Detail json.RawMessage `json:"detail,omitempty"`
 
 	// enc is the encoding Encode kept.
 	enc []byte
@@ -177,7 +160,9 @@ func (e *Event) JSON() []byte {
 		return e.enc
 	}
 	type plain Event // the fields, without the methods
-	b, _ := json.Marshal((*plain)(e))
+	c := *(*plain)(e)
+	c.Detail = nil // a stream's encoding never carries free text
+	b, _ := json.Marshal(&c)
 	return b
 }
 
@@ -223,6 +208,9 @@ func NewEvent(kind string, l *Lead, t time.Time, actor int64, data any) *Event {
 			}
 		}
 	}
+	if m, ok := data.(map[string]any); ok {
+		data = e.splitDetail(m)
+	}
 	if data != nil {
 		b, err := json.Marshal(data)
 		if err == nil {
@@ -230,4 +218,27 @@ func NewEvent(kind string, l *Lead, t time.Time, actor int64, data any) *Event {
 		}
 	}
 	return e
+}
+
+// splitDetail moves the free-text fields of the kind out of data into the
+// event's Detail, and returns the rest.
+func (e *Event) splitDetail(data map[string]any) map[string]any {
+	k, _ := FindEventKind(e.Kind)
+	var detail map[string]any
+	for _, f := range k.FreeText {
+		v, ok := data[f]
+		if !ok {
+			continue
+		}
+		if detail == nil {
+			detail = map[string]any{}
+			data = maps.Clone(data)
+		}
+		detail[f] = v
+		delete(data, f)
+	}
+	if detail != nil {
+		e.Detail, _ = json.Marshal(detail)
+	}
+	return data
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -97,13 +98,18 @@ func TestEventKindsListEveryConstant(t *testing.T) {
 	}
 }
 
-// TestFreeTextEventKindsSQL pins the fragment both engines' purge uses.
-func TestFreeTextEventKindsSQL(t *testing.T) {
-	if got, want := epiloop.FreeTextEventKindsSQL(), "('lead.adjudicated', 'task.returned')"; got != want {
-		t.Errorf("FreeTextEventKindsSQL() = %s, want %s", got, want)
+// TestEventFreeTextInDetail: the free text a kind may carry goes to the
+// event's sealed Detail, never to its data or its stream encoding.
+func TestEventFreeTextInDetail(t *testing.T) {
+	e := epiloop.NewEvent(epiloop.EventTaskReturned, nil, time.Time{}, 0, map[string]any{"unit": "u1", "reason": "人不在"})
+	if strings.Contains(string(e.Data), "人不在") || !strings.Contains(string(e.Detail), "人不在") {
+		t.Errorf("data %s, detail %s", e.Data, e.Detail)
 	}
-	_, fields := epiloop.FreeTextEvents()
-	if want := []string{"note", "outcome", "reason"}; !slices.Equal(fields, want) {
-		t.Errorf("free-text fields %v, want %v", fields, want)
+	if strings.Contains(string(e.JSON()), "人不在") {
+		t.Errorf("stream encoding %s carries the free text", e.JSON())
+	}
+	e = epiloop.NewEvent(epiloop.EventLeadUnroutable, nil, time.Time{}, 0, map[string]any{"reason": "returned"})
+	if !strings.Contains(string(e.Data), "returned") || e.Detail != nil {
+		t.Errorf("a code moved to detail: data %s, detail %s", e.Data, e.Detail)
 	}
 }

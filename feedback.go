@@ -96,6 +96,13 @@ func (f *Feedback) Normalize() {
 	f.Note = strings.TrimSpace(f.Note)
 }
 
+// BlankFreeText empties the fields a person typed (addresses, site,
+// note), keeping the codes and flags statistics count: what retention
+// does to a closed lead's feedback.
+func (f *Feedback) BlankFreeText() {
+	f.Address, f.Destination, f.Site, f.Note = "", "", "", ""
+}
+
 // Validate checks that the feedback is complete for what it says.
 func (f *Feedback) Validate() error {
 	switch f.Located {

@@ -198,6 +198,10 @@ type Reason struct {
 	Note         string `json:"note,omitempty"`
 }
 
+// BlankFreeText empties the note a person typed, keeping the origin,
+// dates and flags statistics count: what retention does.
+func (r *Reason) BlankFreeText() { r.Note = "" }
+
 // Validate checks the reason's formats.
 func (r *Reason) Validate() error {
 	if r.ArrivalDate != "" {

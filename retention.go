@@ -52,6 +52,21 @@ type RetentionTx interface {
 	// FindSealedPersons returns persons' sealed identities after afterID.
 	FindSealedPersons(afterID int64, limit int) ([]SealedPerson, error)
 	UpdateSealedPerson(p SealedPerson) error
+	// FindSealedTexts returns up to limit rows of a sealed text column
+	// after the key after (nil: from the start), in key order.
+	FindSealedTexts(c SealedColumn, after []int64, limit int) ([]SealedTextRow, error)
+	// UpdateSealedText writes a row's re-sealed value (and, for a column
+	// with an index, the value's blind index).
+	UpdateSealedText(c SealedColumn, row SealedTextRow) error
+}
+
+// SealedTextRow is one row's value of a sealed text column, as stored.
+type SealedTextRow struct {
+	Key  []int64 // the values of the column's table's key columns
+	Text string
+	// Index is the blind index to store beside the value (a column
+	// with an IndexColumn only).
+	Index []byte
 }
 
 // WALCheckpointer is a store whose log keeps pages after a commit: a

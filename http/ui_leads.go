@@ -206,11 +206,20 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 
 // eventText renders an event in words from its kind and data.
 func (ui *ui) eventText(p *page, l *epiloop.Lead, e *epiloop.Event) string {
-	var data map[string]any
+	var data, detail map[string]any
 	if len(e.Data) > 0 {
 		json.Unmarshal(e.Data, &data)
 	}
-	str := func(k string) string { s, _ := data[k].(string); return s }
+	if len(e.Detail) > 0 { // the free text, read with the lead
+		json.Unmarshal(e.Detail, &detail)
+	}
+	str := func(k string) string {
+		if s, ok := detail[k].(string); ok {
+			return s
+		}
+		s, _ := data[k].(string)
+		return s
+	}
 	tr := func(prefix, v string) string {
 		if v == "" {
 			return "—"

@@ -104,9 +104,10 @@ func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time, dry
 			return nil // reopened or changed since it was found
 		}
 		purged = true
-		l.Address, l.Reason.Note = "", ""
+		l.Address = ""
+		l.Reason.BlankFreeText()
 		if l.Outcome != nil {
-			blankFeedback(l.Outcome)
+			l.Outcome.BlankFreeText()
 		}
 		if err := tx.UpdateLead(l); err != nil {
 			return err
@@ -115,7 +116,7 @@ func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time, dry
 			t.ReturnReason = ""
 			if t.Feedback != nil {
 				fb := *t.Feedback
-				blankFeedback(&fb)
+				fb.BlankFreeText()
 				t.Feedback = &fb
 			}
 			if err := tx.UpdateTask(t); err != nil {
@@ -137,10 +138,6 @@ func (s *Service) purgeLead(ctx context.Context, id int64, cutoff time.Time, dry
 	return purged, person, err
 }
 
-func blankFeedback(f *epiloop.Feedback) {
-	f.Address, f.Destination, f.Site, f.Note = "", "", "", ""
-}
-
 // Resealer opens values sealed under any key and seals under the current
 // one.
 type Resealer interface {
@@ -149,6 +146,8 @@ type Resealer interface {
 	// SealedWithCurrent reports whether a value is sealed under the
 	// current key.
 	SealedWithCurrent(sealed []byte) bool
+	// Index is the blind index (a re-sealed name's is written again).
+	Index(kind, value string) []byte
 }
 
 // Reseal re-encrypts every person's identity still sealed under an older
@@ -178,8 +177,70 @@ func (s *Service) Reseal(ctx context.Context, r Resealer, batch int, progress fu
 	if err != nil {
 		return resealed, err
 	}
-	return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d identities", resealed))
+	texts, err := s.resealTexts(ctx, r, batch)
+	if err != nil {
+		return resealed + texts, err
+	}
+	return resealed, s.Audit(ctx, epiloop.AuditKey, "", fmt.Sprintf("re-sealed %d identities and %d texts", resealed, texts))
 }
+
+// resealTexts re-seals every sealed text column (epiloop.SealedColumns)
+// whose values are sealed under an older key or were written in clear
+// before sealing, a page per transaction. The audit trail's purposes are
+// append-only and stay under the key that sealed them.
+func (s *Service) resealTexts(ctx context.Context, r Resealer, batch int) (int, error) {
+	var cipher epiloop.Cipher = resealCipher{r}
+	total := 0
+	for _, c := range epiloop.SealedColumns {
+		if c.AppendOnly {
+			continue
+		}
+		var after []int64
+		for {
+			var page []epiloop.SealedTextRow
+			err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+				var err error
+				if page, err = tx.FindSealedTexts(c, after, batch); err != nil {
+					return err
+				}
+				for _, row := range page {
+					sealed := row.Text != "" && epiloop.TextSealed(row.Text)
+					if row.Text == "" || sealed && r.SealedWithCurrent([]byte{epiloop.TextSealedWith(row.Text)}) {
+						continue
+					}
+					plain, err := epiloop.OpenText(cipher, row.Text)
+					if err != nil {
+						return err
+					}
+					if row.Text, err = epiloop.SealText(cipher, plain); err != nil {
+						return err
+					}
+					row.Index = c.Index(r.Index, plain)
+					if err := tx.UpdateSealedText(c, row); err != nil {
+						return err
+					}
+					total++
+				}
+				return nil
+			})
+			if err != nil {
+				return total, err
+			}
+			if len(page) < batch || len(page) == 0 {
+				break
+			}
+			after = page[len(page)-1].Key
+		}
+	}
+	return total, nil
+}
+
+// resealCipher lets a Resealer seal and open text (it has no audit key
+// and needs none here).
+type resealCipher struct{ Resealer }
+
+func (resealCipher) AuditMAC([]byte) []byte         { return nil }
+func (resealCipher) CheckAuditMAC(_, _ []byte) bool { return false }
 
 // resealPages re-seals one kind of sealed row a page per transaction:
 // fetch reads the page after the cursor, fields gives a row's sealed

@@ -2,6 +2,7 @@ package loop_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -108,13 +109,28 @@ func TestResealAfterKeyRotation(t *testing.T) {
 	for _, id := range ids {
 		f.lead(id, addrHome, epiloop.Reason{})
 	}
+	// A person known by phone and name, whose name was written in clear
+	// before sealing (schema 10) and has no blind index: the pass seals
+	// it and writes the index, and the person is found again.
+	noID, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
+		Person: epiloop.Person{Name: "李四", Phone: "13900139000"}, Address: addrHome,
+		Source: epiloop.Source{Kind: epiloop.SourceHotline},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Update(ctx, func(tx epiloop.Tx) error {
+		return tx.UpdateSealedText(epiloop.SealedColumns[0], epiloop.SealedTextRow{Key: []int64{noID.Person.ID}, Text: "李四"})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	k2, err := keyring.Rotate(keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n, err := f.svc.Reseal(ctx, k2, 3, nil)
-	if err != nil || n != 4 {
-		t.Fatalf("resealed %d (%v), want 4", n, err)
+	if err != nil || n != 5 {
+		t.Fatalf("resealed %d (%v), want 5", n, err)
 	}
 	if n, _ := f.svc.Reseal(ctx, k2, 3, nil); n != 0 {
 		t.Errorf("rerun resealed %d, want 0 (resumable)", n)
@@ -122,11 +138,28 @@ func TestResealAfterKeyRotation(t *testing.T) {
 	err = store.View(ctx, func(tx epiloop.Tx) error {
 		ps, err := tx.FindSealedPersons(0, 10)
 		for _, p := range ps {
-			if keyring.SealedWith(p.IDSealed) != 2 || keyring.SealedWith(p.PhoneSealed) != 2 {
+			if len(p.IDSealed) > 0 && keyring.SealedWith(p.IDSealed) != 2 || keyring.SealedWith(p.PhoneSealed) != 2 {
 				t.Errorf("person %d still under key %d", p.ID, keyring.SealedWith(p.IDSealed))
 			}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		for _, c := range epiloop.SealedColumns {
+			rows, err := tx.FindSealedTexts(c, nil, 1000)
+			if err != nil {
+				return fmt.Errorf("%s.%s: %w", c.Table, c.Column, err)
+			}
+			for _, r := range rows {
+				if want := byte(2); r.Text != "" && epiloop.TextSealedWith(r.Text) != want && !c.AppendOnly {
+					t.Errorf("%s.%s %v: sealed under %d, want %d", c.Table, c.Column, r.Key, epiloop.TextSealedWith(r.Text), want)
+				}
+			}
+		}
+		if p, err := tx.FindPerson(&epiloop.Person{Name: "李四", Phone: "13900139000"}); err != nil || p.ID != noID.Person.ID {
+			t.Errorf("the person whose name was in clear, after re-sealing: %v, %v", p, err)
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

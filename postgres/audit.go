@@ -37,7 +37,7 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 			e  epiloop.AuditEntry
 			at pgtype.Timestamptz
 		)
-		if err := r.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, &e.Purpose, &e.Detail,
+		if err := r.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, tx.opened(&e.Purpose), &e.Detail,
 			&e.Prev, &e.Hash); err != nil {
 			return nil, err
 		}

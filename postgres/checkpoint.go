@@ -86,7 +86,7 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 	err := tx.queryRow(`INSERT INTO screenings (checkpoint_code, district_code, time, direction, plate, train,
 			carriage, risk_version, created_at, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		s.CheckpointCode, s.DistrictCode, msUTC(s.Time), string(s.Direction), s.Plate, s.Train,
+		s.CheckpointCode, s.DistrictCode, msUTC(s.Time), string(s.Direction), tx.sealed(s.Plate), s.Train,
 		s.Carriage, s.RiskVersion, ts(s.CreatedAt), nullID(s.CreatedBy)).Scan(&s.ID)
 	if err != nil {
 		return wrap(constraintError(err, "err.screening_already_exists", "err.checkpoint_not_found"), "create screening")
@@ -103,7 +103,9 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 		b.Queue(`INSERT INTO screening_occupants (id_key, id_enc, phone_key, phone_enc, name,
 				screening_id, seq, origin, destination, temperature, symptoms, decision, risk_area, lead_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			append(vals, s.ID, o.Seq, o.Origin, o.Destination, o.Temperature, o.Symptoms,
+			// An occupant has no name index (vals[5]): a screening is found
+			// by ID number, and a name search goes to persons.
+			append(vals[:5:5], s.ID, o.Seq, tx.sealed(o.Origin), tx.sealed(o.Destination), o.Temperature, o.Symptoms,
 				string(o.Decision), o.RiskArea, nullID(o.LeadID))...)
 	}
 	err = tx.tx.SendBatch(tx.ctx, b).Close()
@@ -120,13 +122,13 @@ func (tx *Tx) SetOccupantLead(screeningID int64, seq int, leadID int64) error {
 const screeningColumns = `id, checkpoint_code, district_code, time, direction, plate, train, carriage,
 	risk_version, created_at, created_by`
 
-func scanScreening(s scanner) (*epiloop.Screening, error) {
+func (tx *Tx) scanScreening(s scanner) (*epiloop.Screening, error) {
 	var (
 		sc         epiloop.Screening
 		t, created pgtype.Timestamptz
 		createdBy  pgtype.Int8
 	)
-	if err := s.Scan(&sc.ID, &sc.CheckpointCode, &sc.DistrictCode, &t, &sc.Direction, &sc.Plate, &sc.Train,
+	if err := s.Scan(&sc.ID, &sc.CheckpointCode, &sc.DistrictCode, &t, &sc.Direction, tx.opened(&sc.Plate), &sc.Train,
 		&sc.Carriage, &sc.RiskVersion, &created, &createdBy); err != nil {
 		return nil, err
 	}
@@ -136,7 +138,7 @@ func scanScreening(s scanner) (*epiloop.Screening, error) {
 
 // FindScreeningByID returns one screening with its occupants.
 func (tx *Tx) FindScreeningByID(id int64) (*epiloop.Screening, error) {
-	s, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = $1`, id))
+	s, err := tx.scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = $1`, id))
 	if err != nil {
 		return nil, wrap(noRows(err, "err.screening_not_found"), "find screening")
 	}
@@ -173,7 +175,7 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 	if err != nil {
 		return nil, 0, wrap(err, "find screenings")
 	}
-	out, err := collect(rows, func(r pgx.CollectableRow) (*epiloop.Screening, error) { return scanScreening(r) })
+	out, err := collect(rows, func(r pgx.CollectableRow) (*epiloop.Screening, error) { return tx.scanScreening(r) })
 	if err != nil {
 		return nil, 0, wrap(err, "find screenings")
 	}
@@ -209,7 +211,7 @@ func (tx *Tx) loadOccupants(ss []*epiloop.Screening) error {
 			idE, phoneE []byte
 			lead        pgtype.Int8
 		)
-		if err := rows.Scan(&sid, &o.Seq, &idE, &phoneE, &o.Person.Name, &o.Origin, &o.Destination,
+		if err := rows.Scan(&sid, &o.Seq, &idE, &phoneE, tx.opened(&o.Person.Name), tx.opened(&o.Origin), tx.opened(&o.Destination),
 			&o.Temperature, &o.Symptoms, &o.Decision, &o.RiskArea, &lead); err != nil {
 			return err
 		}

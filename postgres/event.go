@@ -10,16 +10,28 @@ import (
 
 const eventColumns = `id, time, kind, lead_id, task_id, actor_id, district, units, data`
 
-func scanEvent(s scanner) (*epiloop.Event, error) {
+// leadEventColumns add the sealed free text (detail), which only a lead's
+// timeline reads: the outbox the live streams read never carries it.
+const leadEventColumns = eventColumns + `, detail`
+
+func (tx *Tx) scanEvent(s scanner, withDetail bool) (*epiloop.Event, error) {
 	var (
 		e                 epiloop.Event
 		t                 pgtype.Timestamptz
 		lead, task, actor pgtype.Int8
 		units             []string
 		data              []byte
+		detail            string
 	)
-	if err := s.Scan(&e.ID, &t, &e.Kind, &lead, &task, &actor, &e.District, &units, &data); err != nil {
+	dst := []any{&e.ID, &t, &e.Kind, &lead, &task, &actor, &e.District, &units, &data}
+	if withDetail {
+		dst = append(dst, tx.opened(&detail))
+	}
+	if err := s.Scan(dst...); err != nil {
 		return nil, err
+	}
+	if detail != "" {
+		e.Detail = json.RawMessage(detail)
 	}
 	if len(units) > 0 {
 		e.Units = units
@@ -32,8 +44,8 @@ func scanEvent(s scanner) (*epiloop.Event, error) {
 	return &e, nil
 }
 
-func collectEvents(rows pgx.Rows) ([]*epiloop.Event, error) {
-	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Event, error) { return scanEvent(r) })
+func (tx *Tx) collectEvents(rows pgx.Rows, withDetail bool) ([]*epiloop.Event, error) {
+	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Event, error) { return tx.scanEvent(r, withDetail) })
 }
 
 // CreateEvent appends e to the outbox when the transaction commits, and
@@ -59,7 +71,7 @@ func (tx *Tx) FindEventsAfter(id int64, limit int) ([]*epiloop.Event, error) {
 	if err != nil {
 		return nil, wrap(err, "find events")
 	}
-	events, err := collectEvents(rows)
+	events, err := tx.collectEvents(rows, false)
 	return events, wrap(err, "find events")
 }
 
@@ -68,11 +80,11 @@ func (tx *Tx) FindLeadEvents(leadID int64) ([]*epiloop.Event, error) {
 	if err := tx.flush(); err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE lead_id = $1 ORDER BY id`, leadID)
+	rows, err := tx.query(`SELECT `+leadEventColumns+` FROM events WHERE lead_id = $1 ORDER BY id`, leadID)
 	if err != nil {
 		return nil, wrap(err, "find lead events")
 	}
-	events, err := collectEvents(rows)
+	events, err := tx.collectEvents(rows, true)
 	return events, wrap(err, "find lead events")
 }
 

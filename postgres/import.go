@@ -82,7 +82,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 	}
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
-		cells, err := json.Marshal(r.Cells)
+		cells, err := tx.sealedJSON(r.Cells)
 		if err != nil {
 			return wrap(err, "add rejects")
 		}
@@ -104,11 +104,12 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 		return nil, wrap(err, "find rejects")
 	}
 	out, err := collect(rows, func(row pgx.CollectableRow) (r epiloop.ImportReject, err error) {
-		var cells []byte
-		if err := row.Scan(&r.Row, &cells, &r.Code, &r.Message); err != nil {
+		var cells epiloop.JSONColumn
+		if err := row.Scan(&r.Row, tx.openedJSON(&cells), &r.Code, &r.Message); err != nil {
 			return r, err
 		}
-		return r, json.Unmarshal(cells, &r.Cells)
+		_, err = cells.Decode(&r.Cells)
+		return r, err
 	})
 	return out, wrap(err, "find rejects")
 }
@@ -121,23 +122,23 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 	if len(ps) == 0 {
 		return out, nil
 	}
-	idKeys, phoneKeys, names := make([][]byte, len(ps)), make([][]byte, len(ps)), make([]string, len(ps))
+	idKeys, phoneKeys, names := make([][]byte, len(ps)), make([][]byte, len(ps)), make([][]byte, len(ps))
 	for i := range ps {
 		if ps[i].IDNumber != "" {
 			idKeys[i] = tx.db.cipher.Index("id", ps[i].IDNumber)
 		} else {
-			phoneKeys[i], names[i] = tx.db.cipher.Index("phone", ps[i].Phone), ps[i].Name
+			phoneKeys[i], names[i] = tx.db.cipher.Index("phone", ps[i].Phone), epiloop.NameIndex(tx.db.cipher.Index, ps[i].Name)
 		}
 	}
 	rows, err := tx.query(`SELECT q.n, p.id, COALESCE(l.id, 0), COALESCE(l.priority, ''), COALESCE(l.district_code, ''),
 			CASE WHEN l.id IS NULL THEN '{}' ELSE COALESCE((SELECT array_agg(u.unit_code ORDER BY u.first)
 				FROM (SELECT unit_code, min(id) AS first FROM tasks WHERE lead_id = l.id GROUP BY unit_code) u), '{}') END
-		FROM unnest($1::bytea[], $2::bytea[], $3::text[]) WITH ORDINALITY AS q (id_key, phone_key, name, n)
+		FROM unnest($1::bytea[], $2::bytea[], $3::bytea[]) WITH ORDINALITY AS q (id_key, phone_key, name_key, n)
 		CROSS JOIN LATERAL (
 			SELECT id FROM persons WHERE q.id_key IS NOT NULL AND id_key = q.id_key
 			UNION ALL
 			(SELECT id FROM persons
-			WHERE q.id_key IS NULL AND phone_key = q.phone_key AND name = q.name AND id_key IS NULL
+			WHERE q.id_key IS NULL AND phone_key = q.phone_key AND name_key IS NOT DISTINCT FROM q.name_key AND id_key IS NULL
 			ORDER BY id LIMIT 1)
 			LIMIT 1
 		) p
@@ -216,6 +217,16 @@ func (tx *Tx) copyFrom(table string, cols []string, rows [][]any) (int64, error)
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	for _, row := range rows { // sealed text seals itself here, before COPY encodes it
+		for i, v := range row {
+			if s, ok := v.(epiloop.SealedText); ok {
+				var err error
+				if row[i], err = s.Value(); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
 	n, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 	return n, constraintError(err, "err.row_already_exists", "err.referenced_row_not_found")
 }
@@ -229,14 +240,14 @@ func (tx *Tx) insertPersons(ps []*epiloop.Person) error {
 		}
 		rows[i] = append([]any{p.ID}, vals...)
 	}
-	_, err := tx.copyFrom("persons", []string{"id", "id_key", "id_enc", "phone_key", "phone_enc", "name"}, rows)
+	_, err := tx.copyFrom("persons", []string{"id", "id_key", "id_enc", "phone_key", "phone_enc", "name", "name_key"}, rows)
 	return err
 }
 
 func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
 	rows := make([][]any, len(ls))
 	for i, l := range ls {
-		vals, err := leadValues(l)
+		vals, err := tx.leadValues(l)
 		if err != nil {
 			return err
 		}
@@ -250,7 +261,7 @@ func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
 func (tx *Tx) insertTasks(tasks []*epiloop.Task) error {
 	rows := make([][]any, len(tasks))
 	for i, t := range tasks {
-		vals, err := taskValues(t)
+		vals, err := tx.taskValues(t)
 		if err != nil {
 			return err
 		}
@@ -266,11 +277,11 @@ func (tx *Tx) insertSources(ss []epiloop.BulkSource) error {
 	rows := make([][]any, len(ss))
 	for i, bs := range ss {
 		s := bs.Source
-		reason, err := json.Marshal(s.Reason)
+		reason, err := tx.sealedJSON(s.Reason)
 		if err != nil {
 			return err
 		}
-		rows[i] = []any{s.ID, bs.LeadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, ts(s.CreatedAt)}
+		rows[i] = []any{s.ID, bs.LeadID, string(s.Kind), tx.sealed(s.Ref), s.File, s.Row, reason, tx.sealed(s.Address), ts(s.CreatedAt)}
 	}
 	_, err := tx.copyFrom("sources", []string{"id", "lead_id", "kind", "ref", "file", "file_row", "reason",
 		"address", "created_at"}, rows)

@@ -21,14 +21,14 @@ func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 			WHERE id_key = $1`, tx.db.cipher.Index("id", p.IDNumber))
 	} else {
 		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
-			WHERE phone_key = $1 AND name = $2 AND id_key IS NULL
-			ORDER BY id LIMIT 1`, tx.db.cipher.Index("phone", p.Phone), p.Name)
+			WHERE phone_key = $1 AND name_key IS NOT DISTINCT FROM $2 AND id_key IS NULL
+			ORDER BY id LIMIT 1`, tx.db.cipher.Index("phone", p.Phone), nilBytes(epiloop.NameIndex(tx.db.cipher.Index, p.Name)))
 	}
 	var (
 		out        epiloop.Person
 		idE, phone []byte
 	)
-	if err := row.Scan(&out.ID, &idE, &out.Name, &phone); err != nil {
+	if err := row.Scan(&out.ID, &idE, tx.opened(&out.Name), &phone); err != nil {
 		return nil, wrap(noRows(err, "err.person_not_found"), "find person")
 	}
 	if err := tx.openPerson(&out, idE, phone); err != nil {
@@ -49,7 +49,7 @@ func (tx *Tx) openPerson(p *epiloop.Person, idSealed, phoneSealed []byte) (err e
 }
 
 // personValues returns the sealed columns id_key, id_enc, phone_key,
-// phone_enc, name.
+// phone_enc, name, name_key.
 func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
 	c := tx.db.cipher
 	idE, err := c.Seal(p.IDNumber)
@@ -61,7 +61,7 @@ func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
 		return nil, err
 	}
 	return []any{nilBytes(c.Index("id", p.IDNumber)), nilBytes(idE),
-		nilBytes(c.Index("phone", p.Phone)), nilBytes(phoneE), p.Name}, nil
+		nilBytes(c.Index("phone", p.Phone)), nilBytes(phoneE), tx.sealed(p.Name), nilBytes(epiloop.NameIndex(c.Index, p.Name))}, nil
 }
 
 // CreatePerson inserts p and sets its ID. An ID number already recorded is
@@ -71,8 +71,8 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 	if err != nil {
 		return wrap(err, "create person")
 	}
-	err = tx.queryRow(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, vals...).Scan(&p.ID)
+	err = tx.queryRow(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name, name_key)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, vals...).Scan(&p.ID)
 	return wrap(constraintError(err, "err.person_with_this_id_number", ""), "create person")
 }
 
@@ -83,8 +83,8 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 		return wrap(err, "update person")
 	}
 	err = tx.execOne("err.person_not_found", `UPDATE persons SET id_key = $1, id_enc = $2, phone_key = $3,
-			phone_enc = $4, name = $5
-		WHERE id = $6`, append(vals, p.ID)...)
+			phone_enc = $4, name = $5, name_key = $6
+		WHERE id = $7`, append(vals, p.ID)...)
 	return wrap(constraintError(err, "err.person_with_this_id_number", ""), "update person")
 }
 
@@ -97,19 +97,20 @@ const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
 func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	var (
 		l                         epiloop.Lead
-		reason, outcome, conflict []byte
+		reason, outcome           epiloop.JSONColumn
+		conflict                  []byte
 		created, updated, closedT pgtype.Timestamptz
 		idSealed, phoneSealed     []byte
 	)
-	if err := s.Scan(&l.ID, &l.Status, &l.Priority, &l.Address, &l.CommunityCode, &l.DistrictCode,
-		&reason, &outcome, &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
-		&l.Person.ID, &idSealed, &l.Person.Name, &phoneSealed); err != nil {
+	if err := s.Scan(&l.ID, &l.Status, &l.Priority, tx.opened(&l.Address), &l.CommunityCode, &l.DistrictCode,
+		tx.openedJSON(&reason), tx.openedJSON(&outcome), &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
+		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed); err != nil {
 		return nil, err
 	}
 	if err := tx.openPerson(&l.Person, idSealed, phoneSealed); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(reason, &l.Reason); err != nil {
+	if _, err := reason.Decode(&l.Reason); err != nil {
 		return nil, err
 	}
 	var err error
@@ -128,12 +129,12 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 // leadValues returns the lead's own mutable columns in the order status,
 // priority, address, community_code, district_code, reason, outcome,
 // conflict, round, overdue, updated_at, closed_at.
-func leadValues(l *epiloop.Lead) ([]any, error) {
-	reason, err := json.Marshal(l.Reason)
+func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
+	reason, err := tx.sealedJSON(l.Reason)
 	if err != nil {
 		return nil, err
 	}
-	outcome, err := feedbackJSON(l.Outcome)
+	outcome, err := tx.sealedFeedback(l.Outcome)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func leadValues(l *epiloop.Lead) ([]any, error) {
 			return nil, err
 		}
 	}
-	return []any{string(l.Status), string(l.Priority), l.Address, l.CommunityCode, l.DistrictCode,
+	return []any{string(l.Status), string(l.Priority), tx.sealed(l.Address), l.CommunityCode, l.DistrictCode,
 		reason, outcome, conflict, l.Round, l.Overdue, ts(l.UpdatedAt), tsPtr(l.ClosedAt)}, nil
 }
 
@@ -151,7 +152,7 @@ func leadValues(l *epiloop.Lead) ([]any, error) {
 // l.Person, which must exist, and sets l.ID. A second open lead for the
 // person is ECONFLICT.
 func (tx *Tx) CreateLead(l *epiloop.Lead) error {
-	vals, err := leadValues(l)
+	vals, err := tx.leadValues(l)
 	if err != nil {
 		return wrap(err, "create lead")
 	}
@@ -166,7 +167,7 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 // sources). Reopening a lead of a person who has another open lead is
 // ECONFLICT.
 func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
-	vals, err := leadValues(l)
+	vals, err := tx.leadValues(l)
 	if err != nil {
 		return wrap(err, "update lead")
 	}
@@ -335,13 +336,13 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 
 // AddSource records one more source of a lead and sets s.ID.
 func (tx *Tx) AddSource(leadID int64, s *epiloop.Source) error {
-	reason, err := json.Marshal(s.Reason)
+	reason, err := tx.sealedJSON(s.Reason)
 	if err != nil {
 		return wrap(err, "add source")
 	}
 	err = tx.queryRow(`INSERT INTO sources (lead_id, kind, ref, file, file_row, reason, address, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		leadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, ts(s.CreatedAt)).Scan(&s.ID)
+		leadID, string(s.Kind), tx.sealed(s.Ref), s.File, s.Row, reason, tx.sealed(s.Address), ts(s.CreatedAt)).Scan(&s.ID)
 	return wrap(constraintError(err, "err.source_already_exists", "err.lead_not_found"), "add source")
 }
 
@@ -354,13 +355,13 @@ func (tx *Tx) findSources(leadID int64) ([]*epiloop.Source, error) {
 	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Source, error) {
 		var (
 			s       epiloop.Source
-			reason  []byte
+			reason  epiloop.JSONColumn
 			created pgtype.Timestamptz
 		)
-		if err := r.Scan(&s.ID, &s.Kind, &s.Ref, &s.File, &s.Row, &reason, &s.Address, &created); err != nil {
+		if err := r.Scan(&s.ID, &s.Kind, tx.opened(&s.Ref), &s.File, &s.Row, tx.openedJSON(&reason), tx.opened(&s.Address), &created); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(reason, &s.Reason); err != nil {
+		if _, err := reason.Decode(&s.Reason); err != nil {
 			return nil, err
 		}
 		s.CreatedAt = timeOf(created)

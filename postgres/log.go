@@ -83,8 +83,8 @@ func (tx *Tx) flush() error {
 		})
 	case len(events) > 0:
 		for _, e := range events {
-			b.Queue(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, eventValues(e)...)
+			b.Queue(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data, detail)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, tx.eventValues(e)...)
 			reads = append(reads, func(br pgx.BatchResults) error {
 				return wrap(br.QueryRow().Scan(&e.ID), "create event")
 			})
@@ -160,16 +160,16 @@ func (tx *Tx) copyEvents(es []*epiloop.Event, ids []int64) error {
 	cells := make([][]any, len(es))
 	for i, e := range es {
 		e.ID = ids[i]
-		cells[i] = append([]any{e.ID}, eventValues(e)...)
+		cells[i] = append([]any{e.ID}, tx.eventValues(e)...)
 	}
 	_, err := tx.copyFrom("events", []string{"id", "time", "kind", "lead_id", "task_id", "actor_id", "district",
-		"units", "data"}, cells)
+		"units", "data", "detail"}, cells)
 	return wrap(err, "create events")
 }
 
 // eventValues returns the columns time, kind, lead_id, task_id, actor_id,
-// district, units, data of an event.
-func eventValues(e *epiloop.Event) []any {
+// district, units, data, detail (sealed) of an event.
+func (tx *Tx) eventValues(e *epiloop.Event) []any {
 	var data []byte
 	if len(e.Data) > 0 {
 		data = e.Data
@@ -178,7 +178,8 @@ func eventValues(e *epiloop.Event) []any {
 	if units == nil {
 		units = []string{}
 	}
-	return []any{ts(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data}
+	return []any{ts(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data,
+		tx.sealed(string(e.Detail))}
 }
 
 // insertAudit seals the audit entries onto the chain's last link (last,
@@ -193,7 +194,7 @@ func (tx *Tx) insertAudit(audit []*epiloop.AuditEntry, last int64, prev []byte) 
 		e.Seal(prev, tx.db.cipher)
 		b.Queue(`INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			e.ID, e.Time, e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, e.Purpose, e.Detail,
+			e.ID, e.Time, e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, tx.sealed(e.Purpose), e.Detail,
 			nilBytes(e.Prev), e.Hash)
 		last, prev = e.ID, e.Hash
 	}

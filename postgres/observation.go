@@ -81,8 +81,8 @@ func (tx *Tx) scanObservation(s scanner) (*epiloop.Observation, error) {
 	)
 	if err := s.Scan(&o.ID, &o.LeadID, &o.Kind, &o.Status, &o.Start, &o.End, &o.UnitCode,
 		&o.DistrictCode, &o.Site, &o.Proposal, &o.Overdue, &o.Missed, &o.LastCheck, &o.CheckDue, &escalate,
-		&o.Override, &o.EndReason, &o.Hospital, &created, &updated, &ended,
-		&o.Person.ID, &idSealed, &o.Person.Name, &phoneSealed); err != nil {
+		&o.Override, tx.opened(&o.EndReason), tx.opened(&o.Hospital), &created, &updated, &ended,
+		&o.Person.ID, &idSealed, tx.opened(&o.Person.Name), &phoneSealed); err != nil {
 		return nil, err
 	}
 	if err := tx.openPerson(&o.Person, idSealed, phoneSealed); err != nil {
@@ -100,9 +100,9 @@ func (tx *Tx) collectObservations(rows pgx.Rows) ([]*epiloop.Observation, error)
 // status, unit_code, district_code, site, proposal, overdue, missed,
 // last_check, check_due, escalate_at, override, end_reason, hospital,
 // updated_at, ended_at.
-func observationValues(o *epiloop.Observation) []any {
+func (tx *Tx) observationValues(o *epiloop.Observation) []any {
 	return []any{string(o.Status), o.UnitCode, o.DistrictCode, o.Site, string(o.Proposal), o.Overdue, o.Missed,
-		o.LastCheck, o.CheckDue, ts(o.EscalateAt), o.Override, o.EndReason, o.Hospital,
+		o.LastCheck, o.CheckDue, ts(o.EscalateAt), o.Override, tx.sealed(o.EndReason), tx.sealed(o.Hospital),
 		ts(o.UpdatedAt), tsPtr(o.EndedAt)}
 }
 
@@ -114,7 +114,7 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 			lead_id, person_id, kind, start_date, end_date, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		RETURNING id`,
-		append(observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, ts(o.CreatedAt))...).Scan(&o.ID)
+		append(tx.observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, ts(o.CreatedAt))...).Scan(&o.ID)
 	return wrap(constraintError(err, "err.lead_already_has_observation_plan", "err.lead_or_person_not_found"), "create observation")
 }
 
@@ -124,7 +124,7 @@ func (tx *Tx) UpdateObservation(o *epiloop.Observation) error {
 			district_code = $3, site = $4, proposal = $5, overdue = $6, missed = $7, last_check = $8,
 			check_due = $9, escalate_at = $10, override = $11, end_reason = $12, hospital = $13,
 			updated_at = $14, ended_at = $15
-		WHERE id = $16`, append(observationValues(o), o.ID)...)
+		WHERE id = $16`, append(tx.observationValues(o), o.ID)...)
 	return wrap(err, "update observation")
 }
 
@@ -202,7 +202,7 @@ func (tx *Tx) CreateObservationCheck(c *epiloop.ObservationCheck) error {
 	err := tx.queryRow(`INSERT INTO observation_checks (observation_id, date, time, temperature, symptoms,
 			present, note, by_user)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		c.ObservationID, c.Date, msUTC(c.Time), c.Temperature, c.Symptoms, c.Present, c.Note, nullID(c.By)).Scan(&c.ID)
+		c.ObservationID, c.Date, msUTC(c.Time), c.Temperature, c.Symptoms, c.Present, tx.sealed(c.Note), nullID(c.By)).Scan(&c.ID)
 	return wrap(constraintError(err, "err.check_already_exists", "err.observation_not_found"), "create observation check")
 }
 
@@ -220,7 +220,7 @@ func (tx *Tx) FindObservationChecks(observationID int64) ([]*epiloop.Observation
 			by pgtype.Int8
 		)
 		if err := r.Scan(&c.ID, &c.ObservationID, &c.Date, &t, &c.Temperature, &c.Symptoms, &c.Present,
-			&c.Note, &by); err != nil {
+			tx.opened(&c.Note), &by); err != nil {
 			return nil, err
 		}
 		c.Time, c.By = timeOf(t), by.Int64

@@ -1,11 +1,12 @@
 package postgres
 
 import (
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // FindPurgeableLeads returns closed leads ended before cutoff and not yet
@@ -29,11 +30,10 @@ func (tx *Tx) FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]
 // PurgeLeadRecords blanks addresses and free text in the lead's sources
 // and events, keeping kinds, dates and flags for statistics.
 func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
-	if _, err := tx.exec(`UPDATE sources SET address = '', reason = jsonb_set(reason, '{note}', '""')
-		WHERE lead_id = $1`, leadID); err != nil {
+	if err := tx.purgeSources(leadID); err != nil {
 		return wrap(err, "purge sources")
 	}
-	if _, err := tx.exec(purgeEventsSQL(), leadID); err != nil {
+	if _, err := tx.exec(`UPDATE events SET detail = '' WHERE lead_id = $1 AND detail <> ''`, leadID); err != nil {
 		return wrap(err, "purge events")
 	}
 	if _, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
@@ -46,12 +46,24 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 	return wrap(tx.execOne("err.lead_not_found", `UPDATE leads SET purged_at = $1 WHERE id = $2`, ts(t), leadID), "purge lead")
 }
 
-// purgeEventsSQL blanks the free-text fields of a lead's events, for the
-// kinds the domain says may carry free text.
-func purgeEventsSQL() string {
-	_, fields := epiloop.FreeTextEvents()
-	return `UPDATE events SET data = data - ARRAY[` + strings.Trim(epiloop.SQLStrings(fields...), "()") + `]
-		WHERE lead_id = $1 AND kind IN ` + epiloop.FreeTextEventKindsSQL() + ` AND data IS NOT NULL`
+// purgeSources blanks the sources' addresses and the notes of their
+// reasons (sealed: opened, blanked and sealed again here).
+func (tx *Tx) purgeSources(leadID int64) error {
+	ss, err := tx.findSources(leadID)
+	if err != nil {
+		return err
+	}
+	for _, s := range ss {
+		s.Reason.BlankFreeText()
+		reason, err := tx.sealedJSON(s.Reason)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE sources SET address = '', reason = $1 WHERE id = $2`, reason, s.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PurgeScreenings blanks released travellers screened before cutoff.
@@ -107,4 +119,45 @@ func (tx *Tx) FindSealedPersons(afterID int64, limit int) ([]epiloop.SealedPerso
 func (tx *Tx) UpdateSealedPerson(p epiloop.SealedPerson) error {
 	return wrap(tx.execOne("err.person_not_found", `UPDATE persons SET id_enc = $1, phone_enc = $2 WHERE id = $3`,
 		nilBytes(p.IDSealed), nilBytes(p.PhoneSealed), p.ID), "update sealed person")
+}
+
+// pgBind is the placeholder of the i-th parameter.
+func pgBind(i int) string { return "$" + strconv.Itoa(i) }
+
+// FindSealedTexts returns a page of a sealed text column in key order.
+func (tx *Tx) FindSealedTexts(c epiloop.SealedColumn, after []int64, limit int) ([]epiloop.SealedTextRow, error) {
+	page, _ := c.SealedTextsSQL(pgBind, len(after) == 0)
+	args := make([]any, 0, len(after)+1)
+	for _, k := range after {
+		args = append(args, k)
+	}
+	rows, err := tx.query(page, append(args, limit)...)
+	if err != nil {
+		return nil, wrap(err, "find sealed texts")
+	}
+	out, err := collect(rows, func(row pgx.CollectableRow) (epiloop.SealedTextRow, error) {
+		r := epiloop.SealedTextRow{Key: make([]int64, len(c.KeyColumns()))}
+		dst := make([]any, 0, len(r.Key)+1)
+		for i := range r.Key {
+			dst = append(dst, &r.Key[i])
+		}
+		var text pgtype.Text
+		err := row.Scan(append(dst, &text)...)
+		r.Text = text.String
+		return r, err
+	})
+	return out, wrap(err, "find sealed texts")
+}
+
+// UpdateSealedText writes one row's re-sealed value.
+func (tx *Tx) UpdateSealedText(c epiloop.SealedColumn, r epiloop.SealedTextRow) error {
+	_, update := c.SealedTextsSQL(pgBind, true)
+	args := []any{r.Text}
+	if c.IndexColumn != "" {
+		args = append(args, nilBytes(r.Index))
+	}
+	for _, k := range r.Key {
+		args = append(args, k)
+	}
+	return wrap(tx.execOne("err.row_not_found", update, args...), "update sealed text")
 }

@@ -24,16 +24,16 @@ var openTask = epiloop.OpenTaskSQL("t.status")
 // openLead is epiloop's open-lead rule on the leads l.
 var openLead = epiloop.OpenLeadSQL("l.status")
 
-func scanTask(s scanner) (*epiloop.Task, error) {
+func (tx *Tx) scanTask(s scanner) (*epiloop.Task, error) {
 	var (
 		t                                   epiloop.Task
 		acceptBy, feedbackBy, escalateAt    pgtype.Timestamptz
 		created, accepted, submitted        pgtype.Timestamptz
-		feedback                            []byte
+		feedback                            epiloop.JSONColumn
 		unitCode, unitKind, unitName, unitD pgtype.Text
 	)
 	if err := s.Scan(&t.ID, &t.LeadID, &t.Round, &t.Side, &t.UnitCode, &t.Status, &t.Priority, &t.DistrictCode,
-		&acceptBy, &feedbackBy, &escalateAt, &t.Escalation, &t.ReturnReason, &feedback,
+		&acceptBy, &feedbackBy, &escalateAt, &t.Escalation, tx.opened(&t.ReturnReason), tx.openedJSON(&feedback),
 		&created, &accepted, &submitted,
 		&unitCode, &unitKind, &unitName, &unitD); err != nil {
 		return nil, err
@@ -51,27 +51,27 @@ func scanTask(s scanner) (*epiloop.Task, error) {
 	return &t, nil
 }
 
-func collectTasks(rows pgx.Rows) ([]*epiloop.Task, error) {
-	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Task, error) { return scanTask(r) })
+func (tx *Tx) collectTasks(rows pgx.Rows) ([]*epiloop.Task, error) {
+	return collect(rows, func(r pgx.CollectableRow) (*epiloop.Task, error) { return tx.scanTask(r) })
 }
 
 // taskValues returns the task's mutable columns in the order round, side,
 // unit_code, status, priority, district_code, accept_by, feedback_by,
 // escalate_at, escalation, return_reason, feedback, accepted_at,
 // submitted_at.
-func taskValues(t *epiloop.Task) ([]any, error) {
-	feedback, err := feedbackJSON(t.Feedback)
+func (tx *Tx) taskValues(t *epiloop.Task) ([]any, error) {
+	feedback, err := tx.sealedFeedback(t.Feedback)
 	if err != nil {
 		return nil, err
 	}
 	return []any{t.Round, string(t.Side), t.UnitCode, string(t.Status), string(t.Priority), t.DistrictCode,
-		ts(t.AcceptBy), ts(t.FeedbackBy), ts(t.EscalateAt), t.Escalation, t.ReturnReason,
+		ts(t.AcceptBy), ts(t.FeedbackBy), ts(t.EscalateAt), t.Escalation, tx.sealed(t.ReturnReason),
 		feedback, tsPtr(t.AcceptedAt), tsPtr(t.SubmittedAt)}, nil
 }
 
 // CreateTask inserts t and sets its ID. Its lead and unit must exist.
 func (tx *Tx) CreateTask(t *epiloop.Task) error {
-	vals, err := taskValues(t)
+	vals, err := tx.taskValues(t)
 	if err != nil {
 		return wrap(err, "create task")
 	}
@@ -85,7 +85,7 @@ func (tx *Tx) CreateTask(t *epiloop.Task) error {
 
 // UpdateTask writes every field of t but its ID, lead and creation time.
 func (tx *Tx) UpdateTask(t *epiloop.Task) error {
-	vals, err := taskValues(t)
+	vals, err := tx.taskValues(t)
 	if err != nil {
 		return wrap(err, "update task")
 	}
@@ -98,7 +98,7 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 
 // FindTaskByID returns one task with its unit.
 func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
-	t, err := scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = $1`, id))
+	t, err := tx.scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = $1`, id))
 	return t, wrap(noRows(err, "err.task_not_found"), "find task")
 }
 
@@ -137,7 +137,7 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	if err != nil {
 		return nil, 0, wrap(err, "find tasks")
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	return tasks, total, wrap(err, "find tasks")
 }
 
@@ -162,7 +162,7 @@ func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	if err != nil {
 		return nil, wrap(err, "find due tasks")
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	return tasks, wrap(err, "find due tasks")
 }
 
@@ -211,7 +211,7 @@ func (tx *Tx) findTasksOfLeads(ids []int64) (map[int64][]*epiloop.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	if err != nil {
 		return nil, err
 	}

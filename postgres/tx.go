@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -157,21 +156,32 @@ func timePtrOf(t pgtype.Timestamptz) *time.Time {
 	return &u
 }
 
-// feedbackJSON stores an optional feedback; nil is NULL.
-func feedbackJSON(f *epiloop.Feedback) ([]byte, error) {
+// sealed is s as a query argument stored sealed (epiloop.SealedColumns).
+func (tx *Tx) sealed(s string) epiloop.SealedText { return epiloop.Sealed(tx.db.cipher, s) }
+
+// opened is a scan destination that opens a sealed column into dst.
+func (tx *Tx) opened(dst *string) *epiloop.OpenedText { return epiloop.Opened(tx.db.cipher, dst) }
+
+// sealedJSON is v's JSON text as an argument stored sealed.
+func (tx *Tx) sealedJSON(v any) (epiloop.SealedText, error) {
+	return epiloop.SealedJSON(tx.db.cipher, v)
+}
+
+// openedJSON is a scan destination for a sealed JSON column.
+func (tx *Tx) openedJSON(c *epiloop.JSONColumn) *epiloop.OpenedText { return c.Opened(tx.db.cipher) }
+
+// sealedFeedback stores an optional feedback sealed; nil is NULL.
+func (tx *Tx) sealedFeedback(f *epiloop.Feedback) (any, error) {
 	if f == nil {
 		return nil, nil
 	}
-	return json.Marshal(f)
+	return tx.sealedJSON(f)
 }
 
 // feedbackOf decodes an optional stored feedback, with its time in UTC.
-func feedbackOf(b []byte) (*epiloop.Feedback, error) {
-	if b == nil {
-		return nil, nil
-	}
+func feedbackOf(c epiloop.JSONColumn) (*epiloop.Feedback, error) {
 	var f epiloop.Feedback
-	if err := json.Unmarshal(b, &f); err != nil {
+	if ok, err := c.Decode(&f); !ok || err != nil {
 		return nil, err
 	}
 	if !f.SubmittedAt.IsZero() {

@@ -24,7 +24,7 @@ func (tx *Tx) AppendAudit(e *epiloop.AuditEntry) error {
 	e.Seal(prev, tx.cipher)
 	_, err = tx.exec(`INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, millis(e.Time), e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, e.Purpose, e.Detail, e.Prev, e.Hash)
+		e.ID, millis(e.Time), e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, tx.sealed(e.Purpose), e.Detail, e.Prev, e.Hash)
 	return wrap(err, "append audit")
 }
 
@@ -57,7 +57,7 @@ func (tx *Tx) FindAudit(f epiloop.AuditFilter) ([]*epiloop.AuditEntry, int, erro
 			e  epiloop.AuditEntry
 			at sql.NullInt64
 		)
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, &e.Purpose, &e.Detail, &e.Prev, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.Object, tx.opened(&e.Purpose), &e.Detail, &e.Prev, &e.Hash); err != nil {
 			return nil, 0, wrap(err, "find audit")
 		}
 		e.Time = timeOf(at)

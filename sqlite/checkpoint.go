@@ -95,7 +95,7 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 	res, err := tx.exec(`INSERT INTO screenings (checkpoint_code, district_code, time, direction, plate, train,
 			carriage, risk_version, created_at, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.CheckpointCode, s.DistrictCode, s.Time.UnixMilli(), string(s.Direction), s.Plate, s.Train,
+		s.CheckpointCode, s.DistrictCode, s.Time.UnixMilli(), string(s.Direction), tx.sealed(s.Plate), s.Train,
 		s.Carriage, s.RiskVersion, millis(s.CreatedAt), nullID(s.CreatedBy))
 	if err != nil {
 		return wrap(constraintError(err, "err.screening_already_exists", "err.checkpoint_not_found"), "create screening")
@@ -111,7 +111,9 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 		_, err = tx.exec(`INSERT INTO screening_occupants (id_key, id_enc, phone_key, phone_enc, name,
 				screening_id, seq, origin, destination, temperature, symptoms, decision, risk_area, lead_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append(vals, s.ID, o.Seq, o.Origin, o.Destination, o.Temperature, o.Symptoms,
+			// An occupant has no name index (vals[5]): a screening is found
+			// by ID number, and a name search goes to persons.
+			append(vals[:5:5], s.ID, o.Seq, tx.sealed(o.Origin), tx.sealed(o.Destination), o.Temperature, o.Symptoms,
 				string(o.Decision), o.RiskArea, nullID(o.LeadID))...)
 		if err != nil {
 			return wrap(constraintError(err, "err.occupant_already_exists", "err.lead_not_found"), "create screening")
@@ -130,14 +132,14 @@ func (tx *Tx) SetOccupantLead(screeningID int64, seq int, leadID int64) error {
 const screeningColumns = `id, checkpoint_code, district_code, time, direction, plate, train, carriage,
 	risk_version, created_at, created_by`
 
-func scanScreening(s scanner) (*epiloop.Screening, error) {
+func (tx *Tx) scanScreening(s scanner) (*epiloop.Screening, error) {
 	var (
 		sc         epiloop.Screening
 		t, created sql.NullInt64
 		createdBy  sql.NullInt64
 		direction  string
 	)
-	if err := s.Scan(&sc.ID, &sc.CheckpointCode, &sc.DistrictCode, &t, &direction, &sc.Plate, &sc.Train,
+	if err := s.Scan(&sc.ID, &sc.CheckpointCode, &sc.DistrictCode, &t, &direction, tx.opened(&sc.Plate), &sc.Train,
 		&sc.Carriage, &sc.RiskVersion, &created, &createdBy); err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func scanScreening(s scanner) (*epiloop.Screening, error) {
 
 // FindScreeningByID returns one screening with its occupants.
 func (tx *Tx) FindScreeningByID(id int64) (*epiloop.Screening, error) {
-	s, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = ?`, id))
+	s, err := tx.scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = ?`, id))
 	if err != nil {
 		return nil, wrap(noRows(err, "err.screening_not_found"), "find screening")
 	}
@@ -188,7 +190,7 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 	defer rows.Close()
 	var out []*epiloop.Screening
 	for rows.Next() {
-		s, err := scanScreening(rows)
+		s, err := tx.scanScreening(rows)
 		if err != nil {
 			return nil, 0, wrap(err, "find screenings")
 		}
@@ -231,7 +233,7 @@ func (tx *Tx) loadOccupants(ss []*epiloop.Screening) error {
 			decision    string
 			lead        sql.NullInt64
 		)
-		if err := rows.Scan(&sid, &o.Seq, &idE, &phoneE, &o.Person.Name, &o.Origin, &o.Destination,
+		if err := rows.Scan(&sid, &o.Seq, &idE, &phoneE, tx.opened(&o.Person.Name), tx.opened(&o.Origin), tx.opened(&o.Destination),
 			&o.Temperature, &o.Symptoms, &decision, &o.RiskArea, &lead); err != nil {
 			return err
 		}

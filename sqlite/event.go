@@ -9,15 +9,26 @@ import (
 
 const eventColumns = `id, time, kind, lead_id, task_id, actor_id, district, units, data`
 
-func scanEvent(s scanner) (*epiloop.Event, error) {
+// leadEventColumns add the sealed free text (detail), which only a lead's
+// timeline reads: the outbox the live streams read never carries it.
+const leadEventColumns = eventColumns + `, detail`
+
+func (tx *Tx) scanEvent(s scanner, withDetail bool) (*epiloop.Event, error) {
 	var (
 		e                    epiloop.Event
 		t, lead, task, actor sql.NullInt64
-		units                string
+		units, detail        string
 		data                 sql.NullString
 	)
-	if err := s.Scan(&e.ID, &t, &e.Kind, &lead, &task, &actor, &e.District, &units, &data); err != nil {
+	dst := []any{&e.ID, &t, &e.Kind, &lead, &task, &actor, &e.District, &units, &data}
+	if withDetail {
+		dst = append(dst, tx.opened(&detail))
+	}
+	if err := s.Scan(dst...); err != nil {
 		return nil, err
+	}
+	if detail != "" {
+		e.Detail = json.RawMessage(detail)
 	}
 	if units != "[]" {
 		if err := json.Unmarshal([]byte(units), &e.Units); err != nil {
@@ -46,9 +57,10 @@ func (tx *Tx) CreateEvent(e *epiloop.Event) error {
 	if len(e.Data) > 0 {
 		data = string(e.Data)
 	}
-	res, err := tx.exec(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data)
+	res, err := tx.exec(`INSERT INTO events (time, kind, lead_id, task_id, actor_id, district, units, data, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data,
+		tx.sealed(string(e.Detail)))
 	if err != nil {
 		return wrap(err, "create event")
 	}
@@ -72,25 +84,25 @@ func (tx *Tx) FindEventsAfter(id int64, limit int) ([]*epiloop.Event, error) {
 	if err != nil {
 		return nil, wrap(err, "find events")
 	}
-	events, err := collectEvents(rows)
+	events, err := tx.collectEvents(rows, false)
 	return events, wrap(err, "find events")
 }
 
 // FindLeadEvents returns a lead's timeline, oldest first.
 func (tx *Tx) FindLeadEvents(leadID int64) ([]*epiloop.Event, error) {
-	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE lead_id = ? ORDER BY id`, leadID)
+	rows, err := tx.query(`SELECT `+leadEventColumns+` FROM events WHERE lead_id = ? ORDER BY id`, leadID)
 	if err != nil {
 		return nil, wrap(err, "find lead events")
 	}
-	events, err := collectEvents(rows)
+	events, err := tx.collectEvents(rows, true)
 	return events, wrap(err, "find lead events")
 }
 
-func collectEvents(rows *sql.Rows) ([]*epiloop.Event, error) {
+func (tx *Tx) collectEvents(rows *sql.Rows, withDetail bool) ([]*epiloop.Event, error) {
 	defer rows.Close()
 	var out []*epiloop.Event
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		e, err := tx.scanEvent(rows, withDetail)
 		if err != nil {
 			return nil, err
 		}

@@ -95,7 +95,7 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 	}
 	defer st.Close()
 	for _, r := range rs {
-		cells, err := jsonText(r.Cells)
+		cells, err := tx.sealedJSON(r.Cells)
 		if err != nil {
 			return wrap(err, "add rejects")
 		}
@@ -118,12 +118,12 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 	for rows.Next() {
 		var (
 			r     epiloop.ImportReject
-			cells string
+			cells epiloop.JSONColumn
 		)
-		if err := rows.Scan(&r.Row, &cells, &r.Code, &r.Column, &r.Message); err != nil {
+		if err := rows.Scan(&r.Row, tx.openedJSON(&cells), &r.Code, &r.Column, &r.Message); err != nil {
 			return nil, wrap(err, "find rejects")
 		}
-		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
+		if _, err := cells.Decode(&r.Cells); err != nil {
 			return nil, wrap(err, "find rejects")
 		}
 		out = append(out, r)
@@ -148,10 +148,11 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			byID[k] = append(byID[k], i)
 		} else {
 			k := hex.EncodeToString(tx.index("phone", ps[i].Phone))
-			if byPhone[k+"\x00"+ps[i].Name] == nil {
+			nk := k + "\x00" + hex.EncodeToString(epiloop.NameIndex(tx.index, ps[i].Name))
+			if byPhone[nk] == nil {
 				phoneKeys = append(phoneKeys, k)
 			}
-			byPhone[k+"\x00"+ps[i].Name] = append(byPhone[k+"\x00"+ps[i].Name], i)
+			byPhone[nk] = append(byPhone[nk], i)
 		}
 	}
 	const chunk = 5000
@@ -164,7 +165,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 				SELECT person_id FROM person_ids WHERE id_key IN (SELECT unhex(value) FROM json_each(?1))
 				UNION ALL
 				SELECT person_id FROM person_ids_new WHERE id_key IN (SELECT unhex(value) FROM json_each(?1)))
-			SELECT hex(p.id_key), '', p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
+			SELECT hex(p.id_key), NULL, p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
 			JOIN persons p ON p.id = k.person_id
 			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead,
 			string(keys), byID, out)
@@ -179,7 +180,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		}
 		// Several persons may share a phone and name: the first recorded
 		// wins, as FindPerson does.
-		err = tx.matchRows(`SELECT hex(p.phone_key), p.name, p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
+		err = tx.matchRows(`SELECT hex(p.phone_key), coalesce(hex(p.name_key), ''), p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
 			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead+`
 			WHERE p.phone_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NULL
 			ORDER BY p.id DESC`,
@@ -197,8 +198,9 @@ const matchScope = `coalesce(l.district_code, ''), CASE WHEN l.id IS NULL THEN '
 	(SELECT json_group_array(unit_code) FROM (SELECT unit_code FROM tasks WHERE lead_id = l.id
 		GROUP BY unit_code ORDER BY min(id))) END`
 
-// matchRows reads (key, name, person, open lead, priority, district,
-// units) rows into the matches of the inputs with that key.
+// matchRows reads (key, name key, person, open lead, priority, district,
+// units) rows into the matches of the inputs with that key; the name key
+// is NULL for a match by ID number.
 func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloop.ImportMatch) error {
 	rows, err := tx.query(query, arg)
 	if err != nil {
@@ -207,8 +209,9 @@ func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloo
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			key, name, units string
-			m                epiloop.ImportMatch
+			key, units string
+			name       sql.NullString
+			m          epiloop.ImportMatch
 		)
 		if err := rows.Scan(&key, &name, &m.PersonID, &m.OpenLeadID, &m.Priority, &m.District, &units); err != nil {
 			return err
@@ -219,8 +222,8 @@ func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloo
 			}
 		}
 		k := strings.ToLower(key)
-		if name != "" {
-			k += "\x00" + name
+		if name.Valid {
+			k += "\x00" + strings.ToLower(name.String)
 		}
 		for _, i := range inputs[k] {
 			out[i] = m
@@ -422,7 +425,7 @@ func (tx *Tx) insertPersons(ps []*epiloop.Person) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	err := tx.bulk(`INSERT OR FAIL INTO persons (id, id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?, ?)`,
+	err := tx.bulk(`INSERT OR FAIL INTO persons (id, id_key, id_enc, phone_key, phone_enc, name, name_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		len(ps), func(i int) ([]any, error) {
 			vals, err := tx.personValues(ps[i])
 			return append([]any{ps[i].ID}, vals...), err
@@ -471,7 +474,7 @@ func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
 			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at, id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(ls), func(i int) ([]any, error) {
-			vals, err := leadValues(ls[i])
+			vals, err := tx.leadValues(ls[i])
 			return append(vals, ls[i].Person.ID, millis(ls[i].CreatedAt), ls[i].ID), err
 		})
 }
@@ -482,7 +485,7 @@ func (tx *Tx) insertTasks(ts []*epiloop.Task) error {
 			submitted_at, lead_id, created_at, id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(ts), func(i int) ([]any, error) {
-			vals, err := taskValues(ts[i])
+			vals, err := tx.taskValues(ts[i])
 			return append(vals, ts[i].LeadID, millis(ts[i].CreatedAt), ts[i].ID), err
 		})
 }
@@ -492,14 +495,14 @@ func (tx *Tx) insertSources(ss []epiloop.BulkSource) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(ss), func(i int) ([]any, error) {
 			s := ss[i].Source
-			reason, err := jsonText(s.Reason)
-			return []any{s.ID, ss[i].LeadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, millis(s.CreatedAt)}, err
+			reason, err := tx.sealedJSON(s.Reason)
+			return []any{s.ID, ss[i].LeadID, string(s.Kind), tx.sealed(s.Ref), s.File, s.Row, reason, tx.sealed(s.Address), millis(s.CreatedAt)}, err
 		})
 }
 
 func (tx *Tx) insertEvents(es []*epiloop.Event) error {
-	return tx.bulk(`INSERT OR FAIL INTO events (time, kind, lead_id, task_id, actor_id, district, units, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	return tx.bulk(`INSERT OR FAIL INTO events (time, kind, lead_id, task_id, actor_id, district, units, data, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(es), func(i int) ([]any, error) {
 			e := es[i]
 			units, err := jsonText(e.Units)
@@ -507,6 +510,7 @@ func (tx *Tx) insertEvents(es []*epiloop.Event) error {
 			if len(e.Data) > 0 {
 				data = string(e.Data)
 			}
-			return []any{millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data}, err
+			return []any{millis(e.Time), e.Kind, nullID(e.LeadID), nullID(e.TaskID), nullID(e.ActorID), e.District, units, data,
+				tx.sealed(string(e.Detail))}, err
 		})
 }

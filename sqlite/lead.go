@@ -22,14 +22,14 @@ func (tx *Tx) FindPerson(p *epiloop.Person) (*epiloop.Person, error) {
 				(SELECT person_id FROM person_ids_new WHERE id_key = ?1))`, tx.cipher.Index("id", p.IDNumber))
 	} else {
 		row = tx.queryRow(`SELECT id, id_enc, name, phone_enc FROM persons
-			WHERE phone_key = ? AND name = ? AND id_key IS NULL
-			ORDER BY id LIMIT 1`, tx.cipher.Index("phone", p.Phone), p.Name)
+			WHERE phone_key = ? AND name_key IS ? AND id_key IS NULL
+			ORDER BY id LIMIT 1`, tx.index("phone", p.Phone), nilBytes(epiloop.NameIndex(tx.index, p.Name)))
 	}
 	var (
 		out        epiloop.Person
 		idE, phone []byte
 	)
-	if err := row.Scan(&out.ID, &idE, &out.Name, &phone); err != nil {
+	if err := row.Scan(&out.ID, &idE, tx.opened(&out.Name), &phone); err != nil {
 		return nil, wrap(noRows(err, "err.person_not_found"), "find person")
 	}
 	if err := tx.openPerson(&out, idE, phone); err != nil {
@@ -50,7 +50,7 @@ func (tx *Tx) openPerson(p *epiloop.Person, idSealed, phoneSealed []byte) (err e
 }
 
 // personValues returns the sealed columns id_key, id_enc, phone_key,
-// phone_enc, name.
+// phone_enc, name, name_key.
 func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
 	idE, err := tx.cipher.Seal(p.IDNumber)
 	if err != nil {
@@ -61,7 +61,7 @@ func (tx *Tx) personValues(p *epiloop.Person) ([]any, error) {
 		return nil, err
 	}
 	return []any{nilBytes(tx.index("id", p.IDNumber)), nilBytes(idE),
-		nilBytes(tx.index("phone", p.Phone)), nilBytes(phoneE), p.Name}, nil
+		nilBytes(tx.index("phone", p.Phone)), nilBytes(phoneE), tx.sealed(p.Name), nilBytes(epiloop.NameIndex(tx.index, p.Name))}, nil
 }
 
 // nilBytes stores an empty value as NULL.
@@ -79,7 +79,7 @@ func (tx *Tx) CreatePerson(p *epiloop.Person) error {
 	if err != nil {
 		return wrap(err, "create person")
 	}
-	res, err := tx.exec(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name) VALUES (?, ?, ?, ?, ?)`, vals...)
+	res, err := tx.exec(`INSERT INTO persons (id_key, id_enc, phone_key, phone_enc, name, name_key) VALUES (?, ?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
 		return wrap(err, "create person")
 	}
@@ -133,7 +133,7 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 			return wrap(err, "update person")
 		}
 	}
-	err = tx.execOne("err.person_not_found", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ? WHERE id = ?`,
+	err = tx.execOne("err.person_not_found", `UPDATE persons SET id_key = ?, id_enc = ?, phone_key = ?, phone_enc = ?, name = ?, name_key = ? WHERE id = ?`,
 		append(vals, p.ID)...)
 	return wrap(err, "update person")
 }
@@ -147,20 +147,20 @@ const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
 func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	var (
 		l                         epiloop.Lead
-		reason                    string
-		outcome, conflict         sql.NullString
+		reason, outcome           epiloop.JSONColumn
+		conflict                  sql.NullString
 		created, updated, closedT sql.NullInt64
 		idSealed, phoneSealed     []byte
 	)
-	if err := s.Scan(&l.ID, &l.Status, &l.Priority, &l.Address, &l.CommunityCode, &l.DistrictCode,
-		&reason, &outcome, &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
-		&l.Person.ID, &idSealed, &l.Person.Name, &phoneSealed); err != nil {
+	if err := s.Scan(&l.ID, &l.Status, &l.Priority, tx.opened(&l.Address), &l.CommunityCode, &l.DistrictCode,
+		tx.openedJSON(&reason), tx.openedJSON(&outcome), &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
+		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed); err != nil {
 		return nil, err
 	}
 	if err := tx.openPerson(&l.Person, idSealed, phoneSealed); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(reason), &l.Reason); err != nil {
+	if _, err := reason.Decode(&l.Reason); err != nil {
 		return nil, err
 	}
 	var err error
@@ -183,12 +183,12 @@ var leadColumnNames = []string{"status", "priority", "address", "community_code"
 // leadValues returns the lead's own mutable columns in the order status,
 // priority, address, community_code, district_code, reason, outcome,
 // conflict, round, overdue, updated_at, closed_at.
-func leadValues(l *epiloop.Lead) ([]any, error) {
-	reason, err := jsonText(l.Reason)
+func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
+	reason, err := tx.sealedJSON(l.Reason)
 	if err != nil {
 		return nil, err
 	}
-	outcome, err := feedbackText(l.Outcome)
+	outcome, err := tx.sealedFeedback(l.Outcome)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func leadValues(l *epiloop.Lead) ([]any, error) {
 			return nil, err
 		}
 	}
-	return []any{string(l.Status), string(l.Priority), l.Address, l.CommunityCode, l.DistrictCode,
+	return []any{string(l.Status), string(l.Priority), tx.sealed(l.Address), l.CommunityCode, l.DistrictCode,
 		reason, outcome, conflict, l.Round, l.Overdue, millis(l.UpdatedAt), millisPtr(l.ClosedAt)}, nil
 }
 
@@ -206,7 +206,7 @@ func leadValues(l *epiloop.Lead) ([]any, error) {
 // l.Person, which must exist, and sets l.ID. A second open lead for the
 // person is ECONFLICT.
 func (tx *Tx) CreateLead(l *epiloop.Lead) error {
-	vals, err := leadValues(l)
+	vals, err := tx.leadValues(l)
 	if err != nil {
 		return wrap(err, "create lead")
 	}
@@ -225,7 +225,7 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 // sources). Reopening a lead of a person who has another open lead is
 // ECONFLICT.
 func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
-	vals, err := leadValues(l)
+	vals, err := tx.leadValues(l)
 	if err != nil {
 		return wrap(err, "update lead")
 	}
@@ -290,13 +290,13 @@ func (tx *Tx) remember(l *epiloop.Lead) error {
 	if tx.images == nil {
 		return nil
 	}
-	vals, err := leadValues(l)
+	vals, err := tx.leadValues(l)
 	if err != nil {
 		return err
 	}
 	tx.images.leads[l.ID] = vals
 	for _, t := range l.Tasks {
-		if tx.images.tasks[t.ID], err = taskValues(t); err != nil {
+		if tx.images.tasks[t.ID], err = tx.taskValues(t); err != nil {
 			return err
 		}
 	}
@@ -415,13 +415,13 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 
 // AddSource records one more source of a lead and sets s.ID.
 func (tx *Tx) AddSource(leadID int64, s *epiloop.Source) error {
-	reason, err := jsonText(s.Reason)
+	reason, err := tx.sealedJSON(s.Reason)
 	if err != nil {
 		return wrap(err, "add source")
 	}
 	res, err := tx.exec(`INSERT INTO sources (lead_id, kind, ref, file, file_row, reason, address, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		leadID, string(s.Kind), s.Ref, s.File, s.Row, reason, s.Address, millis(s.CreatedAt))
+		leadID, string(s.Kind), tx.sealed(s.Ref), s.File, s.Row, reason, tx.sealed(s.Address), millis(s.CreatedAt))
 	if err != nil {
 		return wrap(constraintError(err, "err.source_already_exists", "err.lead_not_found"), "add source")
 	}
@@ -440,13 +440,13 @@ func (tx *Tx) findSources(leadID int64) ([]*epiloop.Source, error) {
 	for rows.Next() {
 		var (
 			s       epiloop.Source
-			reason  string
+			reason  epiloop.JSONColumn
 			created sql.NullInt64
 		)
-		if err := rows.Scan(&s.ID, &s.Kind, &s.Ref, &s.File, &s.Row, &reason, &s.Address, &created); err != nil {
+		if err := rows.Scan(&s.ID, &s.Kind, tx.opened(&s.Ref), &s.File, &s.Row, tx.openedJSON(&reason), tx.opened(&s.Address), &created); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(reason), &s.Reason); err != nil {
+		if _, err := reason.Decode(&s.Reason); err != nil {
 			return nil, err
 		}
 		s.CreatedAt = timeOf(created)

@@ -82,8 +82,8 @@ func (tx *Tx) scanObservation(s scanner) (*epiloop.Observation, error) {
 	)
 	if err := s.Scan(&o.ID, &o.LeadID, &kind, &status, &o.Start, &o.End, &o.UnitCode,
 		&o.DistrictCode, &o.Site, &proposal, &o.Overdue, &o.Missed, &o.LastCheck, &o.CheckDue, &escalate,
-		&o.Override, &o.EndReason, &o.Hospital, &created, &updated, &ended,
-		&o.Person.ID, &idSealed, &o.Person.Name, &phoneSealed); err != nil {
+		&o.Override, tx.opened(&o.EndReason), tx.opened(&o.Hospital), &created, &updated, &ended,
+		&o.Person.ID, &idSealed, tx.opened(&o.Person.Name), &phoneSealed); err != nil {
 		return nil, err
 	}
 	if err := tx.openPerson(&o.Person, idSealed, phoneSealed); err != nil {
@@ -98,9 +98,9 @@ func (tx *Tx) scanObservation(s scanner) (*epiloop.Observation, error) {
 // status, unit_code, district_code, site, proposal, overdue, missed,
 // last_check, check_due, escalate_at, override, end_reason, hospital,
 // updated_at, ended_at.
-func observationValues(o *epiloop.Observation) []any {
+func (tx *Tx) observationValues(o *epiloop.Observation) []any {
 	return []any{string(o.Status), o.UnitCode, o.DistrictCode, o.Site, string(o.Proposal), o.Overdue, o.Missed,
-		o.LastCheck, o.CheckDue, millis(o.EscalateAt), o.Override, o.EndReason, o.Hospital,
+		o.LastCheck, o.CheckDue, millis(o.EscalateAt), o.Override, tx.sealed(o.EndReason), tx.sealed(o.Hospital),
 		millis(o.UpdatedAt), millisPtr(o.EndedAt)}
 }
 
@@ -111,7 +111,7 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 			missed, last_check, check_due, escalate_at, override, end_reason, hospital, updated_at, ended_at,
 			lead_id, person_id, kind, start_date, end_date, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append(observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, millis(o.CreatedAt))...)
+		append(tx.observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, millis(o.CreatedAt))...)
 	if err != nil {
 		return wrap(constraintError(err, "err.lead_already_has_observation_plan", "err.lead_or_person_not_found"), "create observation")
 	}
@@ -124,7 +124,7 @@ func (tx *Tx) UpdateObservation(o *epiloop.Observation) error {
 	err := tx.execOne("err.observation_not_found", `UPDATE observations SET status = ?, unit_code = ?,
 			district_code = ?, site = ?, proposal = ?, overdue = ?, missed = ?, last_check = ?, check_due = ?,
 			escalate_at = ?, override = ?, end_reason = ?, hospital = ?, updated_at = ?, ended_at = ?
-		WHERE id = ?`, append(observationValues(o), o.ID)...)
+		WHERE id = ?`, append(tx.observationValues(o), o.ID)...)
 	return wrap(err, "update observation")
 }
 
@@ -214,7 +214,7 @@ func (tx *Tx) CreateObservationCheck(c *epiloop.ObservationCheck) error {
 	res, err := tx.exec(`INSERT INTO observation_checks (observation_id, date, time, temperature, symptoms,
 			present, note, by_user)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ObservationID, c.Date, c.Time.UnixMilli(), c.Temperature, c.Symptoms, c.Present, c.Note, nullID(c.By))
+		c.ObservationID, c.Date, c.Time.UnixMilli(), c.Temperature, c.Symptoms, c.Present, tx.sealed(c.Note), nullID(c.By))
 	if err != nil {
 		return wrap(constraintError(err, "err.check_already_exists", "err.observation_not_found"), "create observation check")
 	}
@@ -237,7 +237,7 @@ func (tx *Tx) FindObservationChecks(observationID int64) ([]*epiloop.Observation
 			t, by sql.NullInt64
 		)
 		if err := rows.Scan(&c.ID, &c.ObservationID, &c.Date, &t, &c.Temperature, &c.Symptoms, &c.Present,
-			&c.Note, &by); err != nil {
+			tx.opened(&c.Note), &by); err != nil {
 			return nil, wrap(err, "find observation checks")
 		}
 		c.Time, c.By = timeOf(t), by.Int64

@@ -1,7 +1,7 @@
 package sqlite
 
 import (
-	"strings"
+	"database/sql"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -32,11 +32,10 @@ func (tx *Tx) FindPurgeableLeads(cutoff time.Time, afterID int64, limit int) ([]
 // PurgeLeadRecords blanks addresses and free text in the lead's sources
 // and events, keeping kinds, dates and flags for statistics.
 func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
-	if _, err := tx.exec(`UPDATE sources SET address = '', reason = json_set(reason, '$.note', '')
-		WHERE lead_id = ?`, leadID); err != nil {
+	if err := tx.purgeSources(leadID); err != nil {
 		return wrap(err, "purge sources")
 	}
-	if _, err := tx.exec(purgeEventsSQL(), leadID); err != nil {
+	if _, err := tx.exec(`UPDATE events SET detail = '' WHERE lead_id = ? AND detail <> ''`, leadID); err != nil {
 		return wrap(err, "purge events")
 	}
 	if _, err := tx.exec(`UPDATE screening_occupants SET id_key = NULL, id_enc = NULL, phone_key = NULL, phone_enc = NULL,
@@ -49,16 +48,24 @@ func (tx *Tx) PurgeLeadRecords(leadID int64, t time.Time) error {
 	return wrap(tx.execOne("err.lead_not_found", `UPDATE leads SET purged_at = ? WHERE id = ?`, millis(t), leadID), "purge lead")
 }
 
-// purgeEventsSQL blanks the free-text fields of a lead's events, for the
-// kinds the domain says may carry free text.
-func purgeEventsSQL() string {
-	_, fields := epiloop.FreeTextEvents()
-	paths := make([]string, len(fields))
-	for i, f := range fields {
-		paths[i] = "$." + f
+// purgeSources blanks the sources' addresses and the notes of their
+// reasons (sealed: opened, blanked and sealed again here).
+func (tx *Tx) purgeSources(leadID int64) error {
+	ss, err := tx.findSources(leadID)
+	if err != nil {
+		return err
 	}
-	return `UPDATE events SET data = json_remove(data, ` + strings.Trim(epiloop.SQLStrings(paths...), "()") + `)
-		WHERE lead_id = ? AND kind IN ` + epiloop.FreeTextEventKindsSQL() + ` AND data IS NOT NULL`
+	for _, s := range ss {
+		s.Reason.BlankFreeText()
+		reason, err := tx.sealedJSON(s.Reason)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE sources SET address = '', reason = ? WHERE id = ?`, reason, s.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PurgeScreenings blanks released travellers screened before cutoff.
@@ -121,4 +128,46 @@ func (tx *Tx) FindSealedPersons(afterID int64, limit int) ([]epiloop.SealedPerso
 func (tx *Tx) UpdateSealedPerson(p epiloop.SealedPerson) error {
 	return wrap(tx.execOne("err.person_not_found", `UPDATE persons SET id_enc = ?, phone_enc = ? WHERE id = ?`,
 		nilBytes(p.IDSealed), nilBytes(p.PhoneSealed), p.ID), "update sealed person")
+}
+
+// FindSealedTexts returns a page of a sealed text column in key order.
+func (tx *Tx) FindSealedTexts(c epiloop.SealedColumn, after []int64, limit int) ([]epiloop.SealedTextRow, error) {
+	page, _ := c.SealedTextsSQL(func(int) string { return "?" }, len(after) == 0)
+	args := make([]any, 0, len(after)+1)
+	for _, k := range after {
+		args = append(args, k)
+	}
+	rows, err := tx.query(page, append(args, limit)...)
+	if err != nil {
+		return nil, wrap(err, "find sealed texts")
+	}
+	defer rows.Close()
+	var out []epiloop.SealedTextRow
+	for rows.Next() {
+		r := epiloop.SealedTextRow{Key: make([]int64, len(c.KeyColumns()))}
+		dst := make([]any, 0, len(r.Key)+1)
+		for i := range r.Key {
+			dst = append(dst, &r.Key[i])
+		}
+		var text sql.NullString
+		if err := rows.Scan(append(dst, &text)...); err != nil {
+			return nil, wrap(err, "find sealed texts")
+		}
+		r.Text = text.String
+		out = append(out, r)
+	}
+	return out, wrap(rows.Err(), "find sealed texts")
+}
+
+// UpdateSealedText writes one row's re-sealed value.
+func (tx *Tx) UpdateSealedText(c epiloop.SealedColumn, r epiloop.SealedTextRow) error {
+	_, update := c.SealedTextsSQL(func(int) string { return "?" }, true)
+	args := []any{r.Text}
+	if c.IndexColumn != "" {
+		args = append(args, nilBytes(r.Index))
+	}
+	for _, k := range r.Key {
+		args = append(args, k)
+	}
+	return wrap(tx.execOne("err.row_not_found", update, args...), "update sealed text")
 }

@@ -24,16 +24,16 @@ var openTask = epiloop.OpenTaskSQL("t.status")
 // openLead is epiloop's open-lead rule on the leads l.
 var openLead = epiloop.OpenLeadSQL("l.status")
 
-func scanTask(s scanner) (*epiloop.Task, error) {
+func (tx *Tx) scanTask(s scanner) (*epiloop.Task, error) {
 	var (
 		t                                   epiloop.Task
 		acceptBy, feedbackBy, escalateAt    sql.NullInt64
 		created, accepted, submitted        sql.NullInt64
-		feedback                            sql.NullString
+		feedback                            epiloop.JSONColumn
 		unitCode, unitKind, unitName, unitD sql.NullString
 	)
 	if err := s.Scan(&t.ID, &t.LeadID, &t.Round, &t.Side, &t.UnitCode, &t.Status, &t.Priority, &t.DistrictCode,
-		&acceptBy, &feedbackBy, &escalateAt, &t.Escalation, &t.ReturnReason, &feedback,
+		&acceptBy, &feedbackBy, &escalateAt, &t.Escalation, tx.opened(&t.ReturnReason), tx.openedJSON(&feedback),
 		&created, &accepted, &submitted,
 		&unitCode, &unitKind, &unitName, &unitD); err != nil {
 		return nil, err
@@ -60,19 +60,19 @@ var taskColumnNames = []string{"round", "side", "unit_code", "status", "priority
 // unit_code, status, priority, district_code, accept_by, feedback_by,
 // escalate_at, escalation, return_reason, feedback, accepted_at,
 // submitted_at.
-func taskValues(t *epiloop.Task) ([]any, error) {
-	feedback, err := feedbackText(t.Feedback)
+func (tx *Tx) taskValues(t *epiloop.Task) ([]any, error) {
+	feedback, err := tx.sealedFeedback(t.Feedback)
 	if err != nil {
 		return nil, err
 	}
 	return []any{t.Round, string(t.Side), t.UnitCode, string(t.Status), string(t.Priority), t.DistrictCode,
-		millis(t.AcceptBy), millis(t.FeedbackBy), millis(t.EscalateAt), t.Escalation, t.ReturnReason,
+		millis(t.AcceptBy), millis(t.FeedbackBy), millis(t.EscalateAt), t.Escalation, tx.sealed(t.ReturnReason),
 		feedback, millisPtr(t.AcceptedAt), millisPtr(t.SubmittedAt)}, nil
 }
 
 // CreateTask inserts t and sets its ID. Its lead and unit must exist.
 func (tx *Tx) CreateTask(t *epiloop.Task) error {
-	vals, err := taskValues(t)
+	vals, err := tx.taskValues(t)
 	if err != nil {
 		return wrap(err, "create task")
 	}
@@ -90,7 +90,7 @@ func (tx *Tx) CreateTask(t *epiloop.Task) error {
 
 // UpdateTask writes every field of t but its ID, lead and creation time.
 func (tx *Tx) UpdateTask(t *epiloop.Task) error {
-	vals, err := taskValues(t)
+	vals, err := tx.taskValues(t)
 	if err != nil {
 		return wrap(err, "update task")
 	}
@@ -100,7 +100,7 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 
 // FindTaskByID returns one task with its unit.
 func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
-	t, err := scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = ?`, id))
+	t, err := tx.scanTask(tx.queryRow(`SELECT `+taskColumns+taskFrom+` WHERE t.id = ?`, id))
 	return t, wrap(noRows(err, "err.task_not_found"), "find task")
 }
 
@@ -142,7 +142,7 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	if err != nil {
 		return nil, 0, wrap(err, "find tasks")
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	return tasks, total, wrap(err, "find tasks")
 }
 
@@ -167,7 +167,7 @@ func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	if err != nil {
 		return nil, wrap(err, "find due tasks")
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	return tasks, wrap(err, "find due tasks")
 }
 
@@ -231,7 +231,7 @@ func (tx *Tx) findTasksOfLeads(ids []int64) (map[int64][]*epiloop.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	tasks, err := collectTasks(rows)
+	tasks, err := tx.collectTasks(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +243,11 @@ func (tx *Tx) findTasksOfLeads(ids []int64) (map[int64][]*epiloop.Task, error) {
 }
 
 // collectTasks scans and closes rows of taskColumns.
-func collectTasks(rows *sql.Rows) ([]*epiloop.Task, error) {
+func (tx *Tx) collectTasks(rows *sql.Rows) ([]*epiloop.Task, error) {
 	defer rows.Close()
 	var out []*epiloop.Task
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := tx.scanTask(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -216,21 +216,30 @@ func jsonText(v any) (string, error) {
 	return string(b), err
 }
 
-// feedbackText stores an optional feedback; nil is NULL.
-func feedbackText(f *epiloop.Feedback) (any, error) {
+// sealed is s as a query argument stored sealed (epiloop.SealedColumns).
+func (tx *Tx) sealed(s string) epiloop.SealedText { return epiloop.Sealed(tx.cipher, s) }
+
+// opened is a scan destination that opens a sealed column into dst.
+func (tx *Tx) opened(dst *string) *epiloop.OpenedText { return epiloop.Opened(tx.cipher, dst) }
+
+// sealedJSON is v's JSON text as an argument stored sealed.
+func (tx *Tx) sealedJSON(v any) (epiloop.SealedText, error) { return epiloop.SealedJSON(tx.cipher, v) }
+
+// sealedFeedback stores an optional feedback sealed; nil is NULL.
+func (tx *Tx) sealedFeedback(f *epiloop.Feedback) (any, error) {
 	if f == nil {
 		return nil, nil
 	}
-	return jsonText(f)
+	return tx.sealedJSON(f)
 }
 
+// openedJSON is a scan destination for a sealed JSON column.
+func (tx *Tx) openedJSON(c *epiloop.JSONColumn) *epiloop.OpenedText { return c.Opened(tx.cipher) }
+
 // feedbackOf decodes an optional stored feedback, with its time in UTC.
-func feedbackOf(s sql.NullString) (*epiloop.Feedback, error) {
-	if !s.Valid {
-		return nil, nil
-	}
+func feedbackOf(c epiloop.JSONColumn) (*epiloop.Feedback, error) {
 	var f epiloop.Feedback
-	if err := json.Unmarshal([]byte(s.String), &f); err != nil {
+	if ok, err := c.Decode(&f); !ok || err != nil {
 		return nil, err
 	}
 	if !f.SubmittedAt.IsZero() {
