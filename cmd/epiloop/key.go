@@ -13,7 +13,7 @@ import (
 	"github.com/epiloop/epiloop/keyring"
 )
 
-const keyUsage = "usage: epiloop key init --key-file PATH | epiloop key rotate --db … [--key-file PATH]"
+const keyUsage = "usage: epiloop key init --key-file PATH | epiloop key rotate|reseal --db … [--key-file PATH]"
 
 // runKey manages the key file that protects personal data at rest. The
 // key lives outside the database and is backed up apart from it: a
@@ -27,7 +27,9 @@ func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "init":
 		return runKeyInit(args[1:], stdout, stderr)
 	case "rotate":
-		return runKeyRotate(ctx, args[1:], stdout, stderr)
+		return runKeyRotate(ctx, args[1:], true, stdout, stderr)
+	case "reseal":
+		return runKeyRotate(ctx, args[1:], false, stdout, stderr)
 	}
 	return errors.New(keyUsage)
 }
@@ -62,9 +64,16 @@ func runKeyInit(args []string, stdout, stderr io.Writer) error {
 // runKeyRotate adds a new sealing key to the key file and re-seals every
 // identity still sealed with an older one, in batches, online. Replicas
 // that share the file pick the new key up by themselves; replicas with a
-// copy of it need the new file before the re-sealing starts.
-func runKeyRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl, db := dbFlagSet("key rotate", stderr)
+// copy of it need the new file before the re-sealing starts. Without
+// rotate (`key reseal`) it only re-seals: what an older key sealed, and
+// the text written in clear before sealing (a database from before
+// schema 10), under the current key.
+func runKeyRotate(ctx context.Context, args []string, rotate bool, stdout, stderr io.Writer) error {
+	name := "key reseal"
+	if rotate {
+		name = "key rotate"
+	}
+	fl, db := dbFlagSet(name, stderr)
 	batch := fl.Int("batch", 500, "persons re-sealed per transaction")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -79,11 +88,16 @@ func runKeyRotate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if path == "" {
 		return errors.New("--key-file (or EPILOOP_KEY_FILE) is required")
 	}
-	kr, err := keyring.Rotate(path)
-	if err != nil {
+	var kr *keyring.Keyring
+	var err error
+	if rotate {
+		if kr, err = keyring.Rotate(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %d added to %s and made current\n", kr.Current(), path)
+	} else if kr, err = keyring.Load(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "key %d added to %s and made current\n", kr.Current(), path)
 	db.keyFile = path
 	m, err := NewMain(ctx, *db, newLogger(stderr))
 	if err != nil {
@@ -94,7 +108,7 @@ func runKeyRotate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "checked %d persons, re-sealed %d\n", checked, resealed)
 	})
 	if err != nil {
-		return fmt.Errorf("re-sealing stopped after %d persons (run 'epiloop key rotate' again to finish; it resumes): %w", n, err)
+		return fmt.Errorf("re-sealing stopped after %d persons (run 'epiloop key reseal' to finish; it resumes): %w", n, err)
 	}
 	fmt.Fprintf(stdout, "re-sealed %d persons with key %d\n", n, kr.Current())
 	return nil
