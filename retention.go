@@ -44,6 +44,10 @@ type RetentionTx interface {
 	// cutoff who raised no lead (released at the gate), and returns how
 	// many it blanked.
 	PurgeScreenings(cutoff time.Time) (int, error)
+	// PurgeImportRejects deletes the rejected rows (their original cells:
+	// names, ID numbers, phones) of imports that ended before cutoff, and
+	// returns how many it deleted. The import's counts stay.
+	PurgeImportRejects(cutoff time.Time) (int, error)
 
 	// FindSealedOccupants returns screened occupants' sealed identities
 	// after (screening, seq) in key order.

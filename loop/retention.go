@@ -16,8 +16,11 @@ type RetentionReport struct {
 	Persons int       `json:"persons"`
 	// Travellers counts screened occupants released at the gate whose
 	// identities were purged.
-	Travellers int  `json:"travellers"`
-	DryRun     bool `json:"dry_run"`
+	Travellers int `json:"travellers"`
+	// Rejects counts rejected import rows deleted (imports that ended
+	// before the cutoff).
+	Rejects int  `json:"rejects"`
+	DryRun  bool `json:"dry_run"`
 }
 
 // Purge replaces the personal data of leads that ended more than keep ago:
@@ -39,7 +42,10 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 		if err != nil || len(ids) == 0 {
 			if err == nil {
 				err = s.purgeTx(ctx, dryRun, func(tx epiloop.Tx) (err error) {
-					rep.Travellers, err = tx.PurgeScreenings(rep.Cutoff)
+					if rep.Travellers, err = tx.PurgeScreenings(rep.Cutoff); err != nil {
+						return err
+					}
+					rep.Rejects, err = tx.PurgeImportRejects(rep.Cutoff)
 					return err
 				})
 			}
@@ -48,8 +54,9 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 					err = c.CheckpointWAL(ctx)
 				}
 			}
-			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0) {
-				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers", rep.Leads, rep.Persons, rep.Travellers))
+			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0 || rep.Rejects > 0) {
+				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers, %d rejected rows",
+					rep.Leads, rep.Persons, rep.Travellers, rep.Rejects))
 			}
 			return rep, err
 		}

@@ -170,3 +170,43 @@ func TestResealAfterKeyRotation(t *testing.T) {
 	}
 	var _ loop.Resealer = k2
 }
+
+// TestPurgeImportRejects: the rejected rows of an import (their cells hold
+// names, ID numbers and phones) go with the retention period; a dry run
+// counts what the run then deletes.
+func TestPurgeImportRejects(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		im, _, err := importAs(commander, f, &rowSlice{rows: manifest(30)}, "rejects")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rejects := func() int {
+			var n int
+			err := f.store.View(context.Background(), func(tx epiloop.Tx) error {
+				rs, err := tx.FindImportRejects(im.ID, 0, -1)
+				n = len(rs)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := rejects(); n != 3 {
+			t.Fatalf("%d rejects stored, want 3", n)
+		}
+		ctx := context.Background()
+		if rep, err := f.svc.Purge(ctx, epiloop.DefaultRetention, false); err != nil || rep.Rejects != 0 {
+			t.Fatalf("within the period: %+v %v", rep, err)
+		}
+		f.clock.Add(epiloop.DefaultRetention + time.Hour)
+		dry, err := f.svc.Purge(ctx, epiloop.DefaultRetention, true)
+		if err != nil || dry.Rejects != 3 || rejects() != 3 {
+			t.Fatalf("dry run: %+v %v, %d left", dry, err, rejects())
+		}
+		rep, err := f.svc.Purge(ctx, epiloop.DefaultRetention, false)
+		if err != nil || rep.Rejects != 3 || rejects() != 0 {
+			t.Errorf("after the period: %+v %v, %d left", rep, err, rejects())
+		}
+	})
+}

@@ -78,6 +78,17 @@ func (tx *Tx) PurgeScreenings(cutoff time.Time) (int, error) {
 	return int(tag.RowsAffected()), nil
 }
 
+// PurgeImportRejects deletes the rejected rows of imports that ended
+// before cutoff.
+func (tx *Tx) PurgeImportRejects(cutoff time.Time) (int, error) {
+	tag, err := tx.exec(`DELETE FROM import_rejects WHERE import_id IN
+		(SELECT id FROM imports WHERE status <> $1 AND updated_at < $2)`, epiloop.ImportRunning, ts(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge rejects")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // FindSealedOccupants returns occupants' sealed identities in key order.
 func (tx *Tx) FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]epiloop.SealedOccupant, error) {
 	rows, err := tx.query(`SELECT screening_id, seq, id_enc, phone_enc FROM screening_occupants

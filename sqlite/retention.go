@@ -81,6 +81,18 @@ func (tx *Tx) PurgeScreenings(cutoff time.Time) (int, error) {
 	return int(n), wrap(err, "purge screenings")
 }
 
+// PurgeImportRejects deletes the rejected rows of imports that ended
+// before cutoff.
+func (tx *Tx) PurgeImportRejects(cutoff time.Time) (int, error) {
+	res, err := tx.exec(`DELETE FROM import_rejects WHERE import_id IN
+		(SELECT id FROM imports WHERE status <> ? AND updated_at < ?)`, epiloop.ImportRunning, millis(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge rejects")
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(err, "purge rejects")
+}
+
 // FindSealedOccupants returns occupants' sealed identities in key order.
 func (tx *Tx) FindSealedOccupants(afterScreening int64, afterSeq int, limit int) ([]epiloop.SealedOccupant, error) {
 	rows, err := tx.query(`SELECT screening_id, seq, id_enc, phone_enc FROM screening_occupants
