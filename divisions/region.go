@@ -12,8 +12,9 @@ const (
 	LevelCounty   = "county"
 )
 
-// Region is a province, prefecture-level city or county of China, the unit
-// in which travellers' origins and risk areas are stated.
+// Region is a province, prefecture-level city or county of China, or a
+// foreign country (LevelCountry): the unit in which travellers' origins
+// and risk areas are stated.
 type Region struct {
 	Code  string `json:"code"`
 	Name  string `json:"name"`
@@ -29,6 +30,9 @@ type RegionIndex struct {
 	// short one.
 	byName  map[string][]Region
 	byShort map[string][]Region
+	// aliases holds the other names of Taiwan, Hong Kong, Macao and the
+	// foreign countries (addOrigins), English ones in lower case.
+	aliases map[string]Region
 	// placeholder marks the cities that are only a grouping of counties
 	// under a province (省直辖县级行政区划): they have no name of their own
 	// to look up or print.
@@ -36,13 +40,15 @@ type RegionIndex struct {
 }
 
 // Regions returns the index of all China's provinces, cities and counties
-// (2023 statistical division codes; Hong Kong, Macau and Taiwan are not in
-// the data).
+// (2023 statistical division codes), Taiwan, Hong Kong and Macao (71, 81,
+// 82: not in the statistical data) and the foreign countries travellers
+// come from (epiloop.CountryCode: "F:JP").
 func Regions() (*RegionIndex, error) {
 	x := &RegionIndex{
 		byCode:      make(map[string]Region),
 		byName:      make(map[string][]Region),
 		byShort:     make(map[string][]Region),
+		aliases:     make(map[string]Region),
 		placeholder: make(map[string]bool),
 	}
 	err := readTable("china-provinces.csv", []string{"code", "name"}, func(rec []string) error {
@@ -64,6 +70,9 @@ func Regions() (*RegionIndex, error) {
 		return x.add(Region{Code: rec[0], Name: rec[1], Level: LevelCounty}, 6, rec[2])
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := x.addOrigins(); err != nil {
 		return nil, err
 	}
 	x.indexNames()
@@ -106,7 +115,7 @@ func (x *RegionIndex) add(r Region, digits int, parent string) error {
 // all codes are known.
 func (x *RegionIndex) indexNames() {
 	for code, r := range x.byCode {
-		if x.placeholder[code] {
+		if x.placeholder[code] || r.Level == LevelCountry {
 			continue
 		}
 		x.byName[r.Name] = append(x.byName[r.Name], r)
@@ -134,11 +143,13 @@ func canonicalCode(s string) string {
 }
 
 // Lookup resolves a 2-, 4- or 6-digit code (420000 and 420100 are taken as
-// the province and the city) or a name: official (湖北省), full (湖北省武汉市)
-// or short (湖北, 武汉). Where a name belongs to regions of several levels the
-// largest wins (吉林 is the province); where it belongs to several regions of
-// the same level (鼓楼区) there is no answer, because guessing the wrong one
-// would send an alert to the wrong place.
+// the province and the city), a country's code (F:JP) or a name: official
+// (湖北省), full (湖北省武汉市), another name of Taiwan, Hong Kong, Macao or
+// a country (中国香港, 日本, Japan), or short (湖北, 武汉, 香港). Where a name
+// belongs to regions of several levels the largest wins (吉林 is the
+// province); where it belongs to several regions of the same level (鼓楼区)
+// there is no answer, because guessing the wrong one would send an alert
+// to the wrong place.
 func (x *RegionIndex) Lookup(codeOrName string) (Region, bool) {
 	s := strings.TrimSpace(codeOrName)
 	if s == "" {
@@ -152,6 +163,9 @@ func (x *RegionIndex) Lookup(codeOrName string) (Region, bool) {
 		return r, true
 	}
 	if r, ok := best(x.byName[s]); ok {
+		return r, true
+	}
+	if r, ok := x.lookupAlias(s); ok {
 		return r, true
 	}
 	return best(x.byShort[s])
@@ -174,13 +188,16 @@ func best(rs []Region) (Region, bool) {
 }
 
 // FullName returns the name of a region with the names of the regions it
-// lies in (湖北省武汉市, 北京市朝阳区, 湖北省仙桃市), or "" for an unknown
-// code. It accepts the same codes as Lookup.
+// lies in (湖北省武汉市, 北京市朝阳区, 湖北省仙桃市), a country's name (日本),
+// or "" for an unknown code. It accepts the same codes as Lookup.
 func (x *RegionIndex) FullName(code string) string {
 	code = canonicalCode(code)
 	r, ok := x.byCode[code]
 	if !ok || x.placeholder[code] {
 		return ""
+	}
+	if r.Level == LevelCountry {
+		return r.Name
 	}
 	var b strings.Builder
 	if len(code) >= 4 {

@@ -95,7 +95,7 @@ func TestRegionCounts(t *testing.T) {
 	for _, tt := range []struct {
 		level string
 		want  int
-	}{{LevelProvince, 31}, {LevelCity, 342}, {LevelCounty, 2978}} {
+	}{{LevelProvince, 31 + 3}, {LevelCity, 342}, {LevelCounty, 2978}, {LevelCountry, 69}} { // + Taiwan, Hong Kong, Macao
 		if got := count[tt.level]; got != tt.want {
 			t.Errorf("%s: got %d, want %d", tt.level, got, tt.want)
 		}

@@ -182,6 +182,8 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) err
 		Line   int    `json:"line"`
 		Valid  bool   `json:"valid"`
 		Reason string `json:"reason,omitempty"`
+		// Warnings are the codes of a valid row's fields kept as written.
+		Warnings []string `json:"warnings,omitempty"`
 	}
 	out := struct {
 		Info intake.Info  `json:"info"`
@@ -197,6 +199,9 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) err
 		pr := previewRow{Line: row.Line, Valid: row.Valid()}
 		if !row.Valid() {
 			pr.Reason = row.Reject.Code
+		}
+		for _, w := range row.Warnings {
+			pr.Warnings = append(pr.Warnings, w.Code)
 		}
 		out.Rows = append(out.Rows, pr)
 	}
@@ -228,7 +233,9 @@ func (s *Server) handleImportView(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleImportRejects streams the rejects report in the input's format
-// (?format=csv|xlsx to choose, ?lang=en for English).
+// (?format=csv|xlsx to choose, ?lang=en for English): the rejects, then
+// the accepted rows' warnings in a section (CSV) or sheet (XLSX) of their
+// own.
 func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -263,6 +270,9 @@ func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) err
 	err = s.Service.EachImportReject(r.Context(), im.ID, func(rej epiloop.ImportReject) error {
 		return rw.Write(intake.RejectRow(rej))
 	})
+	if err == nil {
+		err = s.Service.EachImportWarning(r.Context(), im.ID, rw.WriteWarning)
+	}
 	if err == nil {
 		err = rw.Close()
 	}

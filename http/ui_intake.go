@@ -335,8 +335,13 @@ func (d *intakeStatusData) Running() bool { return d.Status == epiloop.ImportRun
 func (d *intakeStatusData) CountMap() map[string]int {
 	c := d.Counts
 	return map[string]int{"rows": c.Rows, "accepted": c.Accepted, "rejected": c.Rejected, "merged": c.Merged,
-		"leads_created": c.LeadsCreated, "tasks_created": c.TasksCreated, "unroutable": c.Unroutable}
+		"leads_created": c.LeadsCreated, "tasks_created": c.TasksCreated, "unroutable": c.Unroutable,
+		"warnings": c.Warnings}
 }
+
+// HasReport reports whether the import has a report to download: rejects
+// to fix, or warnings to look at.
+func (d *intakeStatusData) HasReport() bool { return d.Counts.Rejected > 0 || d.Counts.Warnings > 0 }
 
 // RejectsURL is the rejects report's download in the file's format, or
 // in format.

@@ -14,7 +14,10 @@
 // read. Every row is normalised (half width, simplified characters, the
 // 18-character ID number, 11-digit mobile numbers, ISO dates) and either
 // passes or is rejected with a stable reason code (see Describe); bad data
-// never stops the reading.
+// never stops the reading. A row that identifies a person and gives an
+// address is never rejected for a secondary field (origin, arrival date,
+// train, seat, plate): it passes with the field kept as written and a
+// Warning (see DescribeWarning), which the rejects report lists apart.
 //
 //	r, err := intake.OpenFile(path, intake.Options{Regions: regions})
 //	if err != nil {

@@ -119,6 +119,11 @@ func checkRead(t *testing.T, b []byte) {
 		if err := row.Reason.Validate(); err != nil {
 			t.Fatalf("row %d: reason invalid: %v", row.Line, err)
 		}
+		for _, w := range row.Warnings {
+			if w.Column < 0 || w.Column >= ncols || row.Address == "" {
+				t.Fatalf("row %d: warning %+v (address %q)", row.Line, w, row.Address)
+			}
+		}
 	}
 }
 

@@ -157,8 +157,10 @@ func lookupField(h string) (Field, int) {
 		return FieldCloseContact, strong
 	case "备注", "说明", "情况说明", "note", "notes", "remark", "remarks", "comment", "comments":
 		return FieldNote, strong
-	case "原行号", "问题说明", "问题代码", "问题列", "sourcerow", "problem", "problemcode", "problemcolumn":
-		// The columns a rejects report adds; see rejectHeaders.
+	case "原行号", "问题说明", "问题代码", "问题列", "sourcerow", "problem", "problemcode", "problemcolumn",
+		"警告说明", "警告代码", "警告列", "warning", "warningcode", "warningcolumn":
+		// The columns a rejects report adds, to its rejects and to its
+		// warnings; see RejectWriter.topHeaders and warningHeaders.
 		return FieldIgnored, strong
 	}
 	return "", noMatch

@@ -16,9 +16,10 @@ import (
 type Options struct {
 	// Sheet names the worksheet of a workbook to read; "" reads the first.
 	Sheet string
-	// Regions resolves origins to division codes; rows whose origin it
-	// does not know are rejected, as the API rejects them. Without it the
-	// origin is kept as cleaned text.
+	// Regions resolves origins to division and country codes; an origin
+	// it does not know is kept as written, with a warning (a row without
+	// an address is rejected for it). Without it the origin is kept as
+	// cleaned text.
 	Regions *divisions.RegionIndex
 	// Source, Ref and File describe the file in each row's lineage (see
 	// Reader.Source): the kind of source, its reference (a manifest
@@ -98,6 +99,10 @@ type Reader struct {
 	blank    atomic.Int64
 	closed   bool
 	cleanup  []func() error
+	// report is set for a rejects report read back (its header has the
+	// report's own columns first), ended once its warnings section is
+	// reached: those rows were imported already.
+	report, ended bool
 }
 
 // maxTitleRows is how many non-blank rows may stand above the header row
@@ -289,6 +294,7 @@ func (r *Reader) useHeader(h *header, line int) {
 	}
 	r.cells = make([]string, 0, len(h.columns))
 	r.row.Extra = make([]string, 0, len(h.extra))
+	r.report = len(h.columns) > 0 && h.columns[0].Field == FieldIgnored
 }
 
 // nextCells reads the next row from the source and takes off the quote
@@ -310,9 +316,13 @@ func (r *Reader) Info() Info { return r.info }
 // last. Blank rows are skipped. The Row and its slices are reused by the
 // following call; the strings in it may be kept. Any error other than
 // io.EOF is an I/O or workbook error that ends the reading: bad data never
-// is, it only rejects its row.
+// is, it only rejects its row. A rejects report read back ends where its
+// warnings begin.
 func (r *Reader) Next() (*Row, error) {
 	for {
+		if r.ended {
+			return nil, io.EOF
+		}
 		cells, line, err := r.nextCells()
 		if errors.Is(err, errMalformed) {
 			r.rows.Add(1)
@@ -324,6 +334,10 @@ func (r *Reader) Next() (*Row, error) {
 		}
 		if blankRow(cells) {
 			r.blank.Add(1)
+			continue
+		}
+		if r.report && isWarningsHeading(cells) {
+			r.ended = true
 			continue
 		}
 		if len(cells) < len(r.info.Columns) || r.info.Format == FormatXLSX {

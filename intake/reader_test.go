@@ -117,6 +117,7 @@ func readAll(t testing.TB, r *Reader) []Row {
 		c := *row
 		c.Cells = slices.Clone(row.Cells)
 		c.Extra = slices.Clone(row.Extra)
+		c.Warnings = slices.Clone(row.Warnings)
 		rows = append(rows, c)
 	}
 }

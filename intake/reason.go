@@ -53,6 +53,17 @@ func Describe(code string) (zh, en string) {
 	return epiloop.T(epiloop.LangZH, key, params...), epiloop.T(epiloop.LangEN, key, params...)
 }
 
+// DescribeWarning returns the message for a warning code (Warning,
+// epiloop.ImportWarning) in Chinese and in English, from the catalogue
+// ("warning." + code). Unknown codes return the code itself.
+func DescribeWarning(code string) (zh, en string) {
+	key := epiloop.WarningKey(code)
+	if !epiloop.HasText(key) {
+		return code, code
+	}
+	return epiloop.T(epiloop.LangZH, key), epiloop.T(epiloop.LangEN, key)
+}
+
 // reasonParams are the limits a reason's message names.
 var reasonParams = map[string][]any{
 	ReasonTemperatureInvalid: epiloop.TemperatureRange(),

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/divisions"
@@ -26,6 +27,9 @@ type Row struct {
 	Cells []string
 	// Reject says why the row was rejected; its Code is "" for a good row.
 	Reject Reject
+	// Warnings say which secondary fields of a good row did not parse and
+	// were kept as written (see Warning).
+	Warnings []Warning
 
 	// The fields below are set for good rows only.
 
@@ -35,9 +39,11 @@ type Row struct {
 	// Address is where the person is to be found, in simplified
 	// characters with white space normalised; routing is the caller's.
 	Address string
-	// Reason carries the origin (a division code when Options.Regions
-	// knows it), the arrival date as YYYY-MM-DD, fever (stated, or a
-	// temperature of 37.3 °C or more), close contact and the note.
+	// Reason carries the origin (a division or country code when
+	// Options.Regions knows it, else the text as written, warned), the
+	// arrival date as YYYY-MM-DD (a date that is none is warned and kept
+	// in the note), fever (stated, or a temperature of 37.3 °C or more),
+	// close contact and the note.
 	Reason epiloop.Reason
 	// Sex is "M" or "F" from the sex column or else the ID number, or "".
 	Sex string
@@ -63,6 +69,20 @@ type Reject struct {
 	Field Field `json:"field,omitempty"`
 	// Column is the index of the column at fault, -1 when the row as a
 	// whole is.
+	Column int `json:"column"`
+}
+
+// Warning says which secondary field of a good row — origin, arrival
+// date, train, seat, plate — did not parse. A row that identifies a person
+// and gives an address is never rejected for one: it is taken in with the
+// field kept as written, and the import lists it in its report's
+// warnings. A row without an address is rejected for it, as before.
+type Warning struct {
+	// Code is a stable warning code (epiloop.WarningOriginUnknown, …);
+	// DescribeWarning gives its messages.
+	Code  string `json:"code"`
+	Field Field  `json:"field"`
+	// Column is the index of the column at fault.
 	Column int `json:"column"`
 }
 
@@ -136,6 +156,7 @@ const (
 // because that is what the clerk must fix before anything else matters.
 func (p *parser) parse(row *Row, cells []string) {
 	row.Reject = Reject{Column: -1}
+	row.Warnings = row.Warnings[:0]
 	row.Person = epiloop.Person{}
 	row.Address, row.Sex, row.Train, row.Seat, row.Plate = "", "", "", "", ""
 	row.Reason = epiloop.Reason{}
@@ -144,6 +165,7 @@ func (p *parser) parse(row *Row, cells []string) {
 		row.Person, row.Reason = epiloop.Person{}, epiloop.Reason{}
 		row.Address, row.Sex, row.Train, row.Seat, row.Plate = "", "", "", "", ""
 		row.Temperature = 0
+		row.Warnings = row.Warnings[:0]
 	}
 	row.Extra = row.Extra[:0]
 	for _, i := range p.h.extra {
@@ -179,6 +201,18 @@ func (p *parser) reject(row *Row, code string, f int) bool {
 		row.Reject.Column = p.col[f]
 	}
 	return false
+}
+
+// secondary records that a secondary field f did not parse: a warning
+// when the row identifies a person (parseIdentity passed) and says where
+// to find them, so that the person is not lost for a train number;
+// otherwise the reject it always was. It reports whether the row goes on.
+func (p *parser) secondary(row *Row, warning, reject string, f int) bool {
+	if row.Address == "" {
+		return p.reject(row, reject, f)
+	}
+	row.Warnings = append(row.Warnings, Warning{Code: warning, Field: fieldList()[f], Column: p.col[f]})
+	return true
 }
 
 // parseIdentity reads the ID number, phone, name and sex.
@@ -260,11 +294,12 @@ func (p *parser) parseReport(row *Row, cells []string) bool {
 	if !p.parseOrigin(row, cells) {
 		return false
 	}
-	date, ok := p.dates.parse(p.cell(cells, iArrivalDate))
-	if !ok {
-		return p.reject(row, ReasonDateInvalid, iArrivalDate)
+	date, dated := p.dates.parse(p.cell(cells, iArrivalDate))
+	if !dated && !p.secondary(row, epiloop.WarningArrivalDate, ReasonDateInvalid, iArrivalDate) {
+		return false
 	}
 	row.Reason.ArrivalDate = date
+	var ok bool
 	if row.Temperature, ok = parseTemperature(p.cell(cells, iTemperature)); !ok {
 		return p.reject(row, ReasonTemperatureInvalid, iTemperature)
 	}
@@ -284,46 +319,84 @@ func (p *parser) parseReport(row *Row, cells []string) bool {
 	if len(row.Reason.Note) > maxNote {
 		return p.reject(row, ReasonTooLong, iNote)
 	}
+	if !dated {
+		p.keepDate(row, cells)
+	}
 	return true
+}
+
+// keepDate keeps an arrival date that is no date as written, in the note
+// after the column's header ("到达日期：2月30日"): the reason's date is a
+// date, and the units that verify the person confirm the real one.
+func (p *parser) keepDate(row *Row, cells []string) {
+	text := keep(epiloop.NormalizeSpace(p.cell(cells, iArrivalDate)))
+	kept := p.h.columns[p.col[iArrivalDate]].Header + "：" + text
+	if row.Reason.Note != "" {
+		kept = row.Reason.Note + "；" + kept
+	}
+	if len(kept) <= maxNote {
+		row.Reason.Note = kept
+	}
+}
+
+// keep cuts a field kept as written to epiloop.MaxKeptBytes, at a
+// character's boundary.
+func keep(s string) string {
+	if len(s) <= epiloop.MaxKeptBytes {
+		return s
+	}
+	n := epiloop.MaxKeptBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // parseOrigin prefers the division code column over the place name, since
 // a code is unambiguous; a code the index does not know falls back to the
-// name.
+// name. An origin it does not know is kept as written (secondary).
 func (p *parser) parseOrigin(row *Row, cells []string) bool {
 	if code := p.cell(cells, iOriginCode); !blank(code) {
-		if o, ok := p.origins.resolve(code); ok && isDigits(o) {
+		o, ok := p.origins.resolve(code)
+		if ok && (isDigits(o) || epiloop.IsCountryCode(o)) {
 			row.Reason.Origin = o
 			return true
 		}
 		if blank(p.cell(cells, iOrigin)) {
-			return p.reject(row, ReasonOriginUnknown, iOriginCode)
+			row.Reason.Origin = keep(o)
+			return p.secondary(row, epiloop.WarningOriginUnknown, ReasonOriginUnknown, iOriginCode)
 		}
 	}
 	o, ok := p.origins.resolve(p.cell(cells, iOrigin))
-	if !ok {
-		return p.reject(row, ReasonOriginUnknown, iOrigin)
-	}
 	row.Reason.Origin = o
+	if !ok {
+		row.Reason.Origin = keep(o)
+		return p.secondary(row, epiloop.WarningOriginUnknown, ReasonOriginUnknown, iOrigin)
+	}
 	return true
 }
 
-// parseConveyance reads train, seat and plate.
+// parseConveyance reads train, seat and plate: secondary fields all, a
+// value too long kept as written (cut to epiloop.MaxKeptBytes).
 func (p *parser) parseConveyance(row *Row, cells []string) bool {
 	row.Train = normalizeCode(p.cell(cells, iTrain))
 	seat, bad := normText(p.t2s, p.cell(cells, iSeat), false)
-	if bad {
-		return p.reject(row, ReasonEncoding, iSeat)
+	if bad && !p.secondary(row, epiloop.WarningEncoding, ReasonEncoding, iSeat) {
+		return false
 	}
 	row.Seat = seat
 	row.Plate = normalizeCode(Simplify(p.cell(cells, iPlate)))
-	switch {
-	case len(row.Train) > maxCode:
-		return p.reject(row, ReasonTooLong, iTrain)
-	case len(row.Seat) > maxCode:
-		return p.reject(row, ReasonTooLong, iSeat)
-	case len(row.Plate) > maxCode:
-		return p.reject(row, ReasonTooLong, iPlate)
+	for _, c := range [...]struct {
+		v *string
+		f int
+	}{{&row.Train, iTrain}, {&row.Seat, iSeat}, {&row.Plate, iPlate}} {
+		if len(*c.v) <= maxCode {
+			continue
+		}
+		if !p.secondary(row, epiloop.WarningTooLong, ReasonTooLong, c.f) {
+			return false
+		}
+		*c.v = keep(*c.v)
 	}
 	return true
 }

@@ -18,20 +18,33 @@ func (s Rows) Next() (epiloop.ImportRow, error) {
 	if err != nil {
 		return epiloop.ImportRow{}, err
 	}
-	out := epiloop.ImportRow{Line: row.Line}
+	// The reader reuses its cells; a row keeps its own, for the report's
+	// reject or warning (a warning of the import's own, a name that
+	// differs from the person's, is found only when the row is written).
+	out := epiloop.ImportRow{Line: row.Line, Cells: append([]string(nil), row.Cells...), NameColumn: s.R.p.col[iName]}
 	if !row.Valid() {
 		zh, _ := Describe(row.Reject.Code)
-		if c := row.Reject.Column; c >= 0 && c < len(s.R.info.Columns) {
-			zh = s.R.info.Columns[c].Header + "：" + zh
+		if h := s.header(row.Reject.Column); h != "" {
+			zh = h + "：" + zh
 		}
-		// The reader reuses its cells; a reject keeps its own.
-		out.Cells = append([]string(nil), row.Cells...)
 		out.Reject = &epiloop.ImportReject{Code: row.Reject.Code, Column: row.Reject.Column, Message: zh}
 		return out, nil
 	}
 	out.Person, out.Address, out.Reason = row.Person, row.Address, row.Reason
 	out.Ref = joinNonEmpty(row.Train, row.Seat, row.Plate)
+	for _, w := range row.Warnings {
+		out.Warnings = append(out.Warnings, epiloop.ImportWarning{Code: w.Code, Column: w.Column,
+			Message: epiloop.WarningMessage(w.Code, s.header(w.Column))})
+	}
 	return out, nil
+}
+
+// header returns the header of column c, "" for none.
+func (s Rows) header(c int) string {
+	if c >= 0 && c < len(s.R.info.Columns) {
+		return s.R.info.Columns[c].Header
+	}
+	return ""
 }
 
 func joinNonEmpty(parts ...string) string {

@@ -257,8 +257,9 @@ func normalizeCode(s string) string {
 }
 
 // originResolver turns the origin cells of a row into the domain's origin:
-// a division code when the index knows the place, the cleaned text when
-// there is no index. Origins repeat down a manifest (one train, one
+// a division or country code when the index knows the place, the cleaned
+// text when there is no index. A place the index does not know answers
+// its cleaned text and !ok. Origins repeat down a manifest (one train, one
 // station), so answers are cached by cell text.
 type originResolver struct {
 	regions *divisions.RegionIndex
@@ -266,7 +267,8 @@ type originResolver struct {
 	cache   map[string]answer
 }
 
-// answer is a cached result: the value, or !ok when the cell is invalid.
+// answer is a cached result: the value, and !ok when the cell is invalid
+// (an origin's value is then its cleaned text).
 type answer struct {
 	value string
 	ok    bool
@@ -299,8 +301,9 @@ func (o *originResolver) resolve(s string) (string, bool) {
 	return origin, ok
 }
 
-// lookup resolves a code (420100), a name (武汉, 湖北省武汉市) or a station
-// (武汉站, 北京西站, 汉口站 is not a place and stays unresolved).
+// lookup resolves a code (420100), a name (武汉, 湖北省武汉市, 香港, 日本) or
+// a station (武汉站, 北京西站, 汉口站 is not a place and stays unresolved:
+// its cleaned text and false).
 func (o *originResolver) lookup(s string) (string, bool) {
 	name := epiloop.NormalizeSpace(Simplify(s))
 	if name == "" {
@@ -322,7 +325,7 @@ func (o *originResolver) lookup(s string) (string, bool) {
 			}
 		}
 	}
-	return "", false
+	return name, false
 }
 
 // trimLastRune removes the last rune of s if it is one of set.

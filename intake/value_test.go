@@ -171,8 +171,13 @@ func TestOriginResolver(t *testing.T) {
 		{"大连北站", "2102", true},
 		{"420100", "4201", true},
 		{"420111", "420111", true},
-		{"汉口站", "", false},
-		{"火星", "", false},
+		{"汉口站", "汉口站", false},
+		{"火星", "火星", false},
+		{" 火星 ", "火星", false},
+		{"香港", "81", true},
+		{"澳門", "82", true},
+		{"日本", "F:JP", true},
+		{"東京", "东京", false},
 	}
 	o := originResolver{regions: testRegions()}
 	for _, tt := range tests {

@@ -4,23 +4,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, next_row, counts, error,
+const importColumns = `id, fingerprint, name, source, ref, status, format, encoding, headers, next_row, counts, error,
 	created_by, created_at, updated_at`
 
 func scanImport(s scanner) (*epiloop.Import, error) {
 	var (
 		im               epiloop.Import
-		counts           []byte
+		counts, headers  []byte
 		created, updated pgtype.Timestamptz
 	)
 	if err := s.Scan(&im.ID, &im.Fingerprint, &im.Name, &im.Source, &im.Ref, &im.Status, &im.Format, &im.Encoding,
-		&im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		&headers, &im.NextRow, &counts, &im.Error, &im.CreatedBy, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(headers, &im.Headers); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(counts, &im.Counts); err != nil {
@@ -37,10 +41,16 @@ func (tx *Tx) CreateImport(im *epiloop.Import) error {
 	if err != nil {
 		return wrap(err, "create import")
 	}
-	err = tx.queryRow(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, next_row,
+	headers := []byte("[]")
+	if len(im.Headers) > 0 {
+		if headers, err = json.Marshal(im.Headers); err != nil {
+			return wrap(err, "create import")
+		}
+	}
+	err = tx.queryRow(`INSERT INTO imports (fingerprint, name, source, ref, status, format, encoding, headers, next_row,
 			counts, error, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, im.NextRow,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		im.Fingerprint, im.Name, string(im.Source), im.Ref, im.Status, im.Format, im.Encoding, headers, im.NextRow,
 		counts, im.Error, im.CreatedBy, ts(im.CreatedAt), ts(im.UpdatedAt)).Scan(&im.ID)
 	return wrap(constraintError(err, "err.this_file_was_imported_already", ""), "create import")
 }
@@ -86,9 +96,9 @@ func (tx *Tx) AddImportRejects(importID int64, rs []epiloop.ImportReject) error 
 		if err != nil {
 			return wrap(err, "add rejects")
 		}
-		rows[i] = []any{importID, r.Row, cells, r.Code, r.Message}
+		rows[i] = []any{importID, r.Row, cells, r.Code, r.Column, r.Message}
 	}
-	_, err := tx.copyFrom("import_rejects", []string{"import_id", "row", "cells", "code", "message"}, rows)
+	_, err := tx.copyFrom("import_rejects", []string{"import_id", "row", "cells", "code", "col", "message"}, rows)
 	return wrap(constraintError(err, "err.reject_already_recorded", "err.import_not_found"), "add rejects")
 }
 
@@ -98,20 +108,71 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 	if limit >= 0 {
 		lim = limit
 	}
-	rows, err := tx.query(`SELECT row, cells, code, message FROM import_rejects
+	rows, err := tx.query(`SELECT row, cells, code, col, message FROM import_rejects
 		WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3`, importID, afterRow, lim)
 	if err != nil {
 		return nil, wrap(err, "find rejects")
 	}
 	out, err := collect(rows, func(row pgx.CollectableRow) (r epiloop.ImportReject, err error) {
 		var cells epiloop.JSONColumn
-		if err := row.Scan(&r.Row, tx.openedJSON(&cells), &r.Code, &r.Message); err != nil {
+		if err := row.Scan(&r.Row, tx.openedJSON(&cells), &r.Code, &r.Column, &r.Message); err != nil {
 			return r, err
 		}
 		_, err = cells.Decode(&r.Cells)
 		return r, err
 	})
 	return out, wrap(err, "find rejects")
+}
+
+// AddImportWarnings stores accepted rows' warnings.
+func (tx *Tx) AddImportWarnings(importID int64, ws []epiloop.ImportWarning) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ws))
+	for i, w := range ws {
+		cells, err := tx.sealedJSON(w.Cells)
+		if err != nil {
+			return wrap(err, "add warnings")
+		}
+		rows[i] = []any{importID, w.Row, w.Seq, cells, w.Code, w.Column, w.Message}
+	}
+	_, err := tx.copyFrom("import_warnings", []string{"import_id", "row", "seq", "cells", "code", "col", "message"}, rows)
+	return wrap(constraintError(err, "err.row_already_exists", "err.import_not_found"), "add warnings")
+}
+
+// FindImportWarnings returns warnings after (afterRow, afterSeq) in row
+// and seq order.
+func (tx *Tx) FindImportWarnings(importID int64, afterRow, afterSeq int, limit int) ([]epiloop.ImportWarning, error) {
+	var lim any // a negative limit is no limit, as in SQLite
+	if limit >= 0 {
+		lim = limit
+	}
+	rows, err := tx.query(`SELECT row, seq, cells, code, col, message FROM import_warnings
+		WHERE import_id = $1 AND (row, seq) > ($2, $3) ORDER BY row, seq LIMIT $4`, importID, afterRow, afterSeq, lim)
+	if err != nil {
+		return nil, wrap(err, "find warnings")
+	}
+	out, err := collect(rows, func(row pgx.CollectableRow) (w epiloop.ImportWarning, err error) {
+		var cells epiloop.JSONColumn
+		if err := row.Scan(&w.Row, &w.Seq, tx.openedJSON(&cells), &w.Code, &w.Column, &w.Message); err != nil {
+			return w, err
+		}
+		_, err = cells.Decode(&w.Cells)
+		return w, err
+	})
+	return out, wrap(err, "find warnings")
+}
+
+// PurgeImportWarnings deletes the warnings of imports that ended before
+// cutoff, as PurgeImportRejects deletes their rejects.
+func (tx *Tx) PurgeImportWarnings(cutoff time.Time) (int, error) {
+	tag, err := tx.exec(`DELETE FROM import_warnings WHERE import_id IN
+		(SELECT id FROM imports WHERE status <> $1 AND updated_at < $2)`, epiloop.ImportRunning, ts(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge warnings")
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // MatchPersons looks each identity up by its blind index, with the
@@ -130,14 +191,14 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			phoneKeys[i], names[i] = tx.db.cipher.Index("phone", ps[i].Phone), epiloop.NameIndex(tx.db.cipher.Index, ps[i].Name)
 		}
 	}
-	rows, err := tx.query(`SELECT q.n, p.id, COALESCE(l.id, 0), COALESCE(l.priority, ''), COALESCE(l.district_code, ''),
+	rows, err := tx.query(`SELECT q.n, p.id, p.name, COALESCE(l.id, 0), COALESCE(l.priority, ''), COALESCE(l.district_code, ''),
 			CASE WHEN l.id IS NULL THEN '{}' ELSE COALESCE((SELECT array_agg(u.unit_code ORDER BY u.first)
 				FROM (SELECT unit_code, min(id) AS first FROM tasks WHERE lead_id = l.id GROUP BY unit_code) u), '{}') END
 		FROM unnest($1::bytea[], $2::bytea[], $3::bytea[]) WITH ORDINALITY AS q (id_key, phone_key, name_key, n)
 		CROSS JOIN LATERAL (
-			SELECT id FROM persons WHERE q.id_key IS NOT NULL AND id_key = q.id_key
+			SELECT id, name FROM persons WHERE q.id_key IS NOT NULL AND id_key = q.id_key
 			UNION ALL
-			(SELECT id FROM persons
+			(SELECT id, '' FROM persons
 			WHERE q.id_key IS NULL AND phone_key = q.phone_key AND name_key IS NOT DISTINCT FROM q.name_key AND id_key IS NULL
 			ORDER BY id LIMIT 1)
 			LIMIT 1
@@ -153,7 +214,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 			n int64
 			m epiloop.ImportMatch
 		)
-		if err := rows.Scan(&n, &m.PersonID, &m.OpenLeadID, &m.Priority, &m.District, &m.Units); err != nil {
+		if err := rows.Scan(&n, &m.PersonID, tx.opened(&m.Name), &m.OpenLeadID, &m.Priority, &m.District, &m.Units); err != nil {
 			return nil, wrap(err, "match persons")
 		}
 		out[n-1] = m
@@ -254,7 +315,7 @@ func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
 		rows[i] = append(vals, l.Person.ID, ts(l.CreatedAt), l.ID)
 	}
 	_, err := tx.copyFrom("leads", []string{"status", "priority", "address", "community_code", "district_code",
-		"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at", "person_id", "created_at", "id"}, rows)
+		"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at", "marks", "person_id", "created_at", "id"}, rows)
 	return err
 }
 

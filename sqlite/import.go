@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -131,6 +132,66 @@ func (tx *Tx) FindImportRejects(importID int64, afterRow int, limit int) ([]epil
 	return out, wrap(rows.Err(), "find rejects")
 }
 
+// AddImportWarnings stores accepted rows' warnings.
+func (tx *Tx) AddImportWarnings(importID int64, ws []epiloop.ImportWarning) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, `INSERT INTO import_warnings (import_id, row, seq, cells, code, col, message) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return wrap(err, "add warnings")
+	}
+	defer st.Close()
+	for _, w := range ws {
+		cells, err := tx.sealedJSON(w.Cells)
+		if err != nil {
+			return wrap(err, "add warnings")
+		}
+		if _, err := st.ExecContext(tx.ctx, importID, w.Row, w.Seq, cells, w.Code, w.Column, w.Message); err != nil {
+			return wrap(constraintError(err, "err.row_already_exists", "err.import_not_found"), "add warnings")
+		}
+	}
+	return nil
+}
+
+// FindImportWarnings returns warnings after (afterRow, afterSeq) in row
+// and seq order.
+func (tx *Tx) FindImportWarnings(importID int64, afterRow, afterSeq int, limit int) ([]epiloop.ImportWarning, error) {
+	rows, err := tx.query(`SELECT row, seq, cells, code, col, message FROM import_warnings
+		WHERE import_id = ? AND (row, seq) > (?, ?) ORDER BY row, seq LIMIT ?`, importID, afterRow, afterSeq, limit)
+	if err != nil {
+		return nil, wrap(err, "find warnings")
+	}
+	defer rows.Close()
+	var out []epiloop.ImportWarning
+	for rows.Next() {
+		var (
+			w     epiloop.ImportWarning
+			cells epiloop.JSONColumn
+		)
+		if err := rows.Scan(&w.Row, &w.Seq, tx.openedJSON(&cells), &w.Code, &w.Column, &w.Message); err != nil {
+			return nil, wrap(err, "find warnings")
+		}
+		if _, err := cells.Decode(&w.Cells); err != nil {
+			return nil, wrap(err, "find warnings")
+		}
+		out = append(out, w)
+	}
+	return out, wrap(rows.Err(), "find warnings")
+}
+
+// PurgeImportWarnings deletes the warnings of imports that ended before
+// cutoff, as PurgeImportRejects deletes their rejects.
+func (tx *Tx) PurgeImportWarnings(cutoff time.Time) (int, error) {
+	res, err := tx.exec(`DELETE FROM import_warnings WHERE import_id IN
+		(SELECT id FROM imports WHERE status <> ? AND updated_at < ?)`, epiloop.ImportRunning, millis(cutoff))
+	if err != nil {
+		return 0, wrap(err, "purge warnings")
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(err, "purge warnings")
+}
+
 // MatchPersons looks the identities up by blind index, a chunk at a time
 // in one query each, with each person's open lead (its district and its
 // tasks' units).
@@ -165,7 +226,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 				SELECT person_id FROM person_ids WHERE id_key IN (SELECT unhex(value) FROM json_each(?1))
 				UNION ALL
 				SELECT person_id FROM person_ids_new WHERE id_key IN (SELECT unhex(value) FROM json_each(?1)))
-			SELECT hex(p.id_key), NULL, p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
+			SELECT hex(p.id_key), NULL, p.id, p.name, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM k
 			JOIN persons p ON p.id = k.person_id
 			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead,
 			string(keys), byID, out)
@@ -180,7 +241,7 @@ func (tx *Tx) MatchPersons(ps []epiloop.Person) ([]epiloop.ImportMatch, error) {
 		}
 		// Several persons may share a phone and name: the first recorded
 		// wins, as FindPerson does.
-		err = tx.matchRows(`SELECT hex(p.phone_key), coalesce(hex(p.name_key), ''), p.id, coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
+		err = tx.matchRows(`SELECT hex(p.phone_key), coalesce(hex(p.name_key), ''), p.id, '', coalesce(l.id, 0), coalesce(l.priority, ''), `+matchScope+` FROM persons p
 			LEFT JOIN leads l ON l.person_id = p.id AND `+openLead+`
 			WHERE p.phone_key IN (SELECT unhex(value) FROM json_each(?)) AND p.id_key IS NULL
 			ORDER BY p.id DESC`,
@@ -198,9 +259,9 @@ const matchScope = `coalesce(l.district_code, ''), CASE WHEN l.id IS NULL THEN '
 	(SELECT json_group_array(unit_code) FROM (SELECT unit_code FROM tasks WHERE lead_id = l.id
 		GROUP BY unit_code ORDER BY min(id))) END`
 
-// matchRows reads (key, name key, person, open lead, priority, district,
-// units) rows into the matches of the inputs with that key; the name key
-// is NULL for a match by ID number.
+// matchRows reads (key, name key, person, name, open lead, priority,
+// district, units) rows into the matches of the inputs with that key; the
+// name key is NULL, and the (sealed) name given, for a match by ID number.
 func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloop.ImportMatch) error {
 	rows, err := tx.query(query, arg)
 	if err != nil {
@@ -213,7 +274,7 @@ func (tx *Tx) matchRows(query, arg string, inputs map[string][]int, out []epiloo
 			name       sql.NullString
 			m          epiloop.ImportMatch
 		)
-		if err := rows.Scan(&key, &name, &m.PersonID, &m.OpenLeadID, &m.Priority, &m.District, &units); err != nil {
+		if err := rows.Scan(&key, &name, &m.PersonID, tx.opened(&m.Name), &m.OpenLeadID, &m.Priority, &m.District, &units); err != nil {
 			return err
 		}
 		if units != "[]" {
@@ -471,8 +532,8 @@ func (tx *Tx) mergeNewKeys(n int) error {
 
 func (tx *Tx) insertLeads(ls []*epiloop.Lead) error {
 	return tx.bulk(`INSERT OR FAIL INTO leads (status, priority, address, community_code, district_code,
-			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at, id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			reason, outcome, conflict, round, overdue, updated_at, closed_at, marks, person_id, created_at, id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(ls), func(i int) ([]any, error) {
 			vals, err := tx.leadValues(ls[i])
 			return append(vals, ls[i].Person.ID, millis(ls[i].CreatedAt), ls[i].ID), err

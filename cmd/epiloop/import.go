@@ -26,6 +26,7 @@ type importResult struct {
 	LeadsCreated int     `json:"leads_created"`
 	TasksCreated int     `json:"tasks_created"`
 	Unroutable   int     `json:"unroutable"`
+	Warnings     int     `json:"warnings"`
 	Seconds      float64 `json:"seconds"`
 	Rejects      string  `json:"rejects"`
 }
@@ -57,12 +58,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	res := importResult{Rows: rep.im.Counts.Rows, Accepted: rep.im.Counts.Accepted, Rejected: rep.im.Counts.Rejected}
+	res := importResult{Rows: rep.im.Counts.Rows, Accepted: rep.im.Counts.Accepted, Rejected: rep.im.Counts.Rejected,
+		Warnings: rep.im.Counts.Warnings}
 	if !rep.again {
 		c := rep.im.Counts
 		res.Merged, res.LeadsCreated, res.TasksCreated, res.Unroutable = c.Merged, c.LeadsCreated, c.TasksCreated, c.Unroutable
 	}
-	if res.Rejected > 0 {
+	if res.Rejected > 0 || res.Warnings > 0 {
 		if res.Rejects, err = writeRejects(cliContext(ctx), m.Service, rep, path, *rejects, *lang); err != nil {
 			return err
 		}
@@ -120,8 +122,8 @@ func importFile(ctx context.Context, svc *loop.Service, path string, opts intake
 	return importReport{im: im, info: info, again: again}, err
 }
 
-// writeRejects writes the import's rejected rows as a report in the
-// input's format and returns its path.
+// writeRejects writes the import's rejected rows, and its warnings, as a
+// report in the input's format and returns its path.
 func writeRejects(ctx context.Context, svc *loop.Service, rep importReport, input, out, lang string) (string, error) {
 	if out == "" {
 		ext := ".csv"
@@ -153,6 +155,9 @@ func writeRejectsTo(ctx context.Context, svc *loop.Service, w io.Writer, format 
 	err = svc.EachImportReject(ctx, importID, func(r epiloop.ImportReject) error {
 		return rw.Write(intake.RejectRow(r))
 	})
+	if err == nil {
+		err = svc.EachImportWarning(ctx, importID, rw.WriteWarning)
+	}
 	if err != nil {
 		return err
 	}
@@ -200,10 +205,10 @@ func (p *progress) update(im *epiloop.Import) {
 	if p.tty && rp.Size > 0 {
 		frac := float64(rp.Bytes) / float64(rp.Size)
 		bar := strings.Repeat("█", int(frac*30)) + strings.Repeat("░", 30-int(frac*30))
-		fmt.Fprintf(p.w, "\r%s %3.0f%%  %d rows  %d rejected  %.0f rows/s ", bar, frac*100, c.Rows, c.Rejected, rate)
+		fmt.Fprintf(p.w, "\r%s %3.0f%%  %d rows  %d rejected  %d warnings  %.0f rows/s ", bar, frac*100, c.Rows, c.Rejected, c.Warnings, rate)
 		return
 	}
-	fmt.Fprintf(p.w, "%d rows, %d rejected, %d leads, %.0f rows/s\n", c.Rows, c.Rejected, c.LeadsCreated, rate)
+	fmt.Fprintf(p.w, "%d rows, %d rejected, %d warnings, %d leads, %.0f rows/s\n", c.Rows, c.Rejected, c.Warnings, c.LeadsCreated, rate)
 }
 
 func (p *progress) done() {
