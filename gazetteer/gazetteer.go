@@ -13,9 +13,13 @@ import (
 	"github.com/epiloop/epiloop"
 )
 
-// Reasons a Match carries no community.
+// Reasons a Match carries no community, for the commander who routes the
+// lead by hand (the unroutable queue words each one).
 const (
-	// ReasonNoMatch: the address names no known community or street.
+	// ReasonNoAddress: the address is empty.
+	ReasonNoAddress = "no_address"
+	// ReasonNoMatch: the address names no known community, street or
+	// village (it may name a district: Match.District).
 	ReasonNoMatch = "no_match"
 	// ReasonAmbiguous: the address fits several communities (a name used in
 	// more than one district), or names a community that is not in the
@@ -24,11 +28,23 @@ const (
 	// ReasonStreetOnly: the address names a street but no community in it.
 	// Candidates lists the street's communities.
 	ReasonStreetOnly = "street_only"
+	// ReasonUnknownVillage: the address writes a village (…村, …屯) the
+	// tree does not hold; when it names the town, Candidates lists the
+	// town's communities.
+	ReasonUnknownVillage = "unknown_village"
+	// ReasonOutsideCity: the address begins with a province, city or
+	// county outside the city (大连市…, 北京市朝阳区…), so no community of
+	// the city is the person's, whatever names follow. Known only once
+	// SetRegions gave the gazetteer the country's division names.
+	ReasonOutsideCity = "outside_city"
 )
 
 // Match is the result of routing one address. A routed address has a
 // Community and no Reason; any other goes to the unroutable queue with its
-// Reason and the Candidates a commander chooses from.
+// Reason and the Candidates a commander chooses from. District and Street
+// are what the address names, routed or not, so that a page can start
+// where the address points, and a commander routing elsewhere is asked to
+// confirm.
 type Match struct {
 	// Community is the 12-digit code of the community, "" when not routed.
 	Community string `json:"community,omitempty"`
@@ -36,6 +52,12 @@ type Match struct {
 	// ambiguous or names only a street.
 	Candidates []string `json:"candidates,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
+	// District is the 6-digit code of the district the address names (the
+	// street's, when it names one street), "" when it names none.
+	District string `json:"district,omitempty"`
+	// Street is the 9-digit code of the street the address names, "" when
+	// it names none, or a name that several streets share.
+	Street string `json:"street,omitempty"`
 }
 
 // Gazetteer maps addresses to communities. It is safe for concurrent use:
@@ -45,11 +67,15 @@ type Gazetteer struct {
 	trie  trie
 	terms []term
 
-	// The jurisdiction tree, by index; fixed after New. Districts are
-	// known by index alone.
+	// The jurisdiction tree, by index; fixed after New.
+	districts   []string
 	streets     []street
 	communities []community
 	communityOf map[string]int32
+
+	// places tells the country's divisions apart from the city's
+	// (SetRegions); nil, no address is known to lie outside.
+	places *places
 }
 
 type street struct {
@@ -73,12 +99,16 @@ type term struct {
 }
 
 // Tiers of community names, strongest first. Where an address names
-// communities at several tiers only the strongest counts: 十里河社区 is the
-// community of that name before the village 十里河社区村民委员会, and either
-// beats a short form.
+// communities at several tiers only the strongest counts: a name a person
+// taught decides before the registered names (a commander taught it from
+// an address those names could not decide: 三隆社区华府花园 names two
+// 三隆社区 but one 华府花园), 十里河社区 is the community of that name before
+// the village 十里河社区村民委员会, and either beats a short form.
 const (
-	// tierExact: the registered name, or an alias a person taught.
-	tierExact = iota
+	// tierTaught: an alias a person taught (AddAlias).
+	tierTaught = iota
+	// tierExact: the registered name.
+	tierExact
 	// tierPlace: the place a committee's name stands for, as addresses
 	// write it (文官村委会 → 文官村).
 	tierPlace
@@ -103,6 +133,7 @@ func New(districts []epiloop.District, streets []epiloop.Street, communities []e
 	for n, d := range districts {
 		i := int32(n)
 		districtOf[d.Code] = i
+		g.districts = append(g.districts, d.Code)
 		g.add(d.Name, func(t *term) { t.districts = appendUnique(t.districts, i) })
 	}
 	streetOf := make(map[string]int32, len(streets))
@@ -131,8 +162,10 @@ func New(districts []epiloop.District, streets []epiloop.Street, communities []e
 
 // AddAlias teaches the gazetteer another name for a community: a compound,
 // a building, a road that lies wholly in it, or the short form people use.
-// An alias counts as much as the community's own name. The alias needs at
-// least two characters, since a single one would match almost any address.
+// An alias counts more than the registered names (tierTaught), but only
+// inside the district and street the address names, as they do. The alias
+// needs at least two characters, since a single one would match almost
+// any address.
 func (g *Gazetteer) AddAlias(alias, communityCode string) error {
 	i, ok := g.communityOf[communityCode]
 	if !ok {
@@ -143,7 +176,7 @@ func (g *Gazetteer) AddAlias(alias, communityCode string) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.addCommunity(alias, tierExact, i)
+	g.addCommunity(alias, tierTaught, i)
 	return nil
 }
 
@@ -186,7 +219,7 @@ var committeeSuffixes = []struct{ suffix, keep string }{
 
 // communityNames returns, by tier, the names that identify a community: its
 // own, the place its committee stands for and the short form; "" where
-// there is none of at least two characters.
+// there is none of at least two characters (and always at tierTaught).
 func communityNames(name string) [tiers]string {
 	var names [tiers]string
 	names[tierExact] = name

@@ -63,7 +63,11 @@ func TestRoute(t *testing.T) {
 		{"county as district", "法库县依牛堡子镇", gazetteer.Match{Candidates: communitiesOf(tr, "210124111"), Reason: gazetteer.ReasonStreetOnly}},
 		{"district only", "沈阳市和平区", gazetteer.Match{Reason: gazetteer.ReasonNoMatch}},
 		{"unknown", "北京市朝阳区建国路88号", gazetteer.Match{Reason: gazetteer.ReasonNoMatch}},
-		{"empty", "", gazetteer.Match{Reason: gazetteer.ReasonNoMatch}},
+		{"empty", "", gazetteer.Match{Reason: gazetteer.ReasonNoAddress}},
+		{"blank", " 　", gazetteer.Match{Reason: gazetteer.ReasonNoAddress}},
+		{"unknown village in a named town", "法库县依牛堡子镇某某村3组", gazetteer.Match{Candidates: communitiesOf(tr, "210124111"), Reason: gazetteer.ReasonUnknownVillage}},
+		{"unknown village", "沈北新区某某屯", gazetteer.Match{Reason: gazetteer.ReasonUnknownVillage}},
+		{"a compound's 新村 is no village", "沈北新区工人新村5号", gazetteer.Match{Reason: gazetteer.ReasonNoMatch}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,12 +19,15 @@ type hit struct {
 func (g *Gazetteer) Route(address string) Match {
 	var rbuf [128]rune
 	rs := normalize(rbuf[:0], address)
+	if len(rs) == 0 {
+		return Match{Reason: ReasonNoAddress}
+	}
 
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var hbuf [32]hit
 	hits := segment(g.scan(rs, hbuf[:0]), len(rs))
-	return g.decide(hits)
+	return g.decide(rs, hits)
 }
 
 // scan returns every name occurring in rs, ordered by start then end. From
@@ -59,7 +62,7 @@ const placeWords = "省市县区镇乡路街道巷"
 func (g *Gazetteer) shortBeforePlaceWord(t int32, rs []rune, end int) bool {
 	tm := &g.terms[t]
 	if end >= len(rs) || len(tm.districts)+len(tm.streets) > 0 ||
-		len(tm.communities[tierExact])+len(tm.communities[tierPlace]) > 0 {
+		len(tm.communities[tierTaught])+len(tm.communities[tierExact])+len(tm.communities[tierPlace]) > 0 {
 		return false
 	}
 	return strings.ContainsRune(placeWords, rs[end])
@@ -111,8 +114,8 @@ func segment(hits []hit, n int) []hit {
 	return kept
 }
 
-// decide turns the names read from an address into a Match.
-func (g *Gazetteer) decide(hits []hit) Match {
+// decide turns the names read from an address rs into a Match.
+func (g *Gazetteer) decide(rs []rune, hits []hit) Match {
 	var dbuf, sbuf [8]int32
 	districts, streets := dbuf[:0], sbuf[:0]
 	var nbuf [tiers][8]int32
@@ -137,6 +140,13 @@ func (g *Gazetteer) decide(hits []hit) Match {
 			streets = in
 		}
 	}
+	// An address that starts in another city names none of this one's
+	// places, whatever names of them follow (大连市甘井子区…社区).
+	if g.outside(rs, hits) {
+		return Match{Reason: ReasonOutsideCity}
+	}
+	m := Match{}
+	m.District, m.Street = g.where(districts, streets)
 
 	// The strongest tier with a community inside the named district and
 	// street decides.
@@ -152,23 +162,59 @@ func (g *Gazetteer) decide(hits []hit) Match {
 		in := compact(g.filterCommunities(buf[:0], cands, districts, streets))
 		switch {
 		case len(in) == 1:
-			return Match{Community: g.communities[in[0]].code}
+			m.Community = g.communities[in[0]].code
+			return m
 		case len(in) > 1:
-			return Match{Candidates: g.codes(in), Reason: ReasonAmbiguous}
+			m.Candidates, m.Reason = g.codes(in), ReasonAmbiguous
+			return m
 		}
 	}
-	if len(streets) > 0 {
+	village := namesVillage(rs, hits)
+	switch {
+	case len(streets) > 0:
 		var all []int32
 		for _, s := range compact(streets) {
 			all = append(all, g.streets[s].communities...)
 		}
-		return Match{Candidates: g.codes(compact(all)), Reason: ReasonStreetOnly}
-	}
-	if len(strongest) > 0 {
+		m.Candidates, m.Reason = g.codes(compact(all)), ReasonStreetOnly
+		if village {
+			m.Reason = ReasonUnknownVillage
+		}
+	case len(strongest) > 0:
 		// The communities named are not in the district named.
-		return Match{Candidates: g.codes(compact(strongest)), Reason: ReasonAmbiguous}
+		m.Candidates, m.Reason = g.codes(compact(strongest)), ReasonAmbiguous
+	case village:
+		m.Reason = ReasonUnknownVillage
+	default:
+		m.Reason = ReasonNoMatch
 	}
-	return Match{Reason: ReasonNoMatch}
+	return m
+}
+
+// where returns the codes of the district and street the address names:
+// the street when all the streets named are one, and its district, or
+// else the district the streets share, or the first district named.
+func (g *Gazetteer) where(districts, streets []int32) (district, street string) {
+	if len(streets) > 0 {
+		d := g.streets[streets[0]].district
+		one := true
+		for _, s := range streets[1:] {
+			one = one && s == streets[0]
+			if g.streets[s].district != d {
+				d = -1
+			}
+		}
+		if one {
+			street = g.streets[streets[0]].code
+		}
+		if d >= 0 {
+			return g.districts[d], street
+		}
+	}
+	if len(districts) > 0 {
+		return g.districts[districts[0]], street
+	}
+	return "", street
 }
 
 // filterStreets appends to dst the streets that lie in one of districts.

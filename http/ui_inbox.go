@@ -1,8 +1,10 @@
 package http
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +92,7 @@ func (ui *ui) handleInbox(w http.ResponseWriter, r *http.Request, p *page) error
 	for _, t := range open {
 		d.Open = append(d.Open, inboxCard{Task: t.Task, Lead: ui.item(t.Lead), Left: newCountdown(t.Deadline(), now)})
 	}
+	sortCards(d.Open)
 	for _, t := range done {
 		d.Done = append(d.Done, inboxCard{Task: t.Task, Lead: ui.item(t.Lead)})
 	}
@@ -101,6 +104,20 @@ func (ui *ui) handleInbox(w http.ResponseWriter, r *http.Request, p *page) error
 		return ui.renderFragment(w, http.StatusOK, "inbox", "live", p)
 	}
 	return ui.render(w, http.StatusOK, "inbox", p)
+}
+
+// sortCards puts the open cards in an order that accepting a task does not
+// change: by the feedback deadline, fixed when the task was pushed, then
+// by task. The current deadline (the acceptance deadline until accepted)
+// would move a card under the thumb that just accepted it; the countdown
+// on each card still shows the current one.
+func sortCards(cards []inboxCard) {
+	slices.SortStableFunc(cards, func(a, b inboxCard) int {
+		if c := a.Task.FeedbackBy.Compare(b.Task.FeedbackBy); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Task.ID, b.Task.ID)
+	})
 }
 
 // taskPageData is one lead as a field unit works on it.
@@ -167,8 +184,11 @@ func (ui *ui) taskOf(r *http.Request, p *page) (int64, *epiloop.Task, error) {
 	return id, t, nil
 }
 
-// handleInboxAccept accepts with one tap. From the inbox (htmx) it swaps
-// the card; a plain form goes back to the inbox.
+// handleInboxAccept accepts with one tap. From the inbox the card stays
+// where it was: with the script (htmx) the answer is the card, swapped in
+// place; a plain form goes back to the inbox at the card (its order does
+// not change on acceptance, sortCards). From the task page it goes back
+// there.
 func (ui *ui) handleInboxAccept(w http.ResponseWriter, r *http.Request, p *page) error {
 	id, t, err := ui.taskOf(r, p)
 	if err == nil {
@@ -190,6 +210,10 @@ func (ui *ui) handleInboxAccept(w http.ResponseWriter, r *http.Request, p *page)
 		p.Data = inboxCard{Task: t, Lead: ui.item(l), Left: newCountdown(t.Deadline(), ui.s.Service.Clock.Now())}
 		return ui.renderFragment(w, http.StatusOK, "inbox", "card-fragment", p)
 	}
+	if r.PostFormValue("from") == "inbox" {
+		redirect(w, r, fmt.Sprintf("/inbox#task-%d", t.ID))
+		return nil
+	}
 	redirect(w, r, fmt.Sprintf("/inbox/leads/%d", id))
 	return nil
 }
@@ -198,9 +222,11 @@ func (ui *ui) handleInboxFeedback(w http.ResponseWriter, r *http.Request, p *pag
 	id, t, err := ui.taskOf(r, p)
 	form := &feedbackForm{}
 	if err == nil {
-		form, err = parseFeedbackForm(r)
-	}
-	if err == nil {
+		var perr error
+		form, perr = parseFeedbackForm(r)
+		if !form.check(p, perr) {
+			return ui.renderTask(w, r, p, id, form, http.StatusUnprocessableEntity)
+		}
 		_, err = ui.s.Service.SubmitFeedback(r.Context(), t.ID, form.F)
 	}
 	if err == nil {

@@ -152,6 +152,15 @@ func TestBrowserLoop(t *testing.T) {
 		chromedp.SendKeys(`#adjudicate-form #site`, "沈阳市第一集中隔离点", chromedp.ByQuery),
 		chromedp.SendKeys(`#adjudicate-form #note`, "电话复核，按社区意见集中隔离", chromedp.ByQuery),
 		chromedp.Click("#adj-close", chromedp.ByQuery),
+		// A decision goes on to the next conflict: none is left, so
+		// back to the queue, which says so.
+		chromedp.WaitVisible("#queue-live", chromedp.ByQuery),
+	)
+	if got := cmd.text(".flash"); !strings.Contains(got, "已裁决") {
+		t.Errorf("after adjudication the queue reads %q, want it to say the lead was decided", got)
+	}
+	cmd.run(
+		chromedp.Navigate(fmt.Sprintf("%s/leads/%d", f.url, lead)),
 		chromedp.WaitVisible("#outcome", chromedp.ByQuery),
 	)
 	if got := cmd.text("h1 .badge"); got != "已闭环" {

@@ -1,9 +1,9 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
-	"sort"
-	"strings"
+	"strconv"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/loop"
@@ -13,6 +13,8 @@ func (ui *ui) registerQueuePages() {
 	ui.page("GET /conflicts", epiloop.ActAdjudicate, ui.handleConflicts)
 	ui.page("POST /leads/{id}/adjudicate", epiloop.ActAdjudicate, ui.handleAdjudicate)
 	ui.page("GET /unroutable", epiloop.ActRoute, ui.handleUnroutable)
+	ui.page("GET /unroutable/route", epiloop.ActRoute, ui.handleBulkRoutePage)
+	ui.page("POST /unroutable/route", epiloop.ActRoute, ui.handleBulkRoute)
 	ui.page("GET /leads/{id}/route", epiloop.ActRoute, ui.handleRoutePage)
 	ui.page("POST /leads/{id}/route", epiloop.ActRoute, ui.handleRoute)
 }
@@ -21,6 +23,10 @@ func (ui *ui) registerQueuePages() {
 type queueData struct {
 	Items []queueItem
 	Total int
+	// Unroutable holds the unroutable queue's rows.
+	Unroutable []unroutableItem
+	// Error is a message above the unroutable queue's bulk form.
+	Error string
 }
 
 // queueItem is a lead in a queue with its current round's two tasks.
@@ -30,7 +36,21 @@ type queueItem struct {
 	Committee *epiloop.Task
 }
 
+// unroutableItem is a lead of the unroutable queue: why it did not route,
+// in words, and the communities a commander routes it to in one click
+// (an ambiguous address's candidates, or the one it routes to now).
+type unroutableItem struct {
+	queueItem
+	Why     loop.Unroutable
+	WhyText string
+	OneTap  []communityChoice
+}
+
 const queueLimit = 100
+
+// maxOneTap is how many candidates a queue row offers as buttons; more go
+// to the route page.
+const maxOneTap = 4
 
 func (ui *ui) queue(r *http.Request, st epiloop.LeadStatus) (*queueData, error) {
 	leads, total, err := ui.s.Service.FindLeads(r.Context(), epiloop.LeadFilter{Status: &st, Limit: queueLimit})
@@ -44,12 +64,15 @@ func (ui *ui) queue(r *http.Request, st epiloop.LeadStatus) (*queueData, error) 
 	return d, nil
 }
 
-// handleConflicts lists the leads in conflict, oldest first, each with the
-// two feedbacks side by side. It refreshes live.
+// handleConflicts lists the leads in conflict, in the queue's order, each
+// with the two feedbacks side by side. It refreshes live.
 func (ui *ui) handleConflicts(w http.ResponseWriter, r *http.Request, p *page) error {
 	d, err := ui.queue(r, epiloop.LeadConflict)
 	if err != nil {
 		return err
+	}
+	if id := r.URL.Query().Get("decided"); id != "" {
+		p.Flash = p.T("conflicts.all_done", id)
 	}
 	p.Title, p.Nav, p.Live, p.Data = "conflicts.title", "conflicts", true, d
 	if r.Header.Get("HX-Request") == "true" {
@@ -58,176 +81,104 @@ func (ui *ui) handleConflicts(w http.ResponseWriter, r *http.Request, p *page) e
 	return ui.render(w, http.StatusOK, "conflicts", p)
 }
 
+// handleUnroutable lists the unroutable leads, each with why and its
+// address, for a commander to route one by one (in one click where the
+// gazetteer found candidates) or several at once.
 func (ui *ui) handleUnroutable(w http.ResponseWriter, r *http.Request, p *page) error {
+	q := r.URL.Query()
+	if n := q.Get("routed"); n != "" {
+		p.Flash = p.T("unroutable.routed", n)
+		if t, _ := strconv.Atoi(q.Get("taught")); t > 0 {
+			p.Flash += " " + p.T("unroutable.taught", t)
+		}
+	}
+	return ui.renderUnroutable(w, r, p, "", http.StatusOK)
+}
+
+// renderUnroutable renders the unroutable queue, with msg above the bulk
+// form.
+func (ui *ui) renderUnroutable(w http.ResponseWriter, r *http.Request, p *page, msg string, status int) error {
 	d, err := ui.queue(r, epiloop.LeadUnroutable)
 	if err != nil {
 		return err
 	}
-	p.Title, p.Nav, p.Live, p.Data = "unroutable.title", "unroutable", true, d
-	if r.Header.Get("HX-Request") == "true" {
-		return ui.renderFragment(w, http.StatusOK, "unroutable", "live", p)
+	x, err := ui.placeIndex(r.Context())
+	if err != nil {
+		return err
 	}
-	return ui.render(w, http.StatusOK, "unroutable", p)
+	d.Error = msg
+	for _, it := range d.Items {
+		why := ui.s.Service.WhyUnroutable(it.Lead)
+		row := unroutableItem{queueItem: it, Why: why, WhyText: x.whyText(p, why)}
+		if why.Reason == "ambiguous" || why.Reason == loop.UnroutableMatched {
+			row.OneTap = x.choices(why.Candidates[:min(len(why.Candidates), maxOneTap)], why.District)
+		}
+		d.Unroutable = append(d.Unroutable, row)
+	}
+	p.Title, p.Nav, p.Live, p.Data = "unroutable.title", "unroutable", true, d
+	if r.Header.Get("HX-Request") == "true" && r.Method == http.MethodGet {
+		return ui.renderFragment(w, status, "unroutable", "live", p)
+	}
+	return ui.render(w, status, "unroutable", p)
 }
 
 // handleAdjudicate decides a conflict: an outcome (the fields of a
-// feedback) closes the lead; "repush" sends it back to both units.
+// feedback) closes the lead; "repush" sends it back to both units. Every
+// mistake of the outcome is shown at once; a decision goes on to the next
+// conflict of the queue.
 func (ui *ui) handleAdjudicate(w http.ResponseWriter, r *http.Request, p *page) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	form, err := parseFeedbackForm(r)
-	if err == nil {
-		a := loop.Adjudication{Note: form.Note}
-		if form.Action == "repush" {
-			a.Action = "repush"
-		} else {
-			out := form.F
-			out.Note = ""
-			a.Outcome = &out
+	form, perr := parseFeedbackForm(r)
+	form.Adopted = r.PostFormValue("adopted")
+	a := loop.Adjudication{Note: form.Note}
+	if form.Action == "repush" {
+		a.Action = "repush"
+	} else {
+		if !form.check(p, perr) {
+			return ui.renderLead(w, r, p, id, form, http.StatusUnprocessableEntity)
 		}
-		_, err = ui.s.Service.Adjudicate(r.Context(), id, a)
+		out := form.F
+		out.Note = ""
+		a.Outcome = &out
 	}
-	if err == nil {
-		redirect(w, r, "/leads/"+r.PathValue("id"))
-		return nil
+	if _, err = ui.s.Service.Adjudicate(r.Context(), id, a); err != nil {
+		if !userError(err) {
+			return err
+		}
+		form.setError(p, err)
+		return ui.renderLead(w, r, p, id, form, formStatus(err))
 	}
-	if !userError(err) {
-		return err
-	}
-	form.setError(p, err)
-	return ui.renderLead(w, r, p, id, form, formStatus(err))
-}
-
-// routeData is the community picker of an unroutable lead: a search over
-// the names, or a walk down district → street → community.
-type routeData struct {
-	leadItem
-	Query      string
-	District   *epiloop.District
-	Street     *epiloop.Street
-	Districts  []epiloop.District
-	Streets    []epiloop.Street
-	Choices    []communityChoice
-	More       bool
-	Error      string
-	Selected   string
-	Searching  bool
-	ResultNote string
-}
-
-// communityChoice is a community with the names of its street and
-// district.
-type communityChoice struct {
-	epiloop.Community
-	StreetName   string
-	DistrictName string
-}
-
-const maxChoices = 60
-
-func (ui *ui) handleRoutePage(w http.ResponseWriter, r *http.Request, p *page) error {
-	id, err := pathID(r, "id")
+	next, err := ui.nextConflict(r, id)
 	if err != nil {
 		return err
 	}
-	return ui.renderRoute(w, r, p, id, "", http.StatusOK)
+	redirect(w, r, next)
+	return nil
 }
 
-func (ui *ui) renderRoute(w http.ResponseWriter, r *http.Request, p *page, id int64, msg string, status int) error {
-	l, err := ui.s.Service.FindLead(r.Context(), id)
+// nextConflict is where a commander goes after deciding lead id: the
+// conflict that came after it in the queue's order (the queue is by id,
+// newest first, and the decided lead has left it), the queue's first when
+// it was the last, or the queue when none is left.
+func (ui *ui) nextConflict(r *http.Request, id int64) (string, error) {
+	st := epiloop.LeadConflict
+	leads, _, err := ui.s.Service.FindLeads(r.Context(), epiloop.LeadFilter{Status: &st, Limit: queueLimit, NoTasks: true, NoCount: true})
 	if err != nil {
-		return err
+		return "", err
 	}
-	tree, err := ui.tree(r.Context())
-	if err != nil {
-		return err
+	if len(leads) == 0 {
+		return fmt.Sprintf("/conflicts?decided=%d", id), nil
 	}
-	q := r.URL.Query()
-	d := &routeData{leadItem: ui.item(l), Query: strings.TrimSpace(q.Get("q")), Error: msg, Selected: r.PostFormValue("community")}
-	streets := map[string]epiloop.Street{}
-	for _, s := range tree.Streets {
-		streets[s.Code] = s
-	}
-	districts := map[string]epiloop.District{}
-	for _, dd := range tree.Districts {
-		districts[dd.Code] = dd
-	}
-	choice := func(c epiloop.Community) communityChoice {
-		return communityChoice{Community: c, StreetName: streets[c.StreetCode].Name, DistrictName: districts[c.DistrictCode].Name}
-	}
-	switch {
-	case d.Query != "":
-		d.Searching = true
-		terms := strings.Fields(d.Query)
-		for _, c := range tree.Communities {
-			full := districts[c.DistrictCode].Name + streets[c.StreetCode].Name + c.Name
-			if containsAll(full, terms) {
-				if len(d.Choices) == maxChoices {
-					d.More = true
-					break
-				}
-				d.Choices = append(d.Choices, choice(c))
-			}
-		}
-	case q.Get("street") != "":
-		if s, ok := streets[q.Get("street")]; ok {
-			d.Street = &s
-			dd := districts[s.DistrictCode]
-			d.District = &dd
-			for _, c := range tree.Communities {
-				if c.StreetCode == s.Code {
-					d.Choices = append(d.Choices, choice(c))
-				}
-			}
-		}
-	case q.Get("district") != "":
-		if dd, ok := districts[q.Get("district")]; ok {
-			d.District = &dd
-			for _, s := range tree.Streets {
-				if s.DistrictCode == dd.Code {
-					d.Streets = append(d.Streets, s)
-				}
-			}
-		}
-	default:
-		d.Districts = tree.Districts
-	}
-	sort.SliceStable(d.Choices, func(i, j int) bool { return d.Choices[i].Code < d.Choices[j].Code })
-	p.Title, p.Nav, p.Data = "route.title", "unroutable", d
-	if r.Header.Get("HX-Request") == "true" && r.Method == http.MethodGet {
-		return ui.renderFragment(w, status, "route", "picker", p)
-	}
-	return ui.render(w, status, "route", p)
-}
-
-func containsAll(s string, terms []string) bool {
-	for _, t := range terms {
-		if !strings.Contains(s, t) {
-			return false
+	desc := len(leads) < 2 || leads[0].ID > leads[len(leads)-1].ID
+	next := leads[0]
+	for _, l := range leads {
+		if desc && l.ID < id || !desc && l.ID > id {
+			next = l
+			break
 		}
 	}
-	return true
-}
-
-// handleRoute routes an unroutable lead to the chosen community.
-func (ui *ui) handleRoute(w http.ResponseWriter, r *http.Request, p *page) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	community := r.PostFormValue("community")
-	if community == "" {
-		return ui.renderRoute(w, r, p, id, p.T("route.pick"), http.StatusUnprocessableEntity)
-	}
-	_, err = ui.s.Service.RouteLead(r.Context(), id, community)
-	if err == nil {
-		redirect(w, r, "/leads/"+r.PathValue("id"))
-		return nil
-	}
-	if !userError(err) {
-		return err
-	}
-	return ui.renderRoute(w, r, p, id, p.errText(err), formStatus(err))
+	return fmt.Sprintf("/leads/%d?decided=%d#adjudicate", next.ID, id), nil
 }

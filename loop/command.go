@@ -104,7 +104,9 @@ func prefixOutcome(err error) error {
 	return err
 }
 
-// RouteLead routes an unroutable lead to a community by hand and pushes it.
+// RouteLead routes an unroutable lead to a community by hand and pushes it,
+// as a commander who confirmed a community outside the district the
+// address names (RouteLeads).
 func (s *Service) RouteLead(ctx context.Context, leadID int64, community string) (*epiloop.Lead, error) {
 	return s.RouteLeadTeaching(ctx, leadID, community, "")
 }
@@ -112,58 +114,12 @@ func (s *Service) RouteLead(ctx context.Context, leadID int64, community string)
 // RouteLeadTeaching routes an unroutable lead by hand and, when alias is
 // given (the compound or road name in the lead's address that should have
 // found the community), teaches the gazetteer so that the next such
-// address routes by itself.
+// address routes by itself. It is RouteLeads for one lead, confirmed.
 func (s *Service) RouteLeadTeaching(ctx context.Context, leadID int64, community, alias string) (*epiloop.Lead, error) {
-	u, err := actor(ctx)
+	res, err := s.RouteLeads(ctx, RouteRequest{LeadIDs: []int64{leadID}, Community: community,
+		Teach: strings.TrimSpace(alias) != "", Alias: alias, Confirm: true})
 	if err != nil {
 		return nil, err
 	}
-	community = strings.TrimSpace(community)
-	if len(community) != 12 || strings.Trim(community, "0123456789") != "" {
-		return nil, epiloop.FieldError("community", "err.community_must_12_digit_community")
-	}
-	alias = epiloop.NormalizeSpace(alias)
-	if alias != "" && (len([]rune(alias)) < 2 || len(alias) > 200) {
-		return nil, epiloop.FieldError("alias", "err.alias_needs_2_200_bytes")
-	}
-	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		c, err := s.commandChange(tx, u, leadID)
-		if err != nil {
-			return err
-		}
-		if !u.Can(epiloop.ActRoute) {
-			return forbidden()
-		}
-		if c.lead.Status != epiloop.LeadUnroutable {
-			return epiloop.Errorf(epiloop.ECONFLICT, "err.only_unroutable_lead_can_routed", c.lead.Status)
-		}
-		if _, err := tx.FindCommunityByCode(community); epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
-			return epiloop.FieldError("community", "err.unknown_community_code")
-		} else if err != nil {
-			return err
-		}
-		if err := cancelLive(c, "routed_by_hand"); err != nil {
-			return err
-		}
-		c.emit(epiloop.EventLeadRouted, nil, map[string]any{"community": community, "taught": alias != ""})
-		if err := s.push(c, community); err != nil {
-			return err
-		}
-		if alias != "" {
-			if err := tx.AddAlias(alias, community); err != nil {
-				return err
-			}
-		}
-		return c.save()
-	})
-	if err != nil {
-		return nil, err
-	}
-	if alias != "" {
-		if err := s.LoadGazetteer(ctx); err != nil {
-			return nil, err
-		}
-	}
-	s.notify()
-	return s.loadLead(ctx, leadID)
+	return res.Leads[0], nil
 }

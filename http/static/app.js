@@ -120,6 +120,26 @@
     });
   }
 
+  // Picks survive a live refresh: the boxes marked data-keep-checked (the
+  // unroutable queue's leads for the bulk form) are checked again after
+  // their section is swapped, by value.
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var t = ev.detail && ev.detail.target;
+    if (!t || !t.querySelectorAll) { return; }
+    var boxes = t.querySelectorAll("input[data-keep-checked]");
+    if (!boxes.length) { return; }
+    kept = {};
+    boxes.forEach(function (el) { if (el.checked) { kept[el.name + "=" + el.value] = true; } });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!kept) { return; }
+    document.querySelectorAll("input[data-keep-checked]").forEach(function (el) {
+      if (kept[el.name + "=" + el.value]) { el.checked = true; }
+    });
+    kept = null;
+  });
+
   document.addEventListener("htmx:load", function () { drawCharts(); tick(); });
   live();
   drawCharts();

@@ -23,7 +23,9 @@
   }
 
   // ID numbers (GB 11643): 17 digits and a check character, or the old
-  // 15 digits. The server checks again; this is for the officer's eyes.
+  // 15 digits. The server checks again; this is for the officer's eyes. A
+  // number that fails says why, with the server's reason code
+  // ({bad: "id_checksum"}), so the officer reads the same words.
   var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   var checks = "10X98765432";
   function pad(n) { return n < 10 ? "0" + n : String(n); }
@@ -32,18 +34,18 @@
     var birth, sex, i, sum = 0;
     if (/^\d{17}[\dX]$/.test(v)) {
       for (i = 0; i < 17; i++) { sum += (v.charCodeAt(i) - 48) * weights[i]; }
-      if (checks.charAt(sum % 11) !== v.charAt(17)) { return null; }
+      if (checks.charAt(sum % 11) !== v.charAt(17)) { return { bad: "id_checksum" }; }
       birth = v.substr(6, 8);
       sex = +v.charAt(16);
     } else if (/^\d{15}$/.test(v)) {
       birth = "19" + v.substr(6, 6);
       sex = +v.charAt(14);
     } else {
-      return null;
+      return { bad: "id_format" };
     }
     var y = +birth.substr(0, 4), m = +birth.substr(4, 2), d = +birth.substr(6, 2);
     var dt = new Date(Date.UTC(y, m - 1, d));
-    if (y < 1900 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) { return null; }
+    if (y < 1900 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) { return { bad: "id_birthdate" }; }
     return { male: sex % 2 === 1, birth: y + "-" + pad(m) + "-" + pad(d) };
   }
 
@@ -58,15 +60,15 @@
     out.classList.remove("bad", "ok");
     if (!v) {
       out.textContent = "";
-    } else if (info) {
+    } else if (info && !info.bad) {
       out.textContent = (info.male ? f.getAttribute("data-t-male") : f.getAttribute("data-t-female")) + " · " +
         f.getAttribute("data-t-born").replace("{d}", info.birth);
       out.classList.add("ok");
     } else {
-      out.textContent = f.getAttribute("data-t-badid");
+      out.textContent = (info && f.getAttribute("data-t-" + info.bad)) || f.getAttribute("data-t-badid");
       out.classList.add("bad");
     }
-    return !!info;
+    return !!info && !info.bad;
   }
 
   function rows(f) { return f.querySelectorAll("#occupants .occ"); }
