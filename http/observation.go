@@ -43,6 +43,11 @@ func (s *Server) handleObservationIndex(w http.ResponseWriter, r *http.Request) 
 	if v := q.Get("unit"); v != "" {
 		f.Unit = &v
 	}
+	if x, err := wantXLSX(r); err != nil {
+		return err
+	} else if x {
+		return s.exportObservations(w, r, pickLang(r), f)
+	}
 	os, total, err := s.Service.FindObservations(r.Context(), f)
 	if err != nil {
 		return err

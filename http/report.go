@@ -5,8 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-
-	"github.com/xuri/excelize/v2"
+	"slices"
+	"strconv"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/loop"
@@ -16,13 +16,19 @@ func (s *Server) registerReportRoutes() {
 	s.api("GET /api/v1/reports/daily", epiloop.ActReport, s.handleReportDaily)
 }
 
-// The report's columns are named in the caller's language, Chinese by
-// default, as the headquarters files it.
-// reportKey is the catalogue key of a metric's column header.
-func reportKey(metric string) string { return "report.metric." + metric }
+// reportKey is the catalogue key of a metric's column header: the
+// dashboard's word for a lead metric (the figure is the same), the
+// report's own for the others. The columns are named in the caller's
+// language, Chinese by default, as the headquarters files it.
+func reportKey(metric string) string {
+	if slices.Contains(epiloop.Metrics, metric) {
+		return "metric." + metric
+	}
+	return "report.metric." + metric
+}
 
-// handleReportDaily answers the daily report as JSON, CSV (UTF-8 with BOM)
-// or XLSX (?format=).
+// handleReportDaily answers the daily report of ?date= (today by default)
+// as JSON, CSV (UTF-8 with BOM) or XLSX (?format=).
 func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error {
 	format := r.URL.Query().Get("format")
 	switch format {
@@ -30,15 +36,35 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 	default:
 		return epiloop.FieldError("format", "err.format_must_json_csv_or")
 	}
-	rep, err := s.Service.DailyReport(r.Context())
+	rep, err := s.Service.DailyReport(r.Context(), r.URL.Query().Get("date"))
 	if err != nil {
 		return err
 	}
-	if format == "" || format == "json" {
-		writeJSON(w, http.StatusOK, rep)
-		return nil
-	}
 	lang := pickLang(r)
+	switch format {
+	case "csv":
+		var buf bytes.Buffer
+		if err := reportCSV(&buf, reportTable(lang, rep)); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, reportName(rep)))
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(buf.Bytes())
+		return nil
+	case "xlsx":
+		return reportXLSX(w, lang, rep)
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// reportName is the file name of a report, without extension.
+func reportName(rep *loop.Report) string { return "epiloop-daily-" + rep.Date }
+
+// reportTable is the report as one table: the code, the area, then every
+// section's metrics.
+func reportTable(lang string, rep *loop.Report) [][]string {
 	header := []string{epiloop.T(lang, "report.code"), epiloop.T(lang, "report.area")}
 	for _, m := range rep.Metrics {
 		header = append(header, epiloop.T(lang, reportKey(m)))
@@ -51,25 +77,7 @@ func (s *Server) handleReportDaily(w http.ResponseWriter, r *http.Request) error
 		}
 		table = append(table, line)
 	}
-	var buf bytes.Buffer
-	name := "epiloop-daily-" + rep.Date
-	if format == "csv" {
-		if err := reportCSV(&buf, table); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		name += ".csv"
-	} else {
-		if err := reportXLSX(&buf, lang, rep, table); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		name += ".xlsx"
-	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
-	return nil
+	return table
 }
 
 // reportCSV writes the table as CSV in UTF-8 with a byte-order mark, so
@@ -93,27 +101,54 @@ func reportCSV(buf *bytes.Buffer, table [][]string) error {
 	return cw.Error()
 }
 
-// reportXLSX writes the table as a workbook: numbers as numbers, "<5" as
-// text, a title line with the date.
-func reportXLSX(buf *bytes.Buffer, lang string, rep *loop.Report, table [][]string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := f.GetSheetName(0)
-	title := epiloop.T(lang, "report.title", rep.Date)
-	if rep.Suppressed {
-		title += epiloop.T(lang, "report.suppressed", loop.SmallCell)
+// reportXLSX writes the report as a workbook: the title (the issuing
+// command, the day), when it was made, then the table; counts as numbers,
+// "<5" as text, text cells guarded as the CSV's are.
+func reportXLSX(w http.ResponseWriter, lang string, rep *loop.Report) error {
+	sh, err := newSheet(epiloop.T(lang, "report.sheet"))
+	if err != nil {
+		return err
 	}
-	f.SetCellValue(sheet, "A1", title)
-	for i, row := range table {
+	defer sh.close()
+	widths := []float64{8, 12}
+	for range rep.Metrics {
+		widths = append(widths, 10)
+	}
+	if err := sh.widths(widths...); err != nil {
+		return err
+	}
+	issuer := rep.Issuer
+	if issuer == "" {
+		issuer = epiloop.T(lang, "report.issuer")
+	}
+	title := epiloop.T(lang, "report.page.title", issuer) + " " + rep.Date
+	if err := sh.add(title); err != nil {
+		return err
+	}
+	note := epiloop.T(lang, "report.generated", fmtTime(rep.Generated)) + " " + epiloop.T(lang, "report.civil_day")
+	if rep.Suppressed {
+		note += epiloop.T(lang, "report.suppressed", loop.SmallCell)
+	}
+	if err := sh.add(note); err != nil {
+		return err
+	}
+	for i, row := range reportTable(lang, rep) {
+		cells := make([]any, len(row))
 		for j, v := range row {
-			cellName, _ := excelize.CoordinatesToCellName(j+1, i+3)
-			var n int64
-			if _, err := fmt.Sscan(v, &n); err == nil && i > 0 && j > 1 {
-				f.SetCellValue(sheet, cellName, n)
-			} else {
-				f.SetCellValue(sheet, cellName, v)
+			cells[j] = v
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && i > 0 && j > 1 {
+				cells[j] = n
 			}
 		}
+		if i == 0 {
+			err = sh.add(nil) // a blank line under the title
+		}
+		if err == nil {
+			err = sh.add(cells...)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return f.Write(buf)
+	return sh.send(w, reportName(rep)+".xlsx")
 }

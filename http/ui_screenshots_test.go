@@ -83,6 +83,10 @@ func TestScreenshots(t *testing.T) {
 		{"auditor", []shot{
 			{"audit", "/audit", "#audit-table"},
 		}},
+		{uiCommander, []shot{
+			{"report", "/reports/daily", "#report-day"},
+			{"report-print", "/reports/daily/print", "#print-title"},
+		}},
 	}
 	viewports := []struct {
 		name string
