@@ -309,6 +309,7 @@ func ScreeningContribution(s *Screening) []CounterDelta {
 		{day, HourMetric(MetricPersons, h)}:    persons,
 		{day, HourMetric(MetricFevers, h)}:     fevers,
 		{day, HourMetric(MetricLeads, h)}:      leads,
+		{day, HourMetric(MetricReleased, h)}:   released,
 	}
 	return deltas(m)
 }
@@ -408,7 +409,7 @@ type RiskArea struct {
 func (a *RiskArea) Validate() error {
 	a.Note = strings.TrimSpace(a.Note)
 	switch {
-	case !(len(a.Code) == 2 || len(a.Code) == 4 || len(a.Code) == 6) || !allDigits([]byte(a.Code)):
+	case !IsCountryCode(a.Code) && (!(len(a.Code) == 2 || len(a.Code) == 4 || len(a.Code) == 6) || !allDigits([]byte(a.Code))):
 		return FieldError("code", "err.code_must_2_4_or")
 	case !a.Level.Valid():
 		return FieldError("level", "err.level_must_high_medium_low")

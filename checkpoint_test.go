@@ -145,6 +145,7 @@ func TestScreeningContribution(t *testing.T) {
 		{"ck:CK1", "screenings"}: 1, {"ck:CK1", "vehicles"}: 1, {"ck:CK1", "persons"}: 3,
 		{"ck:CK1", "fevers"}: 1, {"ck:CK1", "leads"}: 2, {"ck:CK1", "released"}: 1,
 		{day, "screenings@07"}: 1, {day, "vehicles@07"}: 1, {day, "persons@07"}: 3, {day, "fevers@07"}: 1, {day, "leads@07"}: 2,
+		{day, "released@07"}: 1,
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %v\nwant %v", got, want)

@@ -5,7 +5,45 @@ import (
 	"time"
 )
 
-// Counter metrics of the verification funnel.
+// The dashboard's figures. Each is defined here once, and every figure on
+// every page, the API and the daily report is read from counters kept by
+// Contribution and EscalationContribution in the same transaction as the
+// change (docs/figures.md says the same in words):
+//
+//   - received: leads taken in, by any path (report, import, checkpoint,
+//     another city).
+//   - pushed: leads pushed to the two units at least once.
+//   - accepted_station / accepted_committee: leads whose police station /
+//     committee has accepted its task of the current round — or got past
+//     it: a lead in conflict or ended counts for both sides.
+//   - submitted_station / submitted_committee: the same for the side's
+//     structured report.
+//   - closed: leads ended — verified and closed, or handed over to another
+//     city (handed_over counts those apart).
+//   - agreed: ended leads whose outcome the two reports agreed on (not
+//     adjudicated by a commander).
+//
+// The funnel received ≥ pushed ≥ accepted_… ≥ submitted_… ≥ closed is
+// cumulative: a closed lead has passed every earlier stage. The figures
+// of the moment stand beside it:
+//
+//   - conflict: leads whose two reports disagree, waiting for a commander.
+//   - unroutable: leads whose address routed to no community.
+//   - overdue: open leads with a live task past a deadline (escalated).
+//   - open: leads not yet ended.
+//   - escalated: escalations made (one per task, deadline and level).
+//
+// And over a window of days, from the day counters (DayScope) of the
+// civil days (China Standard Time) the reports were made:
+//
+//   - answered: tasks a unit reported on; on_time: those reported by their
+//     deadline. The on-time rate is on_time / answered over the last
+//     OnTimeWindowDays days, today included.
+//
+// A lead counts in the city and in one district: the district of its
+// community, or for an unroutable lead the district its address names —
+// and in UndeterminedDistrict's scope when it names none, so that the
+// districts' rows always add up to the city.
 const (
 	MetricReceived           = "received"
 	MetricPushed             = "pushed"
@@ -15,17 +53,55 @@ const (
 	MetricSubmittedCommittee = "submitted_committee"
 	MetricClosed             = "closed"
 	MetricHandedOver         = "handed_over"
+	MetricAgreed             = "agreed"
 	MetricConflict           = "conflict"
 	MetricUnroutable         = "unroutable"
 	MetricOverdue            = "overdue"
 	MetricOpen               = "open"
+	MetricEscalated          = "escalated"
+	MetricAnswered           = "answered"
+	MetricOnTime             = "on_time"
 )
 
-// Metrics lists every funnel metric in display order.
+// Metrics lists every lead metric in display order.
 var Metrics = []string{
 	MetricReceived, MetricPushed, MetricAcceptedStation, MetricAcceptedCommittee,
-	MetricSubmittedStation, MetricSubmittedCommittee, MetricClosed, MetricHandedOver,
-	MetricConflict, MetricUnroutable, MetricOverdue, MetricOpen,
+	MetricSubmittedStation, MetricSubmittedCommittee, MetricClosed, MetricHandedOver, MetricAgreed,
+	MetricConflict, MetricUnroutable, MetricOverdue, MetricOpen, MetricEscalated,
+}
+
+// FunnelMetrics are the cumulative funnel's stages, in order.
+var FunnelMetrics = []string{
+	MetricReceived, MetricPushed, MetricAcceptedStation, MetricAcceptedCommittee,
+	MetricSubmittedStation, MetricSubmittedCommittee, MetricClosed,
+}
+
+// OnTimeWindowDays is the window of the on-time rate, in civil days.
+const OnTimeWindowDays = 7
+
+// UndeterminedDistrict is the district code of leads whose address names
+// no district (shown as 未定区县): its counter scope is DistrictScope("").
+const UndeterminedDistrict = ""
+
+// CounterVersion numbers the definitions above: a database whose counters
+// were kept under other definitions has them recomputed from the rows
+// once, at start (loop.Service.EnsureCounters).
+const CounterVersion = 2
+
+// ScopeMeta holds the counters' own bookkeeping (MetricVersion), never a
+// figure.
+const (
+	ScopeMeta     = "meta"
+	MetricVersion = "counter_version"
+)
+
+// OnTimeRate is on_time / answered as a percentage, and false when nothing
+// was answered.
+func OnTimeRate(onTime, answered int64) (float64, bool) {
+	if answered <= 0 {
+		return 0, false
+	}
+	return 100 * float64(onTime) / float64(answered), true
 }
 
 // ScopeCity is the counter scope of the whole city.
@@ -53,8 +129,8 @@ func CounterScope(s Scope) string {
 // (China Standard Time) of the city and of each district, named
 // DayScope(scope, date), with one metric per hour named HourMetric(metric,
 // hour) as a checkpoint's day has: leads received, leads ended (closed or
-// handed over), and escalations made.
-const MetricEscalated = "escalated"
+// handed over), and escalations made. The same day scopes hold the day's
+// answered and on_time tasks (no hour).
 
 // SeriesMetrics lists the hourly metrics in display order.
 var SeriesMetrics = []string{MetricReceived, MetricClosed, MetricEscalated}
@@ -86,22 +162,16 @@ func Contribution(l *Lead) []CounterKey {
 		return nil
 	}
 	metrics := []string{MetricReceived}
-	switch l.Status {
-	case LeadUnroutable:
-		metrics = append(metrics, MetricUnroutable)
-	case LeadConflict:
-		metrics = append(metrics, MetricPushed, MetricConflict)
-	case LeadClosed:
-		metrics = append(metrics, MetricClosed)
-	case LeadHandedOver:
-		metrics = append(metrics, MetricHandedOver)
-	default:
+	ended := !l.Status.Open()
+	if l.Round > 0 || ended || l.Status == LeadConflict {
 		metrics = append(metrics, MetricPushed)
 	}
-	if l.Status.Open() {
-		metrics = append(metrics, MetricOpen)
-	}
-	if l.Status == LeadPushed || l.Status == LeadVerifying {
+	switch {
+	case ended, l.Status == LeadConflict:
+		// Past every side's stage (a conflict arises from two reports).
+		metrics = append(metrics, MetricAcceptedStation, MetricAcceptedCommittee,
+			MetricSubmittedStation, MetricSubmittedCommittee)
+	case l.Status == LeadPushed || l.Status == LeadVerifying:
 		for _, t := range l.LiveTasks() {
 			accepted, submitted := MetricAcceptedStation, MetricSubmittedStation
 			if t.Side == UnitCommittee {
@@ -115,19 +185,33 @@ func Contribution(l *Lead) []CounterKey {
 			}
 		}
 	}
-	if l.Overdue && l.Status.Open() {
+	switch l.Status {
+	case LeadUnroutable:
+		metrics = append(metrics, MetricUnroutable)
+	case LeadConflict:
+		metrics = append(metrics, MetricConflict)
+	case LeadClosed, LeadHandedOver:
+		metrics = append(metrics, MetricClosed)
+		if l.Status == LeadHandedOver {
+			metrics = append(metrics, MetricHandedOver)
+		}
+		if l.Outcome == nil || l.Outcome.Resolution != ResolutionAdjudicated {
+			metrics = append(metrics, MetricAgreed)
+		}
+	}
+	if !ended {
+		metrics = append(metrics, MetricOpen)
+	}
+	if l.Overdue && !ended {
 		metrics = append(metrics, MetricOverdue)
 	}
-	scopes := []string{ScopeCity}
-	if l.DistrictCode != "" {
-		scopes = append(scopes, DistrictScope(l.DistrictCode))
-	}
+	scopes := []string{ScopeCity, DistrictScope(l.DistrictCode)}
 	if l.Status != LeadUnroutable {
 		for _, t := range l.LiveTasks() {
 			scopes = append(scopes, UnitScope(t.UnitCode))
 		}
 	}
-	keys := make([]CounterKey, 0, len(scopes)*len(metrics)+4)
+	keys := make([]CounterKey, 0, len(scopes)*len(metrics)+8)
 	for _, s := range scopes {
 		for _, m := range metrics {
 			keys = append(keys, CounterKey{s, m})
@@ -138,8 +222,19 @@ func Contribution(l *Lead) []CounterKey {
 	if !l.CreatedAt.IsZero() {
 		keys = hourKeys(keys, l.DistrictCode, l.CreatedAt, MetricReceived)
 	}
-	if !l.Status.Open() && l.ClosedAt != nil {
+	if ended && l.ClosedAt != nil {
 		keys = hourKeys(keys, l.DistrictCode, *l.ClosedAt, MetricClosed)
+	}
+	// Every task a unit reported on, in the day it reported, and whether
+	// it did by its deadline.
+	for _, t := range l.Tasks {
+		if t.SubmittedAt == nil {
+			continue
+		}
+		keys = dayKeys(keys, l.DistrictCode, *t.SubmittedAt, MetricAnswered)
+		if t.FeedbackBy.IsZero() || !t.SubmittedAt.After(t.FeedbackBy) {
+			keys = dayKeys(keys, l.DistrictCode, *t.SubmittedAt, MetricOnTime)
+		}
 	}
 	return keys
 }
@@ -149,7 +244,8 @@ func Contribution(l *Lead) []CounterKey {
 // task was in. Escalations are rows of their own (one per task, deadline
 // and level), so they are counted apart from the lead's state.
 func EscalationContribution(e *Escalation) []CounterKey {
-	return hourKeys(nil, e.District, e.At, MetricEscalated)
+	keys := []CounterKey{{ScopeCity, MetricEscalated}, {DistrictScope(e.District), MetricEscalated}}
+	return hourKeys(keys, e.District, e.At, MetricEscalated)
 }
 
 // hourKeys appends metric's counter of the civil hour of t in the city's
@@ -157,11 +253,14 @@ func EscalationContribution(e *Escalation) []CounterKey {
 func hourKeys(keys []CounterKey, district string, t time.Time, metric string) []CounterKey {
 	local := t.In(civilZone)
 	date, m := local.Format(time.DateOnly), HourMetric(metric, local.Hour())
-	keys = append(keys, CounterKey{DayScope(ScopeCity, date), m})
-	if district != "" {
-		keys = append(keys, CounterKey{DayScope(DistrictScope(district), date), m})
-	}
-	return keys
+	return append(keys, CounterKey{DayScope(ScopeCity, date), m}, CounterKey{DayScope(DistrictScope(district), date), m})
+}
+
+// dayKeys appends metric's counter of the civil day of t in the city's day
+// and district's.
+func dayKeys(keys []CounterKey, district string, t time.Time, metric string) []CounterKey {
+	date := t.In(civilZone).Format(time.DateOnly)
+	return append(keys, CounterKey{DayScope(ScopeCity, date), metric}, CounterKey{DayScope(DistrictScope(district), date), metric})
 }
 
 // CounterDiff returns the counter changes that take the funnel from lead

@@ -99,7 +99,77 @@ func TestContributionHourly(t *testing.T) {
 	}
 	e := &epiloop.Escalation{At: mustTime(t, "2020-02-01T23:59:59Z"), District: "210103"}
 	keys := epiloop.EscalationContribution(e)
-	if count(keys, "city@2020-02-02", "escalated@07") != 1 || count(keys, "d:210103@2020-02-02", "escalated@07") != 1 || len(keys) != 2 {
+	if count(keys, "city@2020-02-02", "escalated@07") != 1 || count(keys, "d:210103@2020-02-02", "escalated@07") != 1 ||
+		count(keys, "city", "escalated") != 1 || count(keys, "d:210103", "escalated") != 1 || len(keys) != 4 {
 		t.Errorf("escalation counts in %v", keys)
+	}
+}
+
+// TestFunnelIsCumulative: at every state a lead passes through, each stage
+// of the funnel counts it no more often than the stage before; a lead in
+// conflict or ended has passed every side's stage; an adjudicated closure
+// is closed but not agreed; an unroutable lead naming no district counts
+// in the undetermined district's scope.
+func TestFunnelIsCumulative(t *testing.T) {
+	deadline := mustTime(t, "2020-02-02T00:00:00Z")
+	late, early := mustTime(t, "2020-02-02T01:00:00Z"), mustTime(t, "2020-02-01T20:00:00Z")
+	station := &epiloop.Task{Round: 1, Side: epiloop.UnitPoliceStation, UnitCode: "PS1", Status: epiloop.TaskPushed, FeedbackBy: deadline}
+	committee := &epiloop.Task{Round: 1, Side: epiloop.UnitCommittee, UnitCode: "CM1", Status: epiloop.TaskPushed, FeedbackBy: deadline}
+	l := &epiloop.Lead{Status: epiloop.LeadUnroutable}
+	if count(epiloop.Contribution(l), epiloop.DistrictScope(epiloop.UndeterminedDistrict), epiloop.MetricUnroutable) != 1 {
+		t.Errorf("an unroutable lead naming no district is not in the undetermined district")
+	}
+	states := []func(){
+		func() {
+			l.Status, l.Round, l.DistrictCode, l.Tasks = epiloop.LeadPushed, 1, "210102", []*epiloop.Task{station, committee}
+		},
+		func() { station.Status = epiloop.TaskAccepted },
+		func() {
+			station.Status, station.SubmittedAt = epiloop.TaskSubmitted, &early
+			l.Status = epiloop.LeadVerifying
+		},
+		func() {
+			committee.Status, committee.SubmittedAt = epiloop.TaskSubmitted, &late
+			l.Status = epiloop.LeadConflict
+		},
+		func() {
+			l.Status, l.ClosedAt = epiloop.LeadClosed, &late
+			l.Outcome = &epiloop.Feedback{Resolution: epiloop.ResolutionAdjudicated}
+		},
+	}
+	for i, next := range states {
+		next()
+		keys := epiloop.Contribution(l)
+		prev := 1
+		for _, m := range epiloop.FunnelMetrics[1:] {
+			n := count(keys, "city", m)
+			if n > prev && m != epiloop.MetricAcceptedCommittee && m != epiloop.MetricSubmittedStation {
+				t.Errorf("state %d: %s counts %d after a stage of %d", i, m, n, prev)
+			}
+			prev = n
+		}
+		if count(keys, "city", epiloop.MetricSubmittedStation) > count(keys, "city", epiloop.MetricAcceptedStation) ||
+			count(keys, "city", epiloop.MetricSubmittedCommittee) > count(keys, "city", epiloop.MetricAcceptedCommittee) {
+			t.Errorf("state %d: reported without accepted", i)
+		}
+	}
+	keys := epiloop.Contribution(l)
+	for _, m := range epiloop.FunnelMetrics {
+		if count(keys, "city", m) != 1 {
+			t.Errorf("closed lead: %s counts %d, want 1", m, count(keys, "city", m))
+		}
+	}
+	if count(keys, "city", epiloop.MetricAgreed) != 0 {
+		t.Errorf("an adjudicated closure counts as agreed")
+	}
+	// Both reports were made on 2 February in Shenyang (04:00 and 09:00);
+	// the committee's after its deadline (08:00).
+	if count(keys, "city@2020-02-02", epiloop.MetricAnswered) != 2 || count(keys, "city@2020-02-02", epiloop.MetricOnTime) != 1 ||
+		count(keys, "d:210102@2020-02-02", epiloop.MetricAnswered) != 2 || count(keys, "d:210102@2020-02-02", epiloop.MetricOnTime) != 1 {
+		t.Errorf("answered and on time by day: %v", keys)
+	}
+	l.Outcome.Resolution = epiloop.ResolutionAgreed
+	if count(epiloop.Contribution(l), "city", epiloop.MetricAgreed) != 1 {
+		t.Errorf("an agreed closure does not count as agreed")
 	}
 }

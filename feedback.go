@@ -75,10 +75,14 @@ type Feedback struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	Symptoms    bool     `json:"symptoms"`
 	// ArrivalDate is the arrival date the unit confirmed, YYYY-MM-DD.
-	ArrivalDate string    `json:"arrival_date,omitempty"`
-	Measure     Measure   `json:"measure,omitempty"`
-	Site        string    `json:"site,omitempty"`
-	Note        string    `json:"note,omitempty"`
+	ArrivalDate string  `json:"arrival_date,omitempty"`
+	Measure     Measure `json:"measure,omitempty"`
+	Site        string  `json:"site,omitempty"`
+	Note        string  `json:"note,omitempty"`
+	// Resolution says, in a lead's outcome, how it was reached: the two
+	// reports agreed, or a commander adjudicated. A unit's report has
+	// none (Normalize clears it).
+	Resolution  string    `json:"resolution,omitempty"`
 	SubmittedAt time.Time `json:"submitted_at,omitzero"`
 	SubmittedBy int64     `json:"submitted_by,omitempty"`
 }
@@ -88,8 +92,15 @@ func (f *Feedback) Fever() bool {
 	return f.Temperature != nil && *f.Temperature >= FeverThreshold
 }
 
+// Resolutions of a lead's outcome.
+const (
+	ResolutionAgreed      = "agreed"
+	ResolutionAdjudicated = "adjudicated"
+)
+
 // Normalize tidies free-text fields in place.
 func (f *Feedback) Normalize() {
+	f.Resolution = ""
 	f.Address = NormalizeSpace(f.Address)
 	f.Destination = NormalizeSpace(f.Destination)
 	f.Site = NormalizeSpace(f.Site)

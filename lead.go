@@ -241,6 +241,8 @@ type Lead struct {
 	Outcome *Feedback `json:"outcome,omitempty"`
 	// Conflict lists the reconcile reasons while the lead is in conflict.
 	Conflict []string `json:"conflict,omitempty"`
+	// Marks flag what a commander should look at (LeadMarks).
+	Marks []string `json:"marks,omitempty"`
 	// Round counts pushes: tasks of the current round are the live ones.
 	Round int `json:"round"`
 	// Overdue is set by escalation while a live task is past its deadline.
@@ -252,6 +254,35 @@ type Lead struct {
 	// Tasks, Sources are loaded with the lead.
 	Tasks   []*Task   `json:"tasks"`
 	Sources []*Source `json:"sources,omitempty"`
+}
+
+// Lead marks: what a workflow noticed and left for a commander to judge.
+const (
+	// MarkNameMismatch: the person's ID number arrived (in an import or a
+	// report) under another name than the one recorded. The report was
+	// merged, as the ID number decides, and the lead marked.
+	MarkNameMismatch = "name_mismatch"
+)
+
+// LeadMarks lists every mark, in the order the lead page shows them.
+var LeadMarks = []string{MarkNameMismatch}
+
+// Mark adds m to the lead's marks once and reports whether it was new.
+func (l *Lead) Mark(m string) bool {
+	if slices.Contains(l.Marks, m) {
+		return false
+	}
+	l.Marks = append(l.Marks, m)
+	return true
+}
+
+// NameMismatch reports whether a report naming arriving for a person
+// recorded as known is under another name: both are named and the names
+// differ beyond spacing and letter case. A name that fills in a person
+// recorded without one is no mismatch.
+func NameMismatch(known, arriving string) bool {
+	known, arriving = NormalizeName(known), NormalizeName(arriving)
+	return known != "" && arriving != "" && !strings.EqualFold(known, arriving)
 }
 
 // LiveTasks returns the tasks of the current round that are not cancelled.
@@ -300,6 +331,9 @@ type LeadFilter struct {
 	Community *string
 	// IDs, when set, selects these leads only (a page of tasks' leads).
 	IDs []int64
+	// Person, when set, selects the leads of the persons a search found
+	// (ParsePersonQuery): by blind index, never by opening rows.
+	Person *PersonKey
 	// NoTasks leaves the leads' tasks unloaded (a page of tasks' leads
 	// needs the leads only).
 	NoTasks bool

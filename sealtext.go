@@ -209,6 +209,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "observation_checks", Column: "note"},
 	{Table: "audit", Column: "purpose", AppendOnly: true},
 	{Table: "import_rejects", Column: "cells", Key: []string{"import_id", "row"}},
+	{Table: "import_warnings", Column: "cells", Key: []string{"import_id", "row", "seq"}},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

@@ -151,7 +151,8 @@ func TestLeadLoopOverHTTP(t *testing.T) {
 	})
 
 	t.Run("overview", func(t *testing.T) {
-		want := map[string]int64{"received": 1, "closed": 1, "open": 0, "pushed": 0, "conflict": 0}
+		// The funnel is cumulative: the closed lead was pushed.
+		want := map[string]int64{"received": 1, "closed": 1, "open": 0, "pushed": 1, "conflict": 0, "agreed": 1}
 		for _, as := range []string{uCommander, uHeping, uStation, uCommittee, uAnalyst} {
 			var m map[string]int64
 			f.call(request{Method: "GET", Path: "/stats/overview", As: as}, http.StatusOK, &m)

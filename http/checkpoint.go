@@ -161,6 +161,11 @@ func (s *Server) handleScreeningIndex(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if x, err := wantXLSX(r); err != nil {
+		return err
+	} else if x {
+		return s.exportScreenings(w, r, pickLang(r), r.PathValue("code"))
+	}
 	ss, total, err := s.Service.FindScreenings(r.Context(), r.PathValue("code"), offset, limit)
 	if err != nil {
 		return err
@@ -233,10 +238,13 @@ func (s *Server) handleRiskAreaCreate(w http.ResponseWriter, r *http.Request) er
 
 // checkpointStats is the throughput of the caller's checkpoints on one
 // day, with totals over them.
+// checkpointStats answers /stats/checkpoints: Totals are the civil day's
+// (China Standard Time), AllTime since each checkpoint opened.
 type checkpointStats struct {
-	Date   string                 `json:"date"`
-	Totals map[string]int64       `json:"totals"`
-	Items  []loop.CheckpointStats `json:"items"`
+	Date    string                 `json:"date"`
+	Totals  map[string]int64       `json:"totals"`
+	AllTime map[string]int64       `json:"all_time"`
+	Items   []loop.CheckpointStats `json:"items"`
 }
 
 func (s *Server) handleStatsCheckpoints(w http.ResponseWriter, r *http.Request) error {
@@ -252,13 +260,16 @@ func (s *Server) handleStatsCheckpoints(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	out := checkpointStats{Date: date, Totals: map[string]int64{}, Items: items}
+	out := checkpointStats{Date: date, Totals: map[string]int64{}, AllTime: map[string]int64{}, Items: items}
 	for _, m := range epiloop.CheckpointMetrics {
-		out.Totals[m] = 0
+		out.Totals[m], out.AllTime[m] = 0, 0
 	}
 	for _, it := range items {
 		for m, n := range it.Totals {
 			out.Totals[m] += n
+		}
+		for m, n := range it.AllTime {
+			out.AllTime[m] += n
 		}
 	}
 	if out.Items == nil {

@@ -14,6 +14,7 @@ func (s *Server) registerLeadRoutes() {
 	s.api("GET /api/v1/leads/{id}", epiloop.ActReadLeads, s.handleLeadView)
 	s.api("POST /api/v1/leads/{id}/adjudicate", epiloop.ActAdjudicate, s.handleLeadAdjudicate)
 	s.api("POST /api/v1/leads/{id}/route", epiloop.ActRoute, s.handleLeadRoute)
+	s.api("POST /api/v1/leads/route", epiloop.ActRoute, s.handleLeadsRoute)
 }
 
 type leadRequest struct {
@@ -64,7 +65,12 @@ func (s *Server) handleLeadIndex(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	leads, total, err := s.Service.FindLeads(r.Context(), f)
+	if x, err := wantXLSX(r); err != nil {
+		return err
+	} else if x {
+		return s.exportLeads(w, r, pickLang(r), loop.ExportKindLeads, f, "")
+	}
+	leads, total, err := s.findLeads(r, f)
 	if err != nil {
 		return err
 	}
@@ -170,15 +176,60 @@ func (s *Server) handleLeadRoute(w http.ResponseWriter, r *http.Request) error {
 		// Alias, optional, teaches the gazetteer the name in the
 		// address that should have found the community.
 		Alias string `json:"alias"`
+		// Confirm routes to a community outside the district the
+		// address names.
+		Confirm bool `json:"confirm"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	l, err := s.Service.RouteLeadTeaching(r.Context(), id, req.Community, req.Alias)
+	res, err := s.Service.RouteLeads(r.Context(), loop.RouteRequest{LeadIDs: []int64{id}, Community: req.Community,
+		Teach: req.Alias != "", Alias: req.Alias, Confirm: req.Confirm})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.leadJSON(l, nil))
+	writeJSON(w, http.StatusOK, s.leadJSON(res.Leads[0], nil))
+	return nil
+}
+
+// routeResponse is the answer to a routing of several leads: the leads,
+// pushed, and the names the gazetteer learnt.
+type routeResponse struct {
+	Leads  []leadResponse `json:"leads"`
+	Taught []aliasJSON    `json:"taught"`
+}
+
+type aliasJSON struct {
+	Alias     string `json:"alias"`
+	Community string `json:"community"`
+}
+
+// handleLeadsRoute routes several unroutable leads to one community in
+// one step, all or none; teach teaches the gazetteer each address's place
+// name for it.
+func (s *Server) handleLeadsRoute(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		LeadIDs   []int64 `json:"lead_ids"`
+		Community string  `json:"community"`
+		Teach     bool    `json:"teach"`
+		Confirm   bool    `json:"confirm"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	res, err := s.Service.RouteLeads(r.Context(), loop.RouteRequest{LeadIDs: req.LeadIDs, Community: req.Community,
+		Teach: req.Teach, Confirm: req.Confirm})
+	if err != nil {
+		return err
+	}
+	out := routeResponse{Leads: make([]leadResponse, 0, len(res.Leads)), Taught: make([]aliasJSON, 0, len(res.Taught))}
+	for _, l := range res.Leads {
+		out.Leads = append(out.Leads, s.leadJSON(l, nil))
+	}
+	for _, a := range res.Taught {
+		out.Taught = append(out.Taught, aliasJSON{Alias: a.Name, Community: a.Community})
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -193,6 +244,7 @@ type leadResponse struct {
 	Reason    epiloop.Reason     `json:"reason"`
 	Outcome   *epiloop.Feedback  `json:"outcome"`
 	Conflict  []string           `json:"conflict,omitempty"`
+	Marks     []string           `json:"marks,omitempty"`
 	Round     int                `json:"round"`
 	Overdue   bool               `json:"overdue"`
 	CreatedAt time.Time          `json:"created_at"`
@@ -238,7 +290,7 @@ type unitJSON struct {
 func (s *Server) leadJSON(l *epiloop.Lead, timeline []*epiloop.Event) leadResponse {
 	out := leadResponse{
 		ID: l.ID, Status: l.Status, Priority: l.Priority, Person: l.Person, Address: l.Address,
-		Reason: l.Reason, Outcome: l.Outcome, Conflict: l.Conflict, Round: l.Round, Overdue: l.Overdue,
+		Reason: l.Reason, Outcome: l.Outcome, Conflict: l.Conflict, Marks: l.Marks, Round: l.Round, Overdue: l.Overdue,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, ClosedAt: l.ClosedAt, Sources: l.Sources,
 		Timeline: timeline, Tasks: make([]taskJSON, 0, len(l.Tasks)),
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -323,6 +324,15 @@ func routeTable() []routeCase {
 			}},
 		{pattern: "GET /api/v1/leads", in: leadReaders,
 			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/leads?per_page=500", nil) }},
+		// search.go: a person search is a lead list read.
+		{pattern: "GET /api/v1/persons", in: leadReaders,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/persons?q="+url.QueryEscape(mxReporterName), nil)
+			}},
+		{pattern: "POST /api/v1/persons/search", in: leadReaders,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", "/api/v1/persons/search", map[string]string{"q": mxReporterName})
+			}},
 		{pattern: "GET /api/v1/leads/{id}",
 			in:  want{uCommander: ok, uHeping: ok, uShenhe: ok, uStation: ok, uCommittee: ok, uOther: ok, uAdmin: ok, others: notFound},
 			out: want{uCommander: ok, uAdmin: ok, others: notFound},
@@ -341,6 +351,10 @@ func routeTable() []routeCase {
 		{pattern: "POST /api/v1/leads/{id}/route", in: want{uCommander: ok, uAdmin: forbidden, others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("POST", fmt.Sprintf("/api/v1/leads/%d/route", m.freshUnroutable().ID), map[string]any{"community": shuiyuandi})
+			}},
+		{pattern: "POST /api/v1/leads/route", in: want{uCommander: ok, uAdmin: forbidden, others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", "/api/v1/leads/route", map[string]any{"lead_ids": []int64{m.freshUnroutable().ID}, "community": shuiyuandi})
 			}},
 
 		// task.go
@@ -540,6 +554,10 @@ func routeTable() []routeCase {
 		// ui_leads.go
 		{pattern: "GET /leads", in: leadReaders,
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/leads") }},
+		{pattern: "POST /search", in: leadReaders,
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost("/search", url.Values{"q": {mxReporterName}})
+			}},
 		{pattern: "GET /leads/{id}", in: leadReaders,
 			out: want{uCommander: ok, uAdmin: ok, uHeping: notFound, uShenhe: notFound, uStation: notFound, uCommittee: notFound,
 				uOther: notFound, others: forbidden},
@@ -578,6 +596,14 @@ func routeTable() []routeCase {
 		{pattern: "POST /leads/{id}/route", in: want{uCommander: seeOther, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pagePost(fmt.Sprintf("/leads/%d/route", m.freshUnroutable().ID), url.Values{"community": {shuiyuandi}})
+			}},
+		{pattern: "GET /unroutable/route", in: want{uCommander: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pageGet(fmt.Sprintf("/unroutable/route?lead=%d", m.unroutable.ID))
+			}},
+		{pattern: "POST /unroutable/route", in: want{uCommander: seeOther, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost("/unroutable/route", url.Values{"lead": {strconv.FormatInt(m.freshUnroutable().ID, 10)}, "community": {shuiyuandi}})
 			}},
 
 		// ui_inbox.go
@@ -716,6 +742,35 @@ func routeTable() []routeCase {
 			out: want{uCommander: ok, uHeping: notFound, uShenhe: notFound, uAdmin: notFound, uCheckpoint: notFound, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pageGet(fmt.Sprintf("/imports/%d", m.imports[side]))
+			}},
+
+		// ui_report.go: the daily report's page, workbook and print view.
+		{pattern: "GET /reports/daily", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uAnalyst: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/reports/daily") }},
+		{pattern: "GET /reports/daily.xlsx", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uAnalyst: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/reports/daily.xlsx") }},
+		{pattern: "GET /reports/daily/print", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uAnalyst: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/reports/daily/print") }},
+
+		// export.go: the lists' workbooks, as the lists are scoped; the
+		// full identities only by a reveal's purpose.
+		{pattern: "GET /leads.xlsx", in: leadReaders,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/leads.xlsx") }},
+		{pattern: "POST /leads.xlsx", reveals: true, in: want{uCommander: ok, uStation: ok, uCommittee: ok, uOther: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost("/leads.xlsx", url.Values{"purpose": {"核查需要"}})
+			}},
+		{pattern: "GET /conflicts.xlsx", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/conflicts.xlsx") }},
+		{pattern: "GET /unroutable.xlsx", in: want{uCommander: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/unroutable.xlsx") }},
+		{pattern: "GET /observations.xlsx", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uCommittee: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/observations.xlsx?status=all") }},
+		{pattern: "GET /checkpoints/{code}/screenings.xlsx",
+			in:  want{uCheckpoint: ok, uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
+			out: want{uCheckpoint: notFound, uCommander: ok, uHeping: notFound, uShenhe: notFound, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
 }

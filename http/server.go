@@ -82,6 +82,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerLeadRoutes()
 	s.registerTaskRoutes()
 	s.registerStatsRoutes()
+	s.registerSearchRoutes()
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
 	s.registerImportRoutes()

@@ -136,6 +136,8 @@ func (s *Server) registerUIRoutes() {
 	ui.registerCheckpointPages()
 	ui.registerObservationPages()
 	ui.registerIntakePages()
+	ui.registerReportPages()
+	ui.registerExportPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -358,6 +360,7 @@ var navEntries = []struct {
 	action    epiloop.Action
 }{
 	{"dashboard", "/dashboard", epiloop.ActDashboard},
+	{"report", "/reports/daily", epiloop.ActReport},
 	{"inbox", "/inbox", epiloop.ActFeedback},
 	{"leads", "/leads", epiloop.ActReadLeads},
 	{"conflicts", "/conflicts", epiloop.ActAdjudicate},

@@ -127,6 +127,14 @@ func (ui *ui) funcs() template.FuncMap {
 			return string(b), err
 		},
 		"list": func(v ...string) []string { return v },
+		// searchOf is the person search's query a page shows again in the
+		// header's box (the lead list's, after a search).
+		"searchOf": func(data any) string {
+			if d, ok := data.(*leadListData); ok {
+				return d.Search
+			}
+			return ""
+		},
 		// eventKinds are the kinds the live pages listen to, from the
 		// domain's list (the script keeps no copy).
 		"eventKinds": func() string { return strings.Join(epiloop.EventKindNames(), " ") },

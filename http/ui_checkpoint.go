@@ -216,7 +216,7 @@ const (
 )
 
 func newCKStats(st loop.CheckpointStats) ckStats {
-	out := ckStats{Today: map[string]int64{}, Totals: st.Totals, LastHour: st.LastHour}
+	out := ckStats{Today: map[string]int64{}, Totals: st.AllTime, LastHour: st.LastHour}
 	for _, h := range st.Hours {
 		out.Today[epiloop.MetricScreenings] += h.Screenings
 		out.Today[epiloop.MetricVehicles] += h.Vehicles
@@ -307,6 +307,9 @@ func (ui *ui) handleScreeningPost(w http.ResponseWriter, r *http.Request, p *pag
 		}
 		return ui.renderCheckpoint(w, r, p, form, nil, http.StatusOK)
 	}
+	if !form.checkAll(p, ui.s.Service.Regions) {
+		return ui.renderCheckpoint(w, r, p, form, nil, http.StatusUnprocessableEntity)
+	}
 	in, rows, err := form.input()
 	var sc *epiloop.Screening
 	if err == nil {
@@ -355,7 +358,7 @@ func (ui *ui) handleCheckpointList(w http.ResponseWriter, r *http.Request, p *pa
 		for k, n := range row.Stats.Today {
 			d.Today[k] += n
 		}
-		for k, n := range st.Totals {
+		for k, n := range st.AllTime {
 			d.Totals[k] += n
 		}
 		d.Rows = append(d.Rows, row)

@@ -14,16 +14,15 @@ func (ui *ui) registerDashboardPages() {
 	ui.page("GET /dashboard", epiloop.ActDashboard, ui.handleDashboard)
 }
 
-// funnelMetrics are the funnel's steps in order; sideMetrics stand beside
-// it.
+// funnelMetrics are the cumulative funnel's stages in order (the
+// domain's definitions: counters.go); sideMetrics, the figures of the
+// moment and the closures' kinds, stand beside it; todayFigures are the
+// civil day's.
 var (
-	funnelMetrics = []string{
-		epiloop.MetricReceived, epiloop.MetricPushed,
-		epiloop.MetricAcceptedStation, epiloop.MetricAcceptedCommittee,
-		epiloop.MetricSubmittedStation, epiloop.MetricSubmittedCommittee,
-		epiloop.MetricClosed, epiloop.MetricHandedOver,
-	}
-	sideMetrics = []string{epiloop.MetricConflict, epiloop.MetricUnroutable, epiloop.MetricOverdue, epiloop.MetricOpen}
+	funnelMetrics = epiloop.FunnelMetrics
+	sideMetrics   = []string{epiloop.MetricConflict, epiloop.MetricUnroutable, epiloop.MetricOverdue,
+		epiloop.MetricOpen, epiloop.MetricEscalated, epiloop.MetricAgreed, epiloop.MetricHandedOver}
+	todayFigures = []string{loop.FigureTodayReceived, loop.FigureTodayClosed, loop.FigureTodayEscalated}
 )
 
 // areaRow is one district's or unit's line of the dashboard table.
@@ -34,15 +33,13 @@ type areaRow struct {
 	Counts   map[string]int64
 }
 
-// OnTime is the share of open leads with no overdue task.
+// OnTime is the area's on-time rate: tasks answered by their deadline over
+// tasks answered, in the last epiloop.OnTimeWindowDays days ("—" when none
+// was answered, or for a unit, whose days are not counted).
 func (a areaRow) OnTime() string { return onTime(a.Counts) }
 
 func onTime(c map[string]int64) string {
-	open := c[epiloop.MetricOpen]
-	if open == 0 {
-		return "100%"
-	}
-	return pct(open-c[epiloop.MetricOverdue], open)
+	return pct(c[epiloop.MetricOnTime], c[epiloop.MetricAnswered])
 }
 
 // dashData is the dashboard: the caller's funnel, a table per district (or
@@ -52,6 +49,8 @@ type dashData struct {
 	Counts    map[string]int64
 	Funnel    []string
 	Side      []string
+	Today     []string
+	Window    int
 	RowsKind  string
 	Rows      []areaRow
 	Series    *loop.Series
@@ -81,7 +80,7 @@ type chartData struct {
 func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) error {
 	ctx := r.Context()
 	u := p.User
-	d := &dashData{Funnel: funnelMetrics, Side: sideMetrics}
+	d := &dashData{Funnel: funnelMetrics, Side: sideMetrics, Today: todayFigures, Window: epiloop.OnTimeWindowDays}
 	var err error
 	if d.Counts, err = ui.s.Service.Overview(ctx); err != nil {
 		return err
@@ -94,7 +93,7 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 	if sc := u.Scope(); sc.All {
 		d.ScopeName = p.T("dash.city")
 		d.RowsKind = "district"
-		d.Rows, err = ui.districtRows(ctx, tree.Districts)
+		d.Rows, err = ui.districtRows(ctx, p, tree.Districts)
 	} else {
 		d.ScopeName = districtName(tree, sc.District)
 		d.RowsKind = "unit"
@@ -141,15 +140,24 @@ func total(xs []int64) int64 {
 	return n
 }
 
-// districtRows reads each district's counters.
-func (ui *ui) districtRows(ctx context.Context, ds []epiloop.District) ([]areaRow, error) {
-	rows := make([]areaRow, 0, len(ds))
+// districtRows reads each district's counters, and the undetermined
+// district's (leads whose address names none) when it has any: the rows
+// add up to the city's figures.
+func (ui *ui) districtRows(ctx context.Context, p *page, ds []epiloop.District) ([]areaRow, error) {
+	rows := make([]areaRow, 0, len(ds)+1)
 	for _, d := range ds {
 		c, err := ui.s.Service.Counters(ctx, epiloop.DistrictScope(d.Code))
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, areaRow{Code: d.Code, Name: d.Name, District: d.Code, Counts: c})
+	}
+	c, err := ui.s.Service.Counters(ctx, epiloop.DistrictScope(epiloop.UndeterminedDistrict))
+	if err != nil {
+		return nil, err
+	}
+	if c[epiloop.MetricReceived] > 0 {
+		rows = append(rows, areaRow{Code: "-", Name: p.T("dash.undetermined"), Counts: c})
 	}
 	return rows, nil
 }

@@ -12,6 +12,7 @@ import (
 
 func (ui *ui) registerLeadPages() {
 	ui.page("GET /leads", epiloop.ActReadLeads, ui.handleLeadList)
+	ui.registerSearchPages()
 	ui.page("GET /leads/{id}", epiloop.ActReadLeads, ui.handleLeadPage)
 	ui.page("POST /leads/{id}/reveal", epiloop.ActReveal, ui.handleLeadReveal)
 }
@@ -29,6 +30,10 @@ type leadListData struct {
 	Districts []epiloop.District
 	Statuses  []epiloop.LeadStatus
 	Query     url.Values
+	// Search is the person search's query (a POST: never in the URL),
+	// SearchError why it was refused.
+	Search      string
+	SearchError string
 }
 
 // leadItem is a lead as a list row or page header shows it.
@@ -71,22 +76,29 @@ func (ui *ui) handleLeadList(w http.ResponseWriter, r *http.Request, p *page) er
 	if err != nil {
 		return err
 	}
-	tree, err := ui.tree(r.Context())
+	d, err := ui.leadListBase(r)
 	if err != nil {
 		return err
 	}
-	d := &leadListData{
-		Total: total, Page: f.Offset/leadsPerPage + 1, Pages: (total + leadsPerPage - 1) / leadsPerPage,
-		Status: q.Get("status"), Priority: q.Get("priority"), District: q.Get("district"),
-		Overdue: f.Overdue != nil && *f.Overdue, Districts: tree.Districts, Query: q,
-		Statuses: []epiloop.LeadStatus{epiloop.LeadUnroutable, epiloop.LeadPushed, epiloop.LeadVerifying,
-			epiloop.LeadConflict, epiloop.LeadClosed, epiloop.LeadHandedOver},
-	}
+	d.Total, d.Page, d.Pages = total, f.Offset/leadsPerPage+1, (total+leadsPerPage-1)/leadsPerPage
+	d.Status, d.Priority, d.District = q.Get("status"), q.Get("priority"), q.Get("district")
+	d.Overdue = f.Overdue != nil && *f.Overdue
 	for _, l := range leads {
 		d.Leads = append(d.Leads, ui.item(l))
 	}
 	p.Title, p.Nav, p.Data = "leads.title", "leads", d
 	return ui.render(w, http.StatusOK, "leads", p)
+}
+
+// leadListBase is the lead list page's frame: the filters' choices.
+func (ui *ui) leadListBase(r *http.Request) (*leadListData, error) {
+	tree, err := ui.tree(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return &leadListData{Districts: tree.Districts, Query: r.URL.Query(),
+		Statuses: []epiloop.LeadStatus{epiloop.LeadUnroutable, epiloop.LeadPushed, epiloop.LeadVerifying,
+			epiloop.LeadConflict, epiloop.LeadClosed, epiloop.LeadHandedOver}}, nil
 }
 
 func (ui *ui) item(l *epiloop.Lead) leadItem {
@@ -196,6 +208,12 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 	d.CanRoute = l.Status == epiloop.LeadUnroutable && p.User.Can(epiloop.ActRoute)
 	if d.Form == nil {
 		d.Form = &feedbackForm{}
+		if d.CanAdjudicate {
+			d.Form.adoptFrom(r.URL.Query().Get("adopt"), d.Station, d.Committee)
+		}
+	}
+	if id := r.URL.Query().Get("decided"); id != "" && r.Method == http.MethodGet {
+		p.Flash = p.T("conflicts.decided", id)
 	}
 	p.Title, p.Nav, p.Live, p.Data, p.LeadID = "lead.title", "leads", true, d, l.ID
 	if l.Status == epiloop.LeadConflict {

@@ -322,8 +322,13 @@ func (s *Service) FindScreenings(ctx context.Context, code string, offset, limit
 // its throughput hour by hour on one civil day.
 type CheckpointStats struct {
 	epiloop.Checkpoint
-	Totals map[string]int64 `json:"totals"`
-	Hours  []HourStats      `json:"hours"`
+	// Date is the civil day (China Standard Time) the figures are of.
+	Date string `json:"date"`
+	// Totals are the day's, summed from its hours; AllTime since the
+	// checkpoint opened.
+	Totals  map[string]int64 `json:"totals"`
+	AllTime map[string]int64 `json:"all_time"`
+	Hours   []HourStats      `json:"hours"`
 	// LastHour is the persons screened in the last full hour.
 	LastHour int64 `json:"last_hour"`
 }
@@ -336,6 +341,7 @@ type HourStats struct {
 	Persons    int64 `json:"persons"`
 	Fevers     int64 `json:"fevers"`
 	Leads      int64 `json:"leads"`
+	Released   int64 `json:"released"`
 }
 
 // StatsOfCheckpoints returns the counts of every checkpoint in the
@@ -359,17 +365,22 @@ func (s *Service) StatsOfCheckpoints(ctx context.Context, date string) ([]Checkp
 			return err
 		}
 		for _, ck := range cks {
-			st := CheckpointStats{Checkpoint: ck, Totals: map[string]int64{}}
+			st := CheckpointStats{Checkpoint: ck, Date: date, Totals: map[string]int64{}, AllTime: map[string]int64{}}
 			totals, err := tx.FindStatCounters(epiloop.CheckpointScope(ck.Code))
 			if err != nil {
 				return err
 			}
-			for _, m := range epiloop.CheckpointMetrics {
-				st.Totals[m] = u.Count(totals[m])
-			}
 			day, err := tx.FindStatCounters(epiloop.CheckpointDayScope(ck.Code, date))
 			if err != nil {
 				return err
+			}
+			for _, m := range epiloop.CheckpointMetrics {
+				st.AllTime[m] = u.Count(totals[m])
+				var n int64
+				for h := range 24 {
+					n += day[epiloop.HourMetric(m, h)]
+				}
+				st.Totals[m] = u.Count(n)
 			}
 			st.Hours = hoursOf(day, u)
 			lastDay, err := tx.FindStatCounters(epiloop.CheckpointDayScope(ck.Code, last.Format(time.DateOnly)))
@@ -389,7 +400,8 @@ func hoursOf(day map[string]int64, u *epiloop.User) []HourStats {
 	for h := range hs {
 		c := func(m string) int64 { return u.Count(day[epiloop.HourMetric(m, h)]) }
 		hs[h] = HourStats{Hour: h, Screenings: c(epiloop.MetricScreenings), Vehicles: c(epiloop.MetricVehicles),
-			Persons: c(epiloop.MetricPersons), Fevers: c(epiloop.MetricFevers), Leads: c(epiloop.MetricLeads)}
+			Persons: c(epiloop.MetricPersons), Fevers: c(epiloop.MetricFevers), Leads: c(epiloop.MetricLeads),
+			Released: c(epiloop.MetricReleased)}
 	}
 	return hs
 }
@@ -398,42 +410,11 @@ func hoursOf(day map[string]int64, u *epiloop.User) []HourStats {
 // screenings and plans and returns the keys whose maintained value differs
 // ([maintained, recomputed]).
 func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]int64, error) {
-	want := map[epiloop.CounterKey]int64{}
-	var got map[epiloop.CounterKey]int64
-	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
-		const page = 1000
-		// Page by page down the ID indexes, as VerifyCounters does.
-		for before := int64(0); ; {
-			ss, _, err := tx.FindScreenings(epiloop.ScreeningFilter{Before: before, NoCount: true, Limit: page})
-			if err != nil {
-				return err
-			}
-			for _, sc := range ss {
-				for _, d := range epiloop.ScreeningContribution(sc) {
-					want[d.CounterKey] += d.N
-				}
-			}
-			if len(ss) < page {
-				break
-			}
-			before = ss[len(ss)-1].ID
+	var want, got map[epiloop.CounterKey]int64
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		if want, err = recountStats(tx); err != nil {
+			return err
 		}
-		for before := int64(0); ; {
-			os, _, err := tx.FindObservations(epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Before: before, NoCount: true, Limit: page})
-			if err != nil {
-				return err
-			}
-			for _, o := range os {
-				for _, k := range epiloop.ObservationContribution(o) {
-					want[k]++
-				}
-			}
-			if len(os) < page {
-				break
-			}
-			before = os[len(os)-1].ID
-		}
-		var err error
 		got, err = tx.AllStatCounters()
 		return err
 	})
@@ -441,4 +422,43 @@ func (s *Service) VerifyStats(ctx context.Context) (map[epiloop.CounterKey][2]in
 		return nil, err
 	}
 	return counterDrift(want, got), nil
+}
+
+// recountStats computes the checkpoint and observation counters from the
+// screenings and plans.
+func recountStats(tx epiloop.Tx) (map[epiloop.CounterKey]int64, error) {
+	want := map[epiloop.CounterKey]int64{}
+	const page = 1000
+	// Page by page down the ID indexes, as recount does.
+	for before := int64(0); ; {
+		ss, _, err := tx.FindScreenings(epiloop.ScreeningFilter{Before: before, NoCount: true, Limit: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, sc := range ss {
+			for _, d := range epiloop.ScreeningContribution(sc) {
+				want[d.CounterKey] += d.N
+			}
+		}
+		if len(ss) < page {
+			break
+		}
+		before = ss[len(ss)-1].ID
+	}
+	for before := int64(0); ; {
+		os, _, err := tx.FindObservations(epiloop.ObservationFilter{Scope: epiloop.Scope{All: true}, Before: before, NoCount: true, Limit: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range os {
+			for _, k := range epiloop.ObservationContribution(o) {
+				want[k]++
+			}
+		}
+		if len(os) < page {
+			break
+		}
+		before = os[len(os)-1].ID
+	}
+	return want, nil
 }

@@ -475,3 +475,38 @@ func TestSimultaneousScreeningsOfOnePerson(t *testing.T) {
 		f.checkStats()
 	})
 }
+
+// TestCheckpointStatsAreForTheCivilDay: a checkpoint's totals for a date
+// are that civil day's in China Standard Time (a screening at 01:00 on 2
+// February in Shenyang is 17:00 UTC on the 1st, and counts on the 2nd);
+// the totals since the checkpoint opened are apart.
+func TestCheckpointStatsAreForTheCivilDay(t *testing.T) {
+	f := newFixture(t)
+	f.withCheckpoints()
+	in := loop.ScreeningInput{Direction: "in", Plate: "辽A12345D", Occupants: []loop.OccupantInput{traveller(id1, "北京", 36.5)}}
+	f.screen(gate, ckStation, in) // 16:00 on 1 February
+	f.clock.Add(9 * time.Hour)    // 01:00 on the 2nd
+	in.Occupants = []loop.OccupantInput{traveller(id2, "北京", 36.5), traveller(id3, "北京", 36.6)}
+	f.screen(gate, ckStation, in)
+	for _, tc := range []struct {
+		date             string
+		screenings, pers int64
+	}{{"2020-02-01", 1, 1}, {"2020-02-02", 1, 2}, {"", 1, 2}, {"2020-01-31", 0, 0}} {
+		stats, err := f.svc.StatsOfCheckpoints(commander, tc.date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stats {
+			if st.Code != ckStation {
+				continue
+			}
+			if st.Totals["screenings"] != tc.screenings || st.Totals["persons"] != tc.pers {
+				t.Errorf("%q: day totals %v, want %d screenings, %d persons", tc.date, st.Totals, tc.screenings, tc.pers)
+			}
+			if st.AllTime["screenings"] != 2 || st.AllTime["persons"] != 3 {
+				t.Errorf("%q: all-time totals %v", tc.date, st.AllTime)
+			}
+		}
+	}
+	f.checkStats()
+}

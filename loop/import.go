@@ -33,11 +33,12 @@ type ImportOptions struct {
 }
 
 // Import takes a file's rows in: rejected rows are recorded with their
-// reason, valid rows are de-duplicated by identity (within the file and
-// against the database, by blind index — never by scanning), merged into
-// the person's open lead or made new leads, routed and double-pushed like
-// any other lead, in large batches that each commit atomically with the
-// import's progress. Importing the same content again creates nothing;
+// reason, and valid rows' warnings (fields kept as written, a name that
+// differs from the person's) beside them; valid rows are de-duplicated by
+// identity (within the file and against the database, by blind index —
+// never by scanning), merged into the person's open lead or made new
+// leads, routed and double-pushed like any other lead, in large batches
+// that each commit atomically with the import's progress. Importing the same content again creates nothing;
 // an import cut short (a crash, a kill) is resumed by running it again
 // and ends with the counts of an uninterrupted run. It returns the import
 // and whether it had been done before.
@@ -191,8 +192,12 @@ func (s *Service) startImport(ctx context.Context, u *epiloop.User, opt ImportOp
 // the reader goroutine while the writer commits the batch before.
 type rowBatch struct {
 	rows   []epiloop.ImportRow
-	routes []string
+	routes []routed
 }
+
+// routed is where a row's address routed: a community, or for an address
+// that did not, the district it names (districtNamed).
+type routed struct{ community, district string }
 
 // readBatches reads rows from the first not yet committed, in batches, and
 // routes their addresses: parsing and routing run beside the writer.
@@ -200,10 +205,14 @@ func (s *Service) readBatches(ctx context.Context, rows RowSource, from, size in
 	defer close(out)
 	batch := make([]epiloop.ImportRow, 0, size)
 	send := func() error {
-		b := rowBatch{rows: batch, routes: make([]string, len(batch))}
+		b := rowBatch{rows: batch, routes: make([]routed, len(batch))}
 		for i := range batch {
 			if batch[i].Reject == nil {
-				b.routes[i] = s.route(batch[i].Address).Community
+				m := s.route(batch[i].Address)
+				b.routes[i] = routed{community: m.Community}
+				if m.Community == "" {
+					b.routes[i].district = districtNamed(m)
+				}
 			}
 		}
 		select {
@@ -311,7 +320,7 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 	var c epiloop.ImportCounts
 	var rejects []epiloop.ImportReject
 	var valid []*epiloop.ImportRow
-	var routes []string
+	var routes []routed
 	var persons []epiloop.Person
 	for i := range rows {
 		r := &rows[i]
@@ -350,23 +359,32 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 	}
 	var newMerges []newMerge
 	var fresh []*epiloop.Lead
+	var warnings []epiloop.ImportWarning
 	for i, r := range valid {
 		src := &epiloop.Source{Kind: b.opt.Source, Ref: joinRef(b.opt.Ref, r.Ref), File: b.opt.Name, Row: r.Line,
 			Reason: r.Reason, Address: r.Address, CreatedAt: b.now}
-		prio := b.priority(ctx, r.Reason)
+		prio := b.priority(ctx, riskReason(r))
 		key := identityKey(&r.Person)
+		m := matches[i]
+		mismatch := b.nameMismatch(key, m, r)
+		ws := b.rowWarnings(r, mismatch)
+		warnings = append(warnings, ws...)
+		c.Warnings += len(ws)
 		if l := b.byKey[key]; l != nil {
 			c.Merged++
+			if mismatch {
+				l.Mark(epiloop.MarkNameMismatch)
+			}
 			b.mergeNew(l, src, prio)
 			newMerges = append(newMerges, newMerge{l, src})
 			continue
 		}
-		m := matches[i]
 		if m.OpenLeadID != 0 {
 			c.Merged++
-			if m.Priority.Higher(prio) != m.Priority || r.Reason.Fever || r.Reason.CloseContact {
-				// Rare: the report raises the lead; take the full path.
-				if err := b.s.mergeTx(b.tx, m.OpenLeadID, b.u, src, prio, b.now); err != nil {
+			if m.Priority.Higher(prio) != m.Priority || r.Reason.Fever || r.Reason.CloseContact || mismatch {
+				// Rare: the report raises or marks the lead; take the
+				// full path.
+				if err := b.s.mergeTx(b.tx, m.OpenLeadID, b.u, src, prio, b.now, nameMarks(m.Name, r.Person.Name)...); err != nil {
 					return c, err
 				}
 				continue
@@ -378,6 +396,12 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 		if err != nil {
 			return c, err
 		}
+		if m.PersonID != 0 && m.Name != "" {
+			l.Person.Name = m.Name // the person as recorded, for the rows after
+		}
+		if mismatch {
+			l.Mark(epiloop.MarkNameMismatch)
+		}
 		b.byKey[key] = l
 		fresh = append(fresh, l)
 		c.LeadsCreated++
@@ -385,6 +409,9 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 		if l.Status == epiloop.LeadUnroutable {
 			c.Unroutable++
 		}
+	}
+	if err := b.tx.AddImportWarnings(b.im.ID, warnings); err != nil {
+		return c, err
 	}
 	if err := b.reserve(fresh, len(merges)); err != nil {
 		return c, err
@@ -416,6 +443,62 @@ func (b *bulkBuilder) build(ctx context.Context, batch rowBatch) (epiloop.Import
 		fmt.Sprintf("rows %d–%d: %d leads, %d merged", rows[0].Line, rows[len(rows)-1].Line, c.LeadsCreated, c.Merged))
 }
 
+// nameMismatch reports whether a row names the person of its ID number
+// otherwise than recorded — in the store, or by a row of the batch before
+// it. Such a row is merged, as the number decides, and marked for a
+// commander: never silently.
+func (b *bulkBuilder) nameMismatch(key string, m epiloop.ImportMatch, r *epiloop.ImportRow) bool {
+	known := m.Name
+	if l := b.byKey[key]; l != nil {
+		known = l.Person.Name
+	}
+	return epiloop.NameMismatch(known, r.Person.Name)
+}
+
+// riskReason is the reason a row's priority is judged on: an origin
+// intake could not resolve, kept as written, is no place, and matches no
+// risk area.
+func riskReason(r *epiloop.ImportRow) epiloop.Reason {
+	reason := r.Reason
+	for _, w := range r.Warnings {
+		if w.Code == epiloop.WarningOriginUnknown {
+			reason.Origin = ""
+		}
+	}
+	return reason
+}
+
+// rowWarnings returns a valid row's warnings as the import stores them:
+// with the row's number and cells, numbered, and a name mismatch's own
+// after intake's.
+func (b *bulkBuilder) rowWarnings(r *epiloop.ImportRow, mismatch bool) []epiloop.ImportWarning {
+	if len(r.Warnings) == 0 && !mismatch {
+		return nil
+	}
+	out := make([]epiloop.ImportWarning, 0, len(r.Warnings)+1)
+	out = append(out, r.Warnings...)
+	if mismatch {
+		header := ""
+		if hs := b.headers(); r.NameColumn >= 0 && r.NameColumn < len(hs) {
+			header = hs[r.NameColumn]
+		}
+		out = append(out, epiloop.ImportWarning{Code: epiloop.WarningNameMismatch, Column: r.NameColumn,
+			Message: epiloop.WarningMessage(epiloop.WarningNameMismatch, header)})
+	}
+	for i := range out {
+		out[i].Row, out[i].Seq, out[i].Cells = r.Line, i, r.Cells
+	}
+	return out
+}
+
+// headers are the file's column headers.
+func (b *bulkBuilder) headers() []string {
+	if len(b.opt.Headers) > 0 {
+		return b.opt.Headers
+	}
+	return b.im.Headers
+}
+
 // priority is Service.priority, remembered per origin and arrival date:
 // a manifest has thousands of rows for each, and the risk check reads the
 // store.
@@ -437,19 +520,20 @@ func (b *bulkBuilder) priority(ctx context.Context, r epiloop.Reason) epiloop.Pr
 
 // newLead builds a new lead for a row (and its person when personID is
 // 0), routed and pushed as CreateLead would.
-func (b *bulkBuilder) newLead(r *epiloop.ImportRow, community string, personID int64, prio epiloop.Priority, src *epiloop.Source) (*epiloop.Lead, error) {
+func (b *bulkBuilder) newLead(r *epiloop.ImportRow, to routed, personID int64, prio epiloop.Priority, src *epiloop.Source) (*epiloop.Lead, error) {
 	l := &epiloop.Lead{
-		Person:   r.Person,
-		Status:   epiloop.LeadUnroutable,
-		Priority: prio,
-		Address:  r.Address,
-		Reason:   r.Reason,
-		Sources:  []*epiloop.Source{src},
+		Person:       r.Person,
+		Status:       epiloop.LeadUnroutable,
+		Priority:     prio,
+		Address:      r.Address,
+		Reason:       r.Reason,
+		Sources:      []*epiloop.Source{src},
+		DistrictCode: to.district, // until pushed
 	}
 	l.Person.ID = personID
 	l.CreatedAt, l.UpdatedAt = b.now, b.now
-	if community != "" {
-		if cm, ok := b.s.Community(community); ok {
+	if to.community != "" {
+		if cm, ok := b.s.Community(to.community); ok {
 			if _, err := b.s.newRound(l, cm, b.now); err != nil {
 				return nil, err
 			}
@@ -586,6 +670,39 @@ func (s *Service) EachImportReject(ctx context.Context, id int64, fn func(epiloo
 		}
 		if len(page) < 5000 {
 			return s.Audit(ctx, epiloop.AuditExport, fmt.Sprintf("import:%d", im.ID), "rejects")
+		}
+	}
+}
+
+// EachImportWarning calls fn for every warning of an import the caller may
+// read, in row order, after its rejects in the report; reading them
+// (original cells) is audited.
+func (s *Service) EachImportWarning(ctx context.Context, id int64, fn func(epiloop.ImportWarning) error) error {
+	im, err := s.FindImport(ctx, id)
+	if err != nil {
+		return err
+	}
+	if im.Counts.Warnings == 0 {
+		return nil
+	}
+	afterRow, afterSeq := 0, 0
+	for {
+		var page []epiloop.ImportWarning
+		err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+			page, err = tx.FindImportWarnings(im.ID, afterRow, afterSeq, 5000)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, w := range page {
+			if err := fn(w); err != nil {
+				return err
+			}
+			afterRow, afterSeq = w.Row, w.Seq
+		}
+		if len(page) < 5000 {
+			return s.Audit(ctx, epiloop.AuditExport, fmt.Sprintf("import:%d", im.ID), "warnings")
 		}
 	}
 }

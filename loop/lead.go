@@ -149,6 +149,7 @@ func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, pr
 	if err != nil {
 		return 0, false, err
 	}
+	marks := nameMarks(p.Name, in.Person.Name)
 	src := in.Source
 	src.Reason = in.Reason
 	src.Address = in.Address
@@ -156,16 +157,18 @@ func (s *Service) createLeadTx(tx epiloop.Tx, u *epiloop.User, in *LeadInput, pr
 	open, err := tx.FindOpenLeadByPerson(p.ID, true)
 	switch {
 	case err == nil:
-		return open.ID, false, s.mergeTx(tx, open.ID, u, &src, prio, now)
+		return open.ID, false, s.mergeTx(tx, open.ID, u, &src, prio, now, marks...)
 	case epiloop.ErrorCode(err) != epiloop.ENOTFOUND:
 		return 0, false, err
 	}
 	l := &epiloop.Lead{
-		Person:   *p,
-		Status:   epiloop.LeadUnroutable,
-		Priority: prio,
-		Address:  in.Address,
-		Reason:   in.Reason,
+		Person:       *p,
+		Status:       epiloop.LeadUnroutable,
+		Priority:     prio,
+		Address:      in.Address,
+		Reason:       in.Reason,
+		DistrictCode: districtNamed(in.match), // until pushed
+		Marks:        marks,
 	}
 	c := newChange(tx, l, now, u)
 	c.emit(epiloop.EventLeadCreated, nil, map[string]any{"source": src.Kind, "priority": prio})
@@ -206,15 +209,28 @@ func (s *Service) findOrCreatePerson(tx epiloop.Tx, in *epiloop.Person, now time
 	return p, tx.CreatePerson(p)
 }
 
-// mergeTx adds a report to an open lead; a higher priority tightens the
-// live tasks' deadlines.
-func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epiloop.Source, prio epiloop.Priority, now time.Time) error {
+// nameMarks returns the marks of a report naming arriving for a person
+// recorded as known: an ID number under another name is merged, as the
+// number decides, and marked for a commander, never silently.
+func nameMarks(known, arriving string) []string {
+	if epiloop.NameMismatch(known, arriving) {
+		return []string{epiloop.MarkNameMismatch}
+	}
+	return nil
+}
+
+// mergeTx adds a report to an open lead, with marks; a higher priority
+// tightens the live tasks' deadlines.
+func (s *Service) mergeTx(tx epiloop.Tx, leadID int64, u *epiloop.User, src *epiloop.Source, prio epiloop.Priority, now time.Time, marks ...string) error {
 	c, err := loadChange(tx, leadID, now, u)
 	if err != nil {
 		return err
 	}
 	l := c.lead
 	s.merge(l, src, prio)
+	for _, m := range marks {
+		l.Mark(m)
+	}
 	c.emit(epiloop.EventLeadMerged, nil, map[string]any{"source": src.Kind, "priority": l.Priority})
 	if err := c.save(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -109,7 +110,24 @@ func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epilo
 // unfiltered reports whether f selects its whole scope.
 func unfiltered(f epiloop.LeadFilter) bool {
 	return f.Status == nil && f.Priority == nil && f.District == nil && f.Overdue == nil && f.Community == nil && f.IDs == nil &&
-		f.Before == 0
+		f.Before == 0 && f.Person == nil
+}
+
+// SearchLeads finds the leads of a person — by full ID number, mobile
+// number or full name (epiloop.ParsePersonQuery) — among the leads the
+// caller may read, with the filters of f (district, community, status…).
+// The lookup goes through blind indexes; the read is audited with the
+// query's kind, never its text.
+func (s *Service) SearchLeads(ctx context.Context, q string, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
+	k, err := epiloop.ParsePersonQuery(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.Person = &k
+	return readList(ctx, s, epiloop.ActReadLeads, "leads:search:"+k.Kind, func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
+		f.Scope, f.Now = u.Scope(), s.now()
+		return tx.FindLeads(f)
+	}, func(u *epiloop.User, l *epiloop.Lead) { present(u, l) })
 }
 
 // readList is a page read of personal data: for roles granted action, in
@@ -205,21 +223,53 @@ func (s *Service) Overview(ctx context.Context) (map[string]int64, error) {
 	return s.Counters(ctx, epiloop.CounterScope(u.Scope()))
 }
 
-// Counters returns every funnel metric of one scope (zero when absent), as
-// the caller may see them (User.Count).
+// Window figures Counters adds to a scope's metrics: today's (the civil
+// day in China Standard Time) received, closed and escalated, from the
+// hourly counters the series draws; and the tasks answered and answered
+// on time over the last epiloop.OnTimeWindowDays days.
+const (
+	FigureTodayReceived  = "today_received"
+	FigureTodayClosed    = "today_closed"
+	FigureTodayEscalated = "today_escalated"
+)
+
+// Counters returns every figure of one scope (zero when absent), as the
+// caller may see them (User.Count): the metrics of epiloop.Metrics, today's
+// figures, and epiloop.MetricAnswered / MetricOnTime over the on-time
+// window.
 func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64, error) {
 	u := epiloop.UserFromContext(ctx)
-	var m map[string]int64
-	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
-		m, err = tx.FindCounters(scope)
-		return err
+	out := make(map[string]int64, len(epiloop.Metrics)+5)
+	today := s.now().In(epiloop.CivilZone())
+	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
+		m, err := tx.FindCounters(scope)
+		if err != nil {
+			return err
+		}
+		for _, k := range epiloop.Metrics {
+			out[k] = m[k]
+		}
+		out[epiloop.MetricAnswered], out[epiloop.MetricOnTime] = 0, 0
+		for d := range epiloop.OnTimeWindowDays {
+			day, err := tx.FindCounters(epiloop.DayScope(scope, today.AddDate(0, 0, -d).Format(time.DateOnly)))
+			if err != nil {
+				return err
+			}
+			out[epiloop.MetricAnswered] += day[epiloop.MetricAnswered]
+			out[epiloop.MetricOnTime] += day[epiloop.MetricOnTime]
+			if d > 0 {
+				continue
+			}
+			for h := range 24 {
+				out[FigureTodayReceived] += day[epiloop.HourMetric(epiloop.MetricReceived, h)]
+				out[FigureTodayClosed] += day[epiloop.HourMetric(epiloop.MetricClosed, h)]
+				out[FigureTodayEscalated] += day[epiloop.HourMetric(epiloop.MetricEscalated, h)]
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[string]int64, len(epiloop.Metrics))
-	for _, k := range epiloop.Metrics {
-		out[k] = m[k]
 	}
 	return u.Counts(out), nil
 }
@@ -228,31 +278,11 @@ func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64,
 // escalations and returns the keys whose maintained value differs (want is
 // the recomputed value).
 func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2]int64, error) {
-	want := map[epiloop.CounterKey]int64{}
-	var got map[epiloop.CounterKey]int64
-	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
-		// Page by page down the ID index: no count, no offset, so the
-		// scan is linear in the leads (10 M of them included).
-		const page = 1000
-		for before := int64(0); ; {
-			leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Before: before, NoCount: true, Limit: page})
-			if err != nil {
-				return err
-			}
-			for _, l := range leads {
-				for _, k := range epiloop.Contribution(l) {
-					want[k]++
-				}
-			}
-			if len(leads) < page {
-				break
-			}
-			before = leads[len(leads)-1].ID
-		}
-		if err := countEscalations(tx, want); err != nil {
+	var want, got map[epiloop.CounterKey]int64
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		if want, err = recount(tx); err != nil {
 			return err
 		}
-		var err error
 		got, err = tx.AllCounters()
 		return err
 	})
@@ -260,6 +290,84 @@ func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2
 		return nil, err
 	}
 	return counterDrift(want, got), nil
+}
+
+// EnsureCounters recomputes the counters (leads', checkpoints' and plans')
+// from the rows when they were
+// kept under other definitions than epiloop.CounterVersion's (a database
+// from an older version), in one write transaction, and records the
+// version; it reports whether it did. It runs at start, before serving.
+func (s *Service) EnsureCounters(ctx context.Context) (bool, error) {
+	rebuilt := false
+	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		rebuilt = false
+		meta, err := tx.FindCounters(epiloop.ScopeMeta)
+		if err != nil {
+			return err
+		}
+		version := meta[epiloop.MetricVersion]
+		if version == epiloop.CounterVersion {
+			return nil
+		}
+		want, err := recount(tx)
+		if err != nil {
+			return err
+		}
+		got, err := tx.AllCounters()
+		if err != nil {
+			return err
+		}
+		var ds []epiloop.CounterDelta
+		for k, d := range counterDrift(want, got) {
+			ds = append(ds, epiloop.CounterDelta{CounterKey: k, N: d[1] - d[0]})
+		}
+		ds = append(ds, epiloop.CounterDelta{CounterKey: epiloop.CounterKey{Scope: epiloop.ScopeMeta, Metric: epiloop.MetricVersion},
+			N: epiloop.CounterVersion - version})
+		epiloop.SortCounterDeltas(ds)
+		rebuilt = true
+		if err := tx.AddCounters(ds); err != nil {
+			return err
+		}
+		// The checkpoint and observation counters, under the same version.
+		if want, err = recountStats(tx); err != nil {
+			return err
+		}
+		if got, err = tx.AllStatCounters(); err != nil {
+			return err
+		}
+		ds = ds[:0]
+		for k, d := range counterDrift(want, got) {
+			ds = append(ds, epiloop.CounterDelta{CounterKey: k, N: d[1] - d[0]})
+		}
+		epiloop.SortCounterDeltas(ds)
+		return tx.AddStatCounters(ds)
+	})
+	return rebuilt, err
+}
+
+// recount computes every lead counter from the rows: each lead's
+// contribution and each escalation's.
+func recount(tx epiloop.Tx) (map[epiloop.CounterKey]int64, error) {
+	want := map[epiloop.CounterKey]int64{}
+	// Page by page down the ID index: no count, no offset, so the scan is
+	// linear in the leads (10 M of them included).
+	const page = 1000
+	for before := int64(0); ; {
+		leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, Before: before, NoCount: true, Limit: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range leads {
+			for _, k := range epiloop.Contribution(l) {
+				want[k]++
+			}
+		}
+		if len(leads) < page {
+			break
+		}
+		before = leads[len(leads)-1].ID
+	}
+	return want, countEscalations(tx, want)
 }
 
 // counterDrift compares maintained counters (got) with a recomputation
@@ -272,7 +380,7 @@ func counterDrift(want, got map[epiloop.CounterKey]int64) map[epiloop.CounterKey
 		}
 	}
 	for k, n := range got {
-		if _, ok := want[k]; !ok && n != 0 {
+		if _, ok := want[k]; !ok && n != 0 && k.Scope != epiloop.ScopeMeta {
 			drift[k] = [2]int64{n, 0}
 		}
 	}

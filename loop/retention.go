@@ -18,9 +18,10 @@ type RetentionReport struct {
 	// identities were purged.
 	Travellers int `json:"travellers"`
 	// Rejects counts rejected import rows deleted (imports that ended
-	// before the cutoff).
-	Rejects int  `json:"rejects"`
-	DryRun  bool `json:"dry_run"`
+	// before the cutoff), Warnings the warnings of their accepted rows.
+	Rejects  int  `json:"rejects"`
+	Warnings int  `json:"warnings"`
+	DryRun   bool `json:"dry_run"`
 }
 
 // Purge replaces the personal data of leads that ended more than keep ago:
@@ -45,7 +46,10 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 					if rep.Travellers, err = tx.PurgeScreenings(rep.Cutoff); err != nil {
 						return err
 					}
-					rep.Rejects, err = tx.PurgeImportRejects(rep.Cutoff)
+					if rep.Rejects, err = tx.PurgeImportRejects(rep.Cutoff); err != nil {
+						return err
+					}
+					rep.Warnings, err = tx.PurgeImportWarnings(rep.Cutoff)
 					return err
 				})
 			}
@@ -54,9 +58,9 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 					err = c.CheckpointWAL(ctx)
 				}
 			}
-			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0 || rep.Rejects > 0) {
-				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers, %d rejected rows",
-					rep.Leads, rep.Persons, rep.Travellers, rep.Rejects))
+			if err == nil && !dryRun && (rep.Leads > 0 || rep.Travellers > 0 || rep.Rejects > 0 || rep.Warnings > 0) {
+				err = s.Audit(ctx, epiloop.AuditRetention, "", fmt.Sprintf("purged %d leads, %d persons, %d travellers, %d rejected rows, %d warnings",
+					rep.Leads, rep.Persons, rep.Travellers, rep.Rejects, rep.Warnings))
 			}
 			return rep, err
 		}

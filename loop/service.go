@@ -104,6 +104,9 @@ func (s *Service) LoadGazetteer(ctx context.Context) error {
 		return err
 	}
 	g := gazetteer.New(ds, ss, cs)
+	if s.Regions != nil {
+		g.SetRegions(s.Regions.LookupCode)
+	}
 	for alias, code := range aliases {
 		if err := g.AddAlias(alias, code); err != nil {
 			s.Logger.Warn("gazetteer alias skipped", "community", code, "err", epiloop.ErrorCode(err))
@@ -144,10 +147,31 @@ func (s *Service) route(address string) gazetteer.Match {
 	s.mu.RLock()
 	g := s.gaz
 	s.mu.RUnlock()
-	if g == nil || address == "" {
-		return gazetteer.Match{Reason: "no_match"}
+	switch {
+	case address == "":
+		return gazetteer.Match{Reason: gazetteer.ReasonNoAddress}
+	case g == nil:
+		return gazetteer.Match{Reason: gazetteer.ReasonNoMatch}
 	}
 	return g.Route(address)
+}
+
+// districtNamed returns the district an address that did not route names
+// (the gazetteer's Match.District, or the one district all its candidates
+// lie in), epiloop.UndeterminedDistrict when none: an unroutable lead
+// counts, and is seen, there.
+func districtNamed(m gazetteer.Match) string {
+	if m.District != "" {
+		return m.District
+	}
+	district := ""
+	for i, c := range m.Candidates {
+		if len(c) < 6 || (i > 0 && c[:6] != district) {
+			return epiloop.UndeterminedDistrict
+		}
+		district = c[:6]
+	}
+	return district
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }

@@ -170,6 +170,10 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 	switch r.Verdict {
 	case epiloop.VerdictAgree, epiloop.VerdictHandOver:
 		out := r.Outcome
+		out.Resolution = epiloop.ResolutionAgreed
+		if by == "adjudication" {
+			out.Resolution = epiloop.ResolutionAdjudicated
+		}
 		l.Outcome = &out
 		l.Conflict = nil
 		l.ClosedAt = &now
@@ -204,7 +208,7 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 			if err := l.Move(epiloop.LeadUnroutable); err != nil {
 				return err
 			}
-			l.Conflict = nil
+			l.Conflict, l.DistrictCode = nil, districtNamed(m)
 			c.emit(epiloop.EventLeadUnroutable, nil, map[string]any{"reason": "reroute_address_not_matched"})
 			return nil
 		}

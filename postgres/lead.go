@@ -90,7 +90,7 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 
 const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
 	l.reason, l.outcome, l.conflict, l.round, l.overdue, l.created_at, l.updated_at, l.closed_at,
-	p.id, p.id_enc, p.name, p.phone_enc`
+	p.id, p.id_enc, p.name, p.phone_enc, l.marks`
 
 const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
 
@@ -98,14 +98,19 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	var (
 		l                         epiloop.Lead
 		reason, outcome           epiloop.JSONColumn
-		conflict                  []byte
+		conflict, marks           []byte
 		created, updated, closedT pgtype.Timestamptz
 		idSealed, phoneSealed     []byte
 	)
 	if err := s.Scan(&l.ID, &l.Status, &l.Priority, tx.opened(&l.Address), &l.CommunityCode, &l.DistrictCode,
 		tx.openedJSON(&reason), tx.openedJSON(&outcome), &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
-		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed); err != nil {
+		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed, &marks); err != nil {
 		return nil, err
+	}
+	if marks != nil {
+		if err := json.Unmarshal(marks, &l.Marks); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.openPerson(&l.Person, idSealed, phoneSealed); err != nil {
 		return nil, err
@@ -128,7 +133,7 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 
 // leadValues returns the lead's own mutable columns in the order status,
 // priority, address, community_code, district_code, reason, outcome,
-// conflict, round, overdue, updated_at, closed_at.
+// conflict, round, overdue, updated_at, closed_at, marks.
 func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
 	reason, err := tx.sealedJSON(l.Reason)
 	if err != nil {
@@ -144,8 +149,14 @@ func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
 			return nil, err
 		}
 	}
+	var marks []byte
+	if len(l.Marks) > 0 {
+		if marks, err = json.Marshal(l.Marks); err != nil {
+			return nil, err
+		}
+	}
 	return []any{string(l.Status), string(l.Priority), tx.sealed(l.Address), l.CommunityCode, l.DistrictCode,
-		reason, outcome, conflict, l.Round, l.Overdue, ts(l.UpdatedAt), tsPtr(l.ClosedAt)}, nil
+		reason, outcome, conflict, l.Round, l.Overdue, ts(l.UpdatedAt), tsPtr(l.ClosedAt), marks}, nil
 }
 
 // CreateLead inserts the lead's own fields (not its tasks or sources) for
@@ -157,8 +168,8 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 		return wrap(err, "create lead")
 	}
 	err = tx.queryRow(`INSERT INTO leads (status, priority, address, community_code, district_code,
-			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			reason, outcome, conflict, round, overdue, updated_at, closed_at, marks, person_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		append(vals, l.Person.ID, ts(l.CreatedAt))...).Scan(&l.ID)
 	return wrap(constraintError(err, "err.person_already_has_open_lead", "err.person_not_found"), "create lead")
 }
@@ -173,8 +184,8 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	}
 	err = tx.execOne("err.lead_not_found", `UPDATE leads SET status = $1, priority = $2, address = $3,
 			community_code = $4, district_code = $5, reason = $6, outcome = $7, conflict = $8, round = $9,
-			overdue = $10, updated_at = $11, closed_at = $12
-		WHERE id = $13`, append(vals, l.ID)...)
+			overdue = $10, updated_at = $11, closed_at = $12, marks = $13
+		WHERE id = $14`, append(vals, l.ID)...)
 	return wrap(constraintError(err, "err.person_already_has_open_lead", ""), "update lead")
 }
 
@@ -242,7 +253,7 @@ func (tx *Tx) loadLead(l *epiloop.Lead, sources bool) error {
 // FindLeads returns one page of the leads f selects, newest first, with
 // their persons and tasks but not their sources, and the total.
 func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
-	where, a := leadWhere(f)
+	where, a := tx.leadWhere(f)
 	total, offset := -1, max(f.Offset, 0)
 	if f.Total != nil {
 		total = *f.Total
@@ -297,7 +308,7 @@ func byIDs(f epiloop.LeadFilter) bool {
 // leadWhere builds the WHERE clause of a lead filter. The scope comes
 // first and is never empty: a zero scope selects nothing. A unit sees the
 // leads epiloop.UnitLeadSQL grants it.
-func leadWhere(f epiloop.LeadFilter) (string, args) {
+func (tx *Tx) leadWhere(f epiloop.LeadFilter) (string, args) {
 	var (
 		conds []string
 		a     args
@@ -330,6 +341,15 @@ func leadWhere(f epiloop.LeadFilter) (string, args) {
 	}
 	if f.IDs != nil {
 		conds = append(conds, "l.id = ANY("+a.add(f.IDs)+")")
+	}
+	if k := f.Person; k != nil {
+		// Through the index of each kind (migration 0011).
+		column, ok := map[string]string{epiloop.SearchIDNumber: "id_key", epiloop.SearchPhone: "phone_key", epiloop.SearchName: "name_key"}[k.Kind]
+		if !ok {
+			conds = append(conds, "false")
+		} else {
+			conds = append(conds, "l.person_id IN (SELECT id FROM persons WHERE "+column+" = "+a.add(k.Index(tx.db.cipher.Index))+")")
+		}
 	}
 	return strings.Join(conds, " AND "), a
 }

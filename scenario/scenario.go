@@ -21,6 +21,9 @@ const (
 	DemoStation    = "PS210102001"
 	DemoCommittee  = "CM210102001002"
 	DemoCheckpoint = "CK0001"
+	// DemoRoadCheckpoint is a road toll station's checkpoint (沈阳西收费站),
+	// whose form asks for the vehicle's plate.
+	DemoRoadCheckpoint = "CK0005"
 )
 
 // Account is a demo user.
@@ -38,6 +41,7 @@ var Accounts = []Account{
 	{"station-hunhewan", Password, epiloop.RoleStation, DemoStation},
 	{"committee-shuiyuandi", Password, epiloop.RoleCommittee, DemoCommittee},
 	{"checkpoint-shenyang-station", Password, epiloop.RoleCheckpoint, DemoCheckpoint},
+	{"checkpoint-shenyang-west-toll", Password, epiloop.RoleCheckpoint, DemoRoadCheckpoint},
 	{"analyst", Password, epiloop.RoleAnalyst, ""},
 	{"auditor", Password, epiloop.RoleAuditor, ""},
 	{"admin", Password, epiloop.RoleAdmin, ""},
@@ -54,7 +58,10 @@ func CreateAccounts(ctx context.Context, svc *loop.Service) (bool, error) {
 		} else if epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
 			return err
 		}
-		return tx.UpsertUnits([]epiloop.Unit{{Code: DemoCheckpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳站卡点", DistrictCode: DemoDistrict}})
+		return tx.UpsertUnits([]epiloop.Unit{
+			{Code: DemoCheckpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳站卡点", DistrictCode: DemoDistrict},
+			{Code: DemoRoadCheckpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳西收费站卡点", DistrictCode: "210114"},
+		})
 	})
 	if err != nil || exists {
 		return false, err

@@ -140,7 +140,7 @@ func (tx *Tx) UpdatePerson(p *epiloop.Person) error {
 
 const leadColumns = `l.id, l.status, l.priority, l.address, l.community_code, l.district_code,
 	l.reason, l.outcome, l.conflict, l.round, l.overdue, l.created_at, l.updated_at, l.closed_at,
-	p.id, p.id_enc, p.name, p.phone_enc`
+	p.id, p.id_enc, p.name, p.phone_enc, l.marks`
 
 const leadFrom = ` FROM leads l JOIN persons p ON p.id = l.person_id`
 
@@ -148,14 +148,19 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 	var (
 		l                         epiloop.Lead
 		reason, outcome           epiloop.JSONColumn
-		conflict                  sql.NullString
+		conflict, marks           sql.NullString
 		created, updated, closedT sql.NullInt64
 		idSealed, phoneSealed     []byte
 	)
 	if err := s.Scan(&l.ID, &l.Status, &l.Priority, tx.opened(&l.Address), &l.CommunityCode, &l.DistrictCode,
 		tx.openedJSON(&reason), tx.openedJSON(&outcome), &conflict, &l.Round, &l.Overdue, &created, &updated, &closedT,
-		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed); err != nil {
+		&l.Person.ID, &idSealed, tx.opened(&l.Person.Name), &phoneSealed, &marks); err != nil {
 		return nil, err
+	}
+	if marks.Valid {
+		if err := json.Unmarshal([]byte(marks.String), &l.Marks); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.openPerson(&l.Person, idSealed, phoneSealed); err != nil {
 		return nil, err
@@ -178,11 +183,11 @@ func (tx *Tx) scanLead(s scanner) (*epiloop.Lead, error) {
 
 // leadColumnNames are the columns of leadValues.
 var leadColumnNames = []string{"status", "priority", "address", "community_code", "district_code",
-	"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at"}
+	"reason", "outcome", "conflict", "round", "overdue", "updated_at", "closed_at", "marks"}
 
 // leadValues returns the lead's own mutable columns in the order status,
 // priority, address, community_code, district_code, reason, outcome,
-// conflict, round, overdue, updated_at, closed_at.
+// conflict, round, overdue, updated_at, closed_at, marks.
 func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
 	reason, err := tx.sealedJSON(l.Reason)
 	if err != nil {
@@ -198,8 +203,14 @@ func (tx *Tx) leadValues(l *epiloop.Lead) ([]any, error) {
 			return nil, err
 		}
 	}
+	var marks any
+	if len(l.Marks) > 0 {
+		if marks, err = jsonText(l.Marks); err != nil {
+			return nil, err
+		}
+	}
 	return []any{string(l.Status), string(l.Priority), tx.sealed(l.Address), l.CommunityCode, l.DistrictCode,
-		reason, outcome, conflict, l.Round, l.Overdue, millis(l.UpdatedAt), millisPtr(l.ClosedAt)}, nil
+		reason, outcome, conflict, l.Round, l.Overdue, millis(l.UpdatedAt), millisPtr(l.ClosedAt), marks}, nil
 }
 
 // CreateLead inserts the lead's own fields (not its tasks or sources) for
@@ -211,8 +222,8 @@ func (tx *Tx) CreateLead(l *epiloop.Lead) error {
 		return wrap(err, "create lead")
 	}
 	res, err := tx.exec(`INSERT INTO leads (status, priority, address, community_code, district_code,
-			reason, outcome, conflict, round, overdue, updated_at, closed_at, person_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			reason, outcome, conflict, round, overdue, updated_at, closed_at, marks, person_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(vals, l.Person.ID, millis(l.CreatedAt))...)
 	if err != nil {
 		return wrap(constraintError(err, "err.person_already_has_open_lead", "err.person_not_found"), "create lead")
@@ -306,7 +317,7 @@ func (tx *Tx) remember(l *epiloop.Lead) error {
 // FindLeads returns one page of the leads f selects, newest first, with
 // their persons and tasks but not their sources, and the total.
 func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
-	where, args := leadWhere(f)
+	where, args := tx.leadWhere(f)
 	total, offset := -1, max(f.Offset, 0)
 	if f.Total != nil {
 		total = *f.Total
@@ -365,10 +376,19 @@ func byIDs(f epiloop.LeadFilter) bool {
 	return f.IDs != nil && f.Offset <= 0 && pageLimit(f.Limit) >= len(f.IDs)
 }
 
+// personSearchSQL selects the leads of the persons with a blind index (one
+// parameter), through the index of each kind (migration 0012).
+var personSearchSQL = map[string]string{
+	epiloop.SearchIDNumber: `l.person_id IN (SELECT person_id FROM person_ids WHERE id_key = ?
+		UNION ALL SELECT person_id FROM person_ids_new WHERE id_key = ?)`,
+	epiloop.SearchPhone: `l.person_id IN (SELECT id FROM persons WHERE phone_key = ?)`,
+	epiloop.SearchName:  `l.person_id IN (SELECT id FROM persons WHERE name_key = ?)`,
+}
+
 // leadWhere builds the WHERE clause of a lead filter. The scope comes
 // first and is never empty: a zero scope selects nothing. A unit sees the
 // leads epiloop.UnitLeadSQL grants it.
-func leadWhere(f epiloop.LeadFilter) (string, []any) {
+func (tx *Tx) leadWhere(f epiloop.LeadFilter) (string, []any) {
 	var (
 		conds []string
 		args  []any
@@ -409,6 +429,16 @@ func leadWhere(f epiloop.LeadFilter) (string, []any) {
 		ids, _ := json.Marshal(f.IDs)
 		conds = append(conds, "l.id IN (SELECT value FROM json_each(?))")
 		args = append(args, string(ids))
+	}
+	if k := f.Person; k != nil {
+		cond, ok := personSearchSQL[k.Kind]
+		if !ok {
+			cond = "false"
+		}
+		conds = append(conds, cond)
+		for range strings.Count(cond, "?") {
+			args = append(args, k.Index(tx.index))
+		}
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -64,7 +65,19 @@ func runBenchQueries(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(one.Items) > 0 {
 		leadPath = fmt.Sprintf("/leads/%d", one.Items[0].ID)
 	}
+	// Finding a person by ID number, phone and name: the lead's person,
+	// revealed (audited) for the benchmark's queries.
+	var who epiloop.Person
+	if len(one.Items) > 0 {
+		commander := epiloop.NewContextWithUser(ctx, &epiloop.User{Name: "bench-q-commander", Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode})
+		if who, err = m.Service.Reveal(commander, one.Items[0].ID, "bench queries"); err != nil {
+			return err
+		}
+	}
 	queries := []struct{ op, path, who string }{
+		{"search_id_number", "/persons?q=" + url.QueryEscape(who.IDNumber), "bench-q-commander"},
+		{"search_phone", "/persons?q=" + url.QueryEscape(who.Phone), "bench-q-commander"},
+		{"search_name", "/persons?q=" + url.QueryEscape(who.Name), "bench-q-commander"},
 		{"overview_city", "/stats/overview", "bench-q-commander"},
 		{"overview_district", "/stats/overview", "bench-q-district"},
 		{"station_open_tasks", "/tasks?status=open&per_page=50", "bench-q-station"},

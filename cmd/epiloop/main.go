@@ -283,6 +283,14 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		store.Close()
 		return nil, err
 	}
+	// Counters kept under older definitions of the figures are recomputed
+	// from the rows once, before anything reads them.
+	if rebuilt, err := m.Service.EnsureCounters(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("recompute the counters: %w", err)
+	} else if rebuilt {
+		logger.Info("counters recomputed under the current definitions", "version", epiloop.CounterVersion)
+	}
 	m.Broker = loop.NewBroker(store)
 	m.Broker.Revoked = m.Service.ForgetCredentials
 	m.Service.Notify = m.Broker.Wake

@@ -37,6 +37,7 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		verb = "would purge"
 	}
 	fmt.Fprintf(stdout, "%s %d leads and %d persons ended before %s\n", verb, rep.Leads, rep.Persons, rep.Cutoff.Format(time.RFC3339))
-	fmt.Fprintf(stdout, "%s %d released travellers' identities and %d rejected import rows\n", verb, rep.Travellers, rep.Rejects)
+	fmt.Fprintf(stdout, "%s %d released travellers' identities, %d rejected import rows and %d import warnings\n",
+		verb, rep.Travellers, rep.Rejects, rep.Warnings)
 	return nil
 }
