@@ -296,7 +296,8 @@ func (s *Service) VerifyCounters(ctx context.Context) (map[epiloop.CounterKey][2
 // from the rows when they were
 // kept under other definitions than epiloop.CounterVersion's (a database
 // from an older version), in one write transaction, and records the
-// version; it reports whether it did. It runs at start, before serving.
+// version; it reports whether any counter changed. It runs at start,
+// before serving.
 func (s *Service) EnsureCounters(ctx context.Context) (bool, error) {
 	rebuilt := false
 	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -324,7 +325,7 @@ func (s *Service) EnsureCounters(ctx context.Context) (bool, error) {
 		ds = append(ds, epiloop.CounterDelta{CounterKey: epiloop.CounterKey{Scope: epiloop.ScopeMeta, Metric: epiloop.MetricVersion},
 			N: epiloop.CounterVersion - version})
 		epiloop.SortCounterDeltas(ds)
-		rebuilt = true
+		rebuilt = len(ds) > 1 // more than the version's own row
 		if err := tx.AddCounters(ds); err != nil {
 			return err
 		}
@@ -340,6 +341,7 @@ func (s *Service) EnsureCounters(ctx context.Context) (bool, error) {
 			ds = append(ds, epiloop.CounterDelta{CounterKey: k, N: d[1] - d[0]})
 		}
 		epiloop.SortCounterDeltas(ds)
+		rebuilt = rebuilt || len(ds) > 0
 		return tx.AddStatCounters(ds)
 	})
 	return rebuilt, err
