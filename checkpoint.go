@@ -273,6 +273,15 @@ func CheckpointDayScope(code, date string) string { return "ck:" + code + "@" + 
 // HourMetric names a metric of one hour (0–23) of a civil day.
 func HourMetric(metric string, hour int) string { return fmt.Sprintf("%s@%02d", metric, hour) }
 
+// DayTotal sums a metric's 24 hour counters of a day scope's counters.
+func DayTotal(day map[string]int64, metric string) int64 {
+	var n int64
+	for h := range 24 {
+		n += day[HourMetric(metric, h)]
+	}
+	return n
+}
+
 // ScreeningContribution is what one screening adds to the checkpoint
 // counters, as a pure function of the screening.
 func ScreeningContribution(s *Screening) []CounterDelta {

@@ -74,12 +74,17 @@ func (s *Server) handleLeadIndex(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.writeLeadList(w, leads, total)
+	return nil
+}
+
+// writeLeadList answers a page of leads: {"items":[…],"total":N}.
+func (s *Server) writeLeadList(w http.ResponseWriter, leads []*epiloop.Lead, total int) {
 	out := list[leadResponse]{Items: make([]leadResponse, 0, len(leads)), Total: total}
 	for _, l := range leads {
 		out.Items = append(out.Items, s.leadJSON(l, nil))
 	}
 	writeJSON(w, http.StatusOK, out)
-	return nil
 }
 
 // leadFilter reads the list query: status, priority, district, overdue.

@@ -66,11 +66,7 @@ func (s *Server) writeSearch(w http.ResponseWriter, r *http.Request, q string, f
 	if err != nil {
 		return err
 	}
-	out := list[leadResponse]{Items: make([]leadResponse, 0, len(leads)), Total: total}
-	for _, l := range leads {
-		out.Items = append(out.Items, s.leadJSON(l, nil))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeLeadList(w, leads, total)
 	return nil
 }
 

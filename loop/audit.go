@@ -63,9 +63,9 @@ func (s *Service) Reveal(ctx context.Context, leadID int64, purpose string) (epi
 	if err != nil {
 		return epiloop.Person{}, err
 	}
-	purpose = strings.TrimSpace(purpose)
-	if len([]rune(purpose)) < 2 || len(purpose) > 500 {
-		return epiloop.Person{}, epiloop.FieldError("purpose", "err.state_purpose_2_500_characters")
+	purpose, err = checkPurpose(purpose)
+	if err != nil {
+		return epiloop.Person{}, err
 	}
 	var p epiloop.Person
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -84,4 +84,14 @@ func (s *Service) Reveal(ctx context.Context, leadID int64, purpose string) (epi
 		return tx.AppendAudit(e)
 	})
 	return p, err
+}
+
+// checkPurpose trims and checks the purpose stated for unmasking an
+// identity.
+func checkPurpose(purpose string) (string, error) {
+	purpose = strings.TrimSpace(purpose)
+	if len([]rune(purpose)) < 2 || len(purpose) > 500 {
+		return "", epiloop.FieldError("purpose", "err.state_purpose_2_500_characters")
+	}
+	return purpose, nil
 }

@@ -376,11 +376,7 @@ func (s *Service) StatsOfCheckpoints(ctx context.Context, date string) ([]Checkp
 			}
 			for _, m := range epiloop.CheckpointMetrics {
 				st.AllTime[m] = u.Count(totals[m])
-				var n int64
-				for h := range 24 {
-					n += day[epiloop.HourMetric(m, h)]
-				}
-				st.Totals[m] = u.Count(n)
+				st.Totals[m] = u.Count(epiloop.DayTotal(day, m))
 			}
 			st.Hours = hoursOf(day, u)
 			lastDay, err := tx.FindStatCounters(epiloop.CheckpointDayScope(ck.Code, last.Format(time.DateOnly)))

@@ -226,16 +226,6 @@ func tooManyRows(n int) error {
 	return epiloop.Errorf(epiloop.EINVALID, "err.export_too_many_rows", n, MaxExportRows)
 }
 
-// checkPurpose trims and checks the purpose stated for unmasking an
-// identity.
-func checkPurpose(purpose string) (string, error) {
-	purpose = strings.TrimSpace(purpose)
-	if len([]rune(purpose)) < 2 || len(purpose) > 500 {
-		return "", epiloop.FieldError("purpose", "err.state_purpose_2_500_characters")
-	}
-	return purpose, nil
-}
-
 // leadFilterText describes a lead filter for the audit trail: codes and
 // flags only, nothing personal.
 func leadFilterText(f epiloop.LeadFilter) string {

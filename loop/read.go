@@ -257,13 +257,10 @@ func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64,
 			}
 			out[epiloop.MetricAnswered] += day[epiloop.MetricAnswered]
 			out[epiloop.MetricOnTime] += day[epiloop.MetricOnTime]
-			if d > 0 {
-				continue
-			}
-			for h := range 24 {
-				out[FigureTodayReceived] += day[epiloop.HourMetric(epiloop.MetricReceived, h)]
-				out[FigureTodayClosed] += day[epiloop.HourMetric(epiloop.MetricClosed, h)]
-				out[FigureTodayEscalated] += day[epiloop.HourMetric(epiloop.MetricEscalated, h)]
+			if d == 0 {
+				out[FigureTodayReceived] = epiloop.DayTotal(day, epiloop.MetricReceived)
+				out[FigureTodayClosed] = epiloop.DayTotal(day, epiloop.MetricClosed)
+				out[FigureTodayEscalated] = epiloop.DayTotal(day, epiloop.MetricEscalated)
 			}
 		}
 		return nil

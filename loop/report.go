@@ -250,7 +250,7 @@ func areaCounts(tx epiloop.Tx, a reportArea, date string, today bool) (map[strin
 		return nil, err
 	}
 	for _, m := range dayMetrics {
-		out[m.name] = sumHours(day, m.hourly)
+		out[m.name] = epiloop.DayTotal(day, m.hourly)
 	}
 	if !today {
 		return out, nil
@@ -274,15 +274,6 @@ func areaCounts(tx epiloop.Tx, a reportArea, date string, today bool) (map[strin
 	return out, nil
 }
 
-// sumHours sums a metric's 24 hour counters of a day scope.
-func sumHours(day map[string]int64, metric string) int64 {
-	var n int64
-	for h := range 24 {
-		n += day[epiloop.HourMetric(metric, h)]
-	}
-	return n
-}
-
 // checkpointDay adds the day's counts of every checkpoint of scope, from
 // their day counters.
 func checkpointDay(tx epiloop.Tx, scope epiloop.Scope, date string, add func(district, metric string, n int64)) error {
@@ -298,7 +289,7 @@ func checkpointDay(tx epiloop.Tx, scope epiloop.Scope, date string, add func(dis
 				return err
 			}
 			for _, m := range checkpointDayMetrics {
-				add(ck.DistrictCode, CheckpointReportMetric(m), sumHours(day, m))
+				add(ck.DistrictCode, CheckpointReportMetric(m), epiloop.DayTotal(day, m))
 			}
 		}
 		if len(cks) < page {
