@@ -1081,6 +1081,35 @@ func (w *workload) checkFigures(ls []*epiloop.Lead) {
 			w.errorf("%s: the tile says %d, the leads %d", m, city[m], want)
 		}
 	}
+	// Today's daily report says what the tiles say: the day's figures and,
+	// for today, the state of the funnel, for the city and every district.
+	rep, err := w.f.svc.DailyReport(commander, "")
+	if err != nil {
+		w.fatalf("daily report: %v", err)
+	}
+	for _, row := range rep.Rows {
+		scope := epiloop.DistrictScope(row.Code)
+		if row.Code == "2101" {
+			scope = epiloop.ScopeCity
+		} else if row.Code == "" {
+			scope = epiloop.DistrictScope(epiloop.UndeterminedDistrict)
+		}
+		tiles, err := w.f.svc.Counters(commander, scope)
+		if err != nil {
+			w.fatalf("counters of %s: %v", scope, err)
+		}
+		for m, figure := range map[string]string{loop.MetricDayReceived: loop.FigureTodayReceived,
+			loop.MetricDayClosed: loop.FigureTodayClosed, loop.MetricDayEscalated: loop.FigureTodayEscalated} {
+			if got := row.Values[m]; got != fmt.Sprint(tiles[figure]) {
+				w.errorf("daily report, %s %s: %s, the tile says %d", row.Name, m, got, tiles[figure])
+			}
+		}
+		for _, m := range epiloop.Metrics {
+			if got, ok := row.Values[m]; ok && got != fmt.Sprint(tiles[m]) {
+				w.errorf("daily report, %s %s: %s, the tile says %d", row.Name, m, got, tiles[m])
+			}
+		}
+	}
 	series, err := w.f.svc.HourlySeries(commander)
 	if err != nil {
 		w.fatalf("series: %v", err)
