@@ -23,31 +23,34 @@ const (
 	// role: their account, counts in their scope, reference lists.
 	ActSignedIn Action = "signed_in"
 
-	ActReadLeads   Action = "read_leads"   // list and open leads, masked
-	ActReveal      Action = "reveal"       // unmask an identity, for a purpose, audited
-	ActCreateLead  Action = "create_lead"  // report a lead (hotline, integrations)
-	ActImport      Action = "import"       // import a file of leads
-	ActFeedback    Action = "feedback"     // accept, return, report on the unit's own tasks
-	ActAdjudicate  Action = "adjudicate"   // decide a conflict
-	ActRoute       Action = "route"        // route an unroutable lead by hand
-	ActScreen      Action = "screen"       // register crossings at a checkpoint
-	ActReadScreen  Action = "read_screen"  // read a checkpoint's screenings
-	ActOrigins     Action = "origins"      // the origin suggestions of the screening form
-	ActManageCheck Action = "manage_check" // create and edit checkpoints
-	ActManageRisk  Action = "manage_risk"  // declare risk areas
-	ActReadObs     Action = "read_obs"     // read observation plans
-	ActCheckObs    Action = "check_obs"    // record checks, release, transfer a plan
-	ActPlaceObs    Action = "place_obs"    // place a person in central isolation
-	ActReadSites   Action = "read_sites"   // the isolation sites' page
-	ActManageSites Action = "manage_sites" // create and edit isolation sites
-	ActTeach       Action = "teach"        // teach the gazetteer an address alias
-	ActAdminUsers  Action = "admin_users"  // create and edit accounts
-	ActAdminUnits  Action = "admin_units"  // units and the station mapping
-	ActReadUnits   Action = "read_units"   // the list of units
-	ActReadAudit   Action = "read_audit"   // the audit trail
-	ActDashboard   Action = "dashboard"    // the command view
-	ActReport      Action = "report"       // the daily report
-	ActExactCounts Action = "exact_counts" // counts below MinPublishedCount as they are
+	ActReadLeads    Action = "read_leads"    // list and open leads, masked
+	ActReveal       Action = "reveal"        // unmask an identity, for a purpose, audited
+	ActCreateLead   Action = "create_lead"   // report a lead (hotline, integrations)
+	ActImport       Action = "import"        // import a file of leads
+	ActFeedback     Action = "feedback"      // accept, return, report on the unit's own tasks
+	ActAdjudicate   Action = "adjudicate"    // decide a conflict
+	ActRoute        Action = "route"         // route an unroutable lead by hand
+	ActScreen       Action = "screen"        // register crossings at a checkpoint
+	ActReadScreen   Action = "read_screen"   // read a checkpoint's screenings
+	ActOrigins      Action = "origins"       // the origin suggestions of the screening form
+	ActManageCheck  Action = "manage_check"  // create and edit checkpoints
+	ActManageRisk   Action = "manage_risk"   // declare risk areas
+	ActReadObs      Action = "read_obs"      // read observation plans
+	ActCheckObs     Action = "check_obs"     // record checks, release, transfer a plan
+	ActPlaceObs     Action = "place_obs"     // place a person in central isolation
+	ActReadSites    Action = "read_sites"    // the isolation sites' page
+	ActManageSites  Action = "manage_sites"  // create and edit isolation sites
+	ActTeach        Action = "teach"         // teach the gazetteer an address alias
+	ActAdminUsers   Action = "admin_users"   // create and edit accounts
+	ActAdminUnits   Action = "admin_units"   // units and the station mapping
+	ActReadUnits    Action = "read_units"    // the list of units
+	ActReadAudit    Action = "read_audit"    // the audit trail
+	ActDashboard    Action = "dashboard"     // the command view
+	ActReport       Action = "report"        // the daily report
+	ActExactCounts  Action = "exact_counts"  // counts below MinPublishedCount as they are
+	ActReadCommand  Action = "read_command"  // the command structure, the roster, who is on duty
+	ActManageRoster Action = "manage_roster" // command nodes, posts and the roster (MayManageNode)
+	ActCheckIn      Action = "check_in"      // check oneself in and out of one's own duty slot
 )
 
 // MinPublishedCount is the smallest count shown to a role without
@@ -80,31 +83,34 @@ func (u *User) Counts(m map[string]int64) map[string]int64 {
 // not read personal data (leads, screenings, plans, the event detail) and
 // do not reveal.
 var permissions = map[Action][]Role{
-	ActReadLeads:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
-	ActReveal:      {RoleCommander, RoleStation, RoleCommittee},
-	ActCreateLead:  {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
-	ActImport:      {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
-	ActFeedback:    {RoleStation, RoleCommittee},
-	ActAdjudicate:  {RoleCommander, RoleDistrict},
-	ActRoute:       {RoleCommander},
-	ActScreen:      {RoleCheckpoint, RoleCommander},
-	ActReadScreen:  {RoleCheckpoint, RoleCommander, RoleDistrict},
-	ActOrigins:     {RoleCheckpoint, RoleCommander},
-	ActManageCheck: {RoleCommander, RoleAdmin},
-	ActManageRisk:  {RoleCommander},
-	ActReadObs:     {RoleCommander, RoleDistrict, RoleCommittee},
-	ActCheckObs:    {RoleCommander, RoleDistrict, RoleCommittee},
-	ActPlaceObs:    {RoleCommander, RoleDistrict},
-	ActReadSites:   {RoleCommander, RoleDistrict},
-	ActManageSites: {RoleCommander, RoleAdmin},
-	ActTeach:       {RoleCommander, RoleAdmin},
-	ActAdminUsers:  {RoleAdmin},
-	ActAdminUnits:  {RoleAdmin},
-	ActReadUnits:   {RoleCommander, RoleDistrict, RoleAnalyst, RoleAuditor, RoleAdmin},
-	ActReadAudit:   {RoleAuditor},
-	ActDashboard:   {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActReport:      {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActExactCounts: {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
+	ActReadLeads:    {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReveal:       {RoleCommander, RoleStation, RoleCommittee},
+	ActCreateLead:   {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
+	ActImport:       {RoleCommander, RoleDistrict, RoleCheckpoint, RoleAdmin},
+	ActFeedback:     {RoleStation, RoleCommittee},
+	ActAdjudicate:   {RoleCommander, RoleDistrict},
+	ActRoute:        {RoleCommander},
+	ActScreen:       {RoleCheckpoint, RoleCommander},
+	ActReadScreen:   {RoleCheckpoint, RoleCommander, RoleDistrict},
+	ActOrigins:      {RoleCheckpoint, RoleCommander},
+	ActManageCheck:  {RoleCommander, RoleAdmin},
+	ActManageRisk:   {RoleCommander},
+	ActReadObs:      {RoleCommander, RoleDistrict, RoleCommittee},
+	ActCheckObs:     {RoleCommander, RoleDistrict, RoleCommittee},
+	ActPlaceObs:     {RoleCommander, RoleDistrict},
+	ActReadSites:    {RoleCommander, RoleDistrict},
+	ActManageSites:  {RoleCommander, RoleAdmin},
+	ActTeach:        {RoleCommander, RoleAdmin},
+	ActAdminUsers:   {RoleAdmin},
+	ActAdminUnits:   {RoleAdmin},
+	ActReadUnits:    {RoleCommander, RoleDistrict, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActReadAudit:    {RoleAuditor},
+	ActDashboard:    {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActReport:       {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
+	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
+	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -50,6 +50,8 @@ type Tx interface {
 	ImportTx
 	CheckpointTx
 	ObservationTx
+	DutyTx
+	NoticeTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.
@@ -161,4 +163,32 @@ type EventTx interface {
 	// against a recomputation from the rows.
 	AllCounters() (map[CounterKey]int64, error)
 	LastEventID() (int64, error)
+}
+
+// DutyTx stores the command structure, its posts and the duty roster.
+type DutyTx interface {
+	// UpsertCommandNode creates or replaces a node (by code).
+	UpsertCommandNode(n *CommandNode) error
+	FindCommandNodeByCode(code string) (*CommandNode, error)
+	// FindCommandNodes returns every node, by code (a city has tens).
+	FindCommandNodes() ([]CommandNode, error)
+	CreatePost(p *Post) error
+	FindPostByID(id int64) (*Post, error)
+	// FindPosts returns a node's posts, by id.
+	FindPosts(node string) ([]Post, error)
+	// CreateDutySlots inserts the slots a post does not hold yet (by
+	// start) and reports how many it inserted.
+	CreateDutySlots(ss []DutySlot) (int, error)
+	// FindDutySlotByID loads a slot with its post and persons; with lock
+	// the slot is locked for update until the transaction ends (an
+	// assignment counts its persons against the post's maximum).
+	FindDutySlotByID(id int64, lock bool) (*DutySlot, error)
+	// FindDutySlots returns one page of slots (with post and persons) by
+	// start, post, and the total.
+	FindDutySlots(f DutySlotFilter) ([]DutySlot, int, error)
+	// AddDutyPerson assigns a user to a slot (ECONFLICT when assigned).
+	AddDutyPerson(slotID, userID int64) error
+	RemoveDutyPerson(slotID, userID int64) error
+	// SetDutyCheck records a person's check-in and check-out of a slot.
+	SetDutyCheck(slotID int64, p DutyPerson) error
 }

@@ -268,6 +268,12 @@ func routeTable() []routeCase {
 		return want{uCommander: st, uHeping: st, uShenhe: st, uCheckpoint: st, uAdmin: st, others: forbidden}
 	}
 	everyone := want{others: ok}
+	// The roster: managers inside their jurisdiction, city-wide ones
+	// outside it too.
+	dutyIn := func(st int) want {
+		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, others: forbidden}
+	}
+	dutyOut := func(st int) want { return want{uCommander: st, uAdmin: st, others: forbidden} }
 	// A unit's own task: the unit acts, every other role finds nothing.
 	unitTask := want{uStation: ok, uCommittee: ok, uOther: ok, others: notFound}
 	nobodyOutside := want{others: notFound}
@@ -463,6 +469,65 @@ func routeTable() []routeCase {
 		{pattern: "GET /api/v1/stats/checkpoints", in: everyone,
 			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/stats/checkpoints", nil) }},
 
+		// duty.go: everyone reads the structure and who is on duty; roster
+		// managers change the nodes of their jurisdiction (a district
+		// commander their district's sub-command); a person checks in to
+		// their own slot.
+		{pattern: "GET /api/v1/command/nodes", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/command/nodes", nil) }},
+		{pattern: "POST /api/v1/command/nodes", in: dutyIn(created), out: dutyOut(created), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				m.seq++
+				return apiCall("POST", "/api/v1/command/nodes", map[string]any{"code": fmt.Sprintf("MXN%04d", m.seq),
+					"kind": "working_group", "name": "矩阵工作组", "parent": mxDutyNode[side], "district": mxDistrict[side], "leader": "矩阵组长"})
+			}},
+		{pattern: "GET /api/v1/command/nodes/{code}", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/command/nodes/"+mxDutyNode[side], nil)
+			}},
+		{pattern: "POST /api/v1/command/nodes/{code}/posts", in: dutyIn(created), out: dutyOut(created), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", "/api/v1/command/nodes/"+mxDutyNode[side]+"/posts", map[string]any{
+					"kind": "duty_officer", "name": "矩阵值班员", "min_staff": 1, "max_staff": 2})
+			}},
+		{pattern: "POST /api/v1/duty/posts/{id}/roster", in: dutyIn(created), out: dutyOut(created), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/posts/%d/roster", m.dutyPost[side]), map[string]any{
+					"pattern": "12h", "from": "2031-01-01", "to": "2031-01-02"})
+			}},
+		{pattern: "GET /api/v1/duty/slots", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/duty/slots?node="+mxDutyNode[side], nil)
+			}},
+		{pattern: "GET /api/v1/duty/gaps", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/duty/gaps?node="+mxDutyNode[side]+"&from=2020-01-01", nil)
+			}},
+		{pattern: "POST /api/v1/duty/slots/{id}/assign", in: dutyIn(ok), out: dutyOut(ok), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/slots/%d/assign", m.freshSlot(side, 0)),
+					map[string]any{"user_id": m.userID})
+			}},
+		{pattern: "POST /api/v1/duty/slots/{id}/unassign", in: dutyIn(ok), out: dutyOut(ok), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/slots/%d/unassign", m.freshSlot(side, m.userID)),
+					map[string]any{"user_id": m.userID})
+			}},
+		// Only the person on the slot checks in: the other side's slot is
+		// another person's.
+		{pattern: "POST /api/v1/duty/slots/{id}/check-in", in: everyone, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/slots/%d/check-in", m.nowSlot(as, side, false)), nil)
+			}},
+		{pattern: "POST /api/v1/duty/slots/{id}/check-out", in: everyone, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/slots/%d/check-out", m.nowSlot(as, side, true)), nil)
+			}},
+		{pattern: "GET /api/v1/duty/now", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/duty/now?node="+mxDutyNode[side], nil)
+			}},
+
 		// observation.go. A home observation is its committee's: the
 		// station that found the person does not see the plan.
 		{pattern: "GET /api/v1/observations", in: leadReaders,
@@ -571,6 +636,21 @@ func routeTable() []routeCase {
 				uCommittee: notFound, uOther: notFound, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pagePost(fmt.Sprintf("/leads/%d/reveal", m.lead[side].ID), url.Values{"purpose": {"电话联系核实"}})
+			}},
+
+		// ui_duty.go: everyone signed-in reads the structure and the board.
+		{pattern: "GET /command", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/command") }},
+		{pattern: "GET /duty/now", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/duty/now?node=" + mxDutyNode[side]) }},
+		// The board's check-in and check-out: one's own slot only.
+		{pattern: "POST /duty/slots/{id}/check-in", in: want{others: seeOther}, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(fmt.Sprintf("/duty/slots/%d/check-in", m.nowSlot(as, side, false)), nil)
+			}},
+		{pattern: "POST /duty/slots/{id}/check-out", in: want{others: seeOther}, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(fmt.Sprintf("/duty/slots/%d/check-out", m.nowSlot(as, side, true)), nil)
 			}},
 
 		// ui_audit.go: the auditor's page, newest first.
@@ -793,9 +873,10 @@ type matrix struct {
 	observation [2]int64    // active home observations
 	imports     [2]int64
 	unroutable  leadJSON
-	userID      int64  // a user for the admin pages
-	asset       string // a fingerprinted asset URL
-	mapping     []byte // a station mapping that changes nothing
+	userID      int64    // a user for the admin pages
+	dutyPost    [2]int64 // a post of each side's sub-command
+	asset       string   // a fingerprinted asset URL
+	mapping     []byte   // a station mapping that changes nothing
 	// ids are the ID numbers the matrix reported: no answer holds one in
 	// full but a reveal to a role that may unmask.
 	ids map[string]bool
@@ -872,6 +953,7 @@ func newMatrix(t *testing.T) *matrix {
 		}
 	}
 	m.mapping = fmt.Appendf(nil, "community,station_code,station_name\n%s,%s,%s\n", shuiyuandi, shuiyuandiPS, stationName)
+	m.seedDuty()
 	return m
 }
 

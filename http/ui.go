@@ -135,6 +135,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerAdminPages()
 	ui.registerCheckpointPages()
 	ui.registerObservationPages()
+	ui.registerDutyPages()
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
@@ -372,4 +373,6 @@ var navEntries = []struct {
 	{"admin.mapping", "/admin/mapping", epiloop.ActAdminUnits},
 	{"imports", "/imports", epiloop.ActImport},
 	{"audit", "/audit", epiloop.ActReadAudit},
+	{"command", "/command", epiloop.ActReadCommand},
+	{"duty", "/duty/now", epiloop.ActReadCommand},
 }

@@ -41,7 +41,10 @@ type Service struct {
 	// Observation sets the observation plans' durations and check
 	// deadline; the zero value takes the defaults.
 	Observation ObservationConfig
-	Logger      *slog.Logger
+	// Duty sets the roster's rules (minimum rest, consecutive 24-hour
+	// duties); the zero value takes epiloop.DefaultDutyRules.
+	Duty   epiloop.DutyRules
+	Logger *slog.Logger
 	// Notify, when set, is called after every committed change so the
 	// event broker can deliver without waiting for its poll.
 	Notify func()

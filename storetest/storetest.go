@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"StatCounters", testStatCounters},
 		{"Sites", testSites},
 		{"Observations", testObservations},
+		{"Duty", testDuty},
+		{"Notices", testNotices},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

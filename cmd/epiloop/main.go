@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,6 +24,7 @@ import (
 	ehttp "github.com/epiloop/epiloop/http"
 	"github.com/epiloop/epiloop/keyring"
 	"github.com/epiloop/epiloop/loop"
+	"github.com/epiloop/epiloop/notify"
 	"github.com/epiloop/epiloop/postgres"
 	"github.com/epiloop/epiloop/sqlite"
 )
@@ -44,6 +46,7 @@ Usage:
   epiloop risk-area add --db … --code 4201 --level high --from 2020-01-01 --to 2020-03-31
   epiloop risk-area list --db … [--history]
   epiloop stats verify --db …
+  epiloop notices list --db … [--status pending|delivered|dead] [--limit N] [--log]
   epiloop import --db … --source SOURCES [--ref TEXT] [--sheet S] FILE
   epiloop gen manifest --rows N --seed S [--format csv|xlsx] [--encoding utf8|gbk] [--noise F] --out FILE
   epiloop gazetteer load --db … FILE.csv
@@ -123,6 +126,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRiskArea(ctx, rest, stdout, stderr)
 	case "stats":
 		return runStats(ctx, rest, stdout, stderr)
+	case "notices":
+		return runNotices(ctx, rest, stdout, stderr)
 	case "key":
 		return runKey(ctx, rest, stdout, stderr)
 	case "backup":
@@ -159,6 +164,10 @@ type Main struct {
 	// Retention is how long personal data of ended leads is kept; the
 	// purge runs daily (and at start).
 	Retention time.Duration
+	// Notifier, when set, delivers notices to the person on duty every
+	// NotifyEvery.
+	Notifier    *notify.Worker
+	NotifyEvery time.Duration
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -346,6 +355,9 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		go m.retentionLoop(ctx)
 		go m.gazetteerLoop(ctx)
 		go m.anchorLoop(ctx)
+		if m.Notifier != nil {
+			go m.Notifier.Run(ctx, cmp.Or(m.NotifyEvery, 5*time.Second))
+		}
 		m.escalateLoop(ctx)
 	}()
 	go func() {

@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	proxies := fs.String("trusted-proxy", os.Getenv("EPILOOP_TRUSTED_PROXY"),
 		"addresses or CIDR prefixes of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated; env EPILOOP_TRUSTED_PROXY)")
 	escalateEvery := fs.Duration("escalate-every", 30*time.Second, "how often overdue tasks are escalated")
+	notices := addNotifyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,6 +39,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Server.TrustedProxies = trusted
 	if *escalateEvery > 0 {
 		m.EscalateEvery = *escalateEvery
+	}
+	if m.Notifier, err = notices.worker(m.Store, m.Service.Clock); err != nil {
+		return err
+	}
+	if m.Notifier != nil {
+		m.Notifier.Logger = m.Logger
+		m.NotifyEvery = notices.every
 	}
 	if err := m.Run(ctx, *addr); err != nil {
 		return err
