@@ -72,6 +72,8 @@ func TestScreenshots(t *testing.T) {
 			{"observation-sites", "/observations/sites", "#site-table"},
 			{"import", "/imports", "#import-form"},
 			{"import-status", fmt.Sprintf("/imports/%d", imported), `#import-live[data-status="done"]`},
+			{"command", "/command", "#command-tree"},
+			{"duty-now", "/duty/now?node=CMD-HQ", "#duty-now"},
 		}},
 		{uiCommittee, []shot{
 			{"observations", "/observations", "#obs-list"},
