@@ -51,6 +51,7 @@ const (
 	ActReadCommand  Action = "read_command"  // the command structure, the roster, who is on duty
 	ActManageRoster Action = "manage_roster" // command nodes, posts and the roster (MayManageNode)
 	ActCheckIn      Action = "check_in"      // check oneself in and out of one's own duty slot
+	ActReadNotices  Action = "read_notices"  // the notices' outbox and its delivery log
 )
 
 // MinPublishedCount is the smallest count shown to a role without
@@ -111,6 +112,7 @@ var permissions = map[Action][]Role{
 	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActReadNotices:  {RoleAuditor, RoleAdmin},
 }
 
 // Actions lists the actions of the table, sorted.

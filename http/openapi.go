@@ -30,6 +30,7 @@ var apiDocs = map[string]apiDoc{
 
 	"POST /api/v1/leads":                 {Tag: "leads", Summary: "Report an at-risk person: routed and pushed to two units (201), or merged into the person's open lead (200); a reporter outside the lead's jurisdiction gets 202 with only {id, status}, for a new lead and a merge alike", Body: "{person:{id_number,name,phone}, address, source:{kind,ref}, reason:{origin,arrival_date,fever,close_contact,note}}"},
 	"GET /api/v1/leads":                  {Tag: "leads", Summary: "The leads the caller may see, paged (?status=&priority=&district=&community=&overdue=&page=&per_page=); ?q= finds a person's leads by full ID number, mobile number or full name; ?format=xlsx exports the list as filtered (masked, audited, at most 100,000 rows)"},
+	"GET /api/v1/notices":                {Tag: "notices", Summary: "The notices' outbox, newest first, for admins and auditors (?status=pending|delivered|dead&log=true&page=&per_page=); codes and ids only"},
 	"GET /api/v1/persons":                {Tag: "leads", Summary: "Find a person's leads by ?q= (full ID number, mobile number or full name; blind-indexed, scoped, audited by kind), with the lead list's filters"},
 	"POST /api/v1/persons/search":        {Tag: "leads", Summary: "The same search with the query in the body, out of URLs: {\"q\", \"district\", \"community\", \"status\"}"},
 	"GET /api/v1/leads/{id}":             {Tag: "leads", Summary: "A lead with its person (masked), tasks, feedback and timeline"},

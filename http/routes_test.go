@@ -391,6 +391,8 @@ func routeTable() []routeCase {
 			}},
 
 		// audit.go
+		{pattern: "GET /api/v1/notices", in: want{uAuditor: ok, uAdmin: ok, others: forbidden},
+			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/notices?log=true", nil) }},
 		{pattern: "GET /api/v1/audit", in: want{uAuditor: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/audit", nil) }},
 		{pattern: "POST /api/v1/leads/{id}/reveal", reveals: true,

@@ -83,6 +83,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerTaskRoutes()
 	s.registerStatsRoutes()
 	s.registerSearchRoutes()
+	s.registerNoticeRoutes()
 	s.registerEventRoutes()
 	s.registerAuditRoutes()
 	s.registerImportRoutes()
