@@ -294,3 +294,13 @@ func SortCounterDeltas(ds []CounterDelta) {
 		return ds[i].Metric < ds[j].Metric
 	})
 }
+
+// OutstandingMetric reports whether a metric counts work still to do (a
+// responsibility it measures is open while it is above zero).
+func OutstandingMetric(m string) bool {
+	switch m {
+	case MetricConflict, MetricUnroutable, MetricOverdue, MetricOpen:
+		return true
+	}
+	return false
+}

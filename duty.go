@@ -38,13 +38,16 @@ type Responsibility struct {
 // district (DistrictCode set: its district commander manages it) or by
 // theme (Theme set).
 type CommandNode struct {
-	Code             string           `json:"code"`
-	Kind             NodeKind         `json:"kind"`
-	Name             string           `json:"name"`
-	ParentCode       string           `json:"parent,omitempty"`
-	DistrictCode     string           `json:"district,omitempty"`
-	Theme            string           `json:"theme,omitempty"`
-	Leader           string           `json:"leader"`
+	Code         string   `json:"code"`
+	Kind         NodeKind `json:"kind"`
+	Name         string   `json:"name"`
+	ParentCode   string   `json:"parent,omitempty"`
+	DistrictCode string   `json:"district,omitempty"`
+	Theme        string   `json:"theme,omitempty"`
+	Leader       string   `json:"leader"`
+	// LeaderUserID is the leader's account, when they have one: an
+	// overdue hand-over of the node escalates to them.
+	LeaderUserID     int64            `json:"leader_user_id,omitempty"`
 	Deputy           string           `json:"deputy,omitempty"`
 	Mandate          string           `json:"mandate,omitempty"`
 	Responsibilities []Responsibility `json:"responsibilities"`
@@ -119,8 +122,14 @@ type Post struct {
 	Kind      PostKind `json:"kind"`
 	Name      string   `json:"name"`
 	PlaceCode string   `json:"place,omitempty"`
-	MinStaff  int      `json:"min_staff"`
-	MaxStaff  int      `json:"max_staff"`
+	// FrontCode tags the post with a front (a node of kind front) it
+	// serves, besides the node it belongs to.
+	FrontCode string `json:"front,omitempty"`
+	// Phone is the post's duty telephone (a desk, not a person's): the
+	// SMS notices of the node go to it.
+	Phone    string `json:"phone,omitempty"`
+	MinStaff int    `json:"min_staff"`
+	MaxStaff int    `json:"max_staff"`
 }
 
 // Validate checks a post's own fields.
@@ -134,6 +143,8 @@ func (p *Post) Validate() error {
 		return FieldError("min_staff", "err.duty_staff_range", 1, MaxPostStaff)
 	case p.MaxStaff < p.MinStaff || p.MaxStaff > MaxPostStaff:
 		return FieldError("max_staff", "err.duty_staff_max", MaxPostStaff)
+	case len(p.Phone) > 32:
+		return FieldError("phone", "err.duty_phone")
 	}
 	return nil
 }

@@ -93,6 +93,9 @@ var EventKinds = []EventKind{
 	{Name: EventObservationTransferred},
 	{Name: EventScreeningCreated},
 	{Name: EventRiskAreaChanged},
+	{Name: EventHandoverConfirmed},
+	{Name: EventHandoverClosed},
+	{Name: EventHandoverOverdue},
 	{Name: EventCredentialsRevoked, Internal: true},
 }
 

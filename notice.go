@@ -79,6 +79,12 @@ type NoticePayload struct {
 	Unit     string `json:"unit,omitempty"`
 	Priority string `json:"priority,omitempty"`
 	Level    string `json:"level,omitempty"`
+	// Node and Handover name an overdue hand-over's node and record.
+	Node     string `json:"node,omitempty"`
+	Handover int64  `json:"handover_id,omitempty"`
+	// DutyUser is the person the change reached (who held the node's
+	// duty post, or the node's leader), when the roster knew one.
+	DutyUser int64  `json:"duty_user,omitempty"`
 	Time     string `json:"time"`
 }
 
@@ -145,18 +151,22 @@ func NoticeBackoff(attempts int, base, max time.Duration) time.Duration {
 // NoticeFor decides whether event e makes a notice, of which kind, for
 // which target, with what payload: an urgent lead created, merged or
 // imported; an observation's alarming check; a task escalated (to the
-// district, or to headquarters). The one home of that rule.
+// district, or to headquarters); a shift hand-over not closed in time (to
+// the node's leader). The one home of that rule.
 func NoticeFor(e *Event) (p NoticePayload, ok bool) {
 	var data struct {
 		Priority string `json:"priority"`
 		Level    string `json:"level"`
 		Unit     string `json:"unit"`
+		Node     string `json:"node"`
+		Handover int64  `json:"handover"`
+		DutyUser int64  `json:"duty_user"`
 	}
 	if len(e.Data) > 0 {
 		_ = json.Unmarshal(e.Data, &data)
 	}
 	p = NoticePayload{EventID: e.ID, LeadID: e.LeadID, TaskID: e.TaskID, District: e.District,
-		Target: e.District, Time: e.Time.UTC().Format(time.RFC3339)}
+		Target: e.District, DutyUser: data.DutyUser, Time: e.Time.UTC().Format(time.RFC3339)}
 	switch e.Kind {
 	case EventLeadCreated, EventLeadMerged, EventLeadImported:
 		if data.Priority != string(PriorityUrgent) {
@@ -170,6 +180,8 @@ func NoticeFor(e *Event) (p NoticePayload, ok bool) {
 		if data.Level == EscalationLevelName(EscalateHeadquarters) {
 			p.Target = TargetHQ
 		}
+	case EventHandoverOverdue:
+		p.Kind, p.Node, p.Handover = NoticeHandoverOverdue, data.Node, data.Handover
 	default:
 		return p, false
 	}

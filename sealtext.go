@@ -207,6 +207,8 @@ var SealedColumns = []SealedColumn{
 	{Table: "observations", Column: "end_reason"},
 	{Table: "observations", Column: "hospital"},
 	{Table: "observation_checks", Column: "note"},
+	{Table: "duty_handovers", Column: "out_note"},
+	{Table: "duty_handovers", Column: "in_note"},
 	{Table: "audit", Column: "purpose", AppendOnly: true},
 	{Table: "import_rejects", Column: "cells", Key: []string{"import_id", "row"}},
 	{Table: "import_warnings", Column: "cells", Key: []string{"import_id", "row", "seq"}},

@@ -51,6 +51,7 @@ type Tx interface {
 	CheckpointTx
 	ObservationTx
 	DutyTx
+	HandoverTx
 	NoticeTx
 }
 

@@ -64,6 +64,8 @@ type postRequest struct {
 	Place    string           `json:"place"`
 	MinStaff int              `json:"min_staff"`
 	MaxStaff int              `json:"max_staff"`
+	Front    string           `json:"front"`
+	Phone    string           `json:"phone"`
 }
 
 func (s *Server) handlePostCreate(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +74,7 @@ func (s *Server) handlePostCreate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := &epiloop.Post{NodeCode: r.PathValue("code"), Kind: req.Kind, Name: req.Name, PlaceCode: req.Place,
-		MinStaff: req.MinStaff, MaxStaff: req.MaxStaff}
+		MinStaff: req.MinStaff, MaxStaff: req.MaxStaff, FrontCode: req.Front, Phone: req.Phone}
 	if err := s.Service.CreatePost(r.Context(), p); err != nil {
 		return err
 	}

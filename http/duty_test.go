@@ -177,3 +177,50 @@ func TestDutyAPI(t *testing.T) {
 		t.Errorf("on duty now %+v, want the checked-in station officer", now.Posts)
 	}
 }
+
+// handoverSlot is a post whose slot ended an hour ago, held by the caller
+// on their side (another person's on the other): the outgoing side of a
+// hand-over due now. It returns the post and the boundary.
+func (m *matrix) handoverSlot(as string, side int) (int64, string) {
+	m.t.Helper()
+	holder := m.userByName(uCommitteeB).ID
+	if side == sideOf(as) && as != anonymous {
+		holder = m.userByName(as).ID
+	}
+	end := m.f.clock.Now().Add(-time.Hour).Truncate(time.Second)
+	var post int64
+	err := m.f.store.Update(context.Background(), func(tx epiloop.Tx) error {
+		p := &epiloop.Post{NodeCode: mxDutyNode[side], Kind: epiloop.PostDutyOfficer, Name: "矩阵交接岗", MinStaff: 1, MaxStaff: 2}
+		if err := tx.CreatePost(p); err != nil {
+			return err
+		}
+		post = p.ID
+		if _, err := tx.CreateDutySlots([]epiloop.DutySlot{{PostID: p.ID, Start: end.Add(-6 * time.Hour), End: end}}); err != nil {
+			return err
+		}
+		got, _, err := tx.FindDutySlots(epiloop.DutySlotFilter{Post: &p.ID})
+		if err != nil {
+			return err
+		}
+		return tx.AddDutyPerson(got[0].ID, holder)
+	})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return post, end.UTC().Format(time.RFC3339)
+}
+
+// dutyItem puts an item in the caller's duty inbox on their side
+// (another person's on the other) and returns it.
+func (m *matrix) dutyItem(as string, side int) int64 {
+	m.t.Helper()
+	holder := m.userByName(uCommitteeB).ID
+	if side == sideOf(as) && as != anonymous {
+		holder = m.userByName(as).ID
+	}
+	it := &epiloop.DutyItem{UserID: holder, Kind: epiloop.DutyItemEscalation, NodeCode: mxDutyNode[side], CreatedAt: m.f.clock.Now()}
+	if err := m.f.store.Update(context.Background(), func(tx epiloop.Tx) error { return tx.CreateDutyItem(it) }); err != nil {
+		m.t.Fatal(err)
+	}
+	return it.ID
+}

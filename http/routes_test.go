@@ -529,6 +529,28 @@ func routeTable() []routeCase {
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", "/api/v1/duty/now?node="+mxDutyNode[side], nil)
 			}},
+		// handover.go: a hand-over is confirmed by a person of its slots
+		// only; the duty inbox is one's own.
+		{pattern: "GET /api/v1/duty/handovers", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/duty/handovers?node="+mxDutyNode[side]+"&open=true", nil)
+			}},
+		{pattern: "GET /api/v1/duty/handovers/mine", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/duty/handovers/mine", nil) }},
+		{pattern: "POST /api/v1/duty/posts/{id}/handover", in: everyone, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				post, boundary := m.handoverSlot(as, side)
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/posts/%d/handover", post), map[string]any{
+					"boundary": boundary, "open_conflicts": 1, "overdue_tasks": 2, "alerts": 0, "note": "交接正常"})
+			}},
+		{pattern: "GET /api/v1/duty/inbox", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/duty/inbox?open=true", nil)
+			}},
+		{pattern: "POST /api/v1/duty/inbox/{id}/done", in: everyone, out: want{others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", fmt.Sprintf("/api/v1/duty/inbox/%d/done", m.dutyItem(as, side)), nil)
+			}},
 
 		// observation.go. A home observation is its committee's: the
 		// station that found the person does not see the plan.
@@ -653,6 +675,36 @@ func routeTable() []routeCase {
 		{pattern: "POST /duty/slots/{id}/check-out", in: want{others: seeOther}, out: want{others: forbidden}, refusesGranted: true,
 			call: func(m *matrix, as string, side int) mxCall {
 				return pagePost(fmt.Sprintf("/duty/slots/%d/check-out", m.nowSlot(as, side, true)), nil)
+			}},
+		// ui_roster.go: everyone signed-in reads the week's roster; its
+		// managers assign by account name and take a person off.
+		{pattern: "GET /roster", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/roster?node=" + mxDutyNode[side]) }},
+		{pattern: "POST /roster/slots/{id}/assign", in: dutyIn(seeOther), out: dutyOut(seeOther), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(fmt.Sprintf("/roster/slots/%d/assign", m.freshSlot(side, 0)), url.Values{"name": {uStation}})
+			}},
+		{pattern: "POST /roster/slots/{id}/unassign", in: dutyIn(seeOther), out: dutyOut(seeOther), refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(fmt.Sprintf("/roster/slots/%d/unassign", m.freshSlot(side, m.userID)),
+					url.Values{"user_id": {strconv.FormatInt(m.userID, 10)}})
+			}},
+
+		// ui_handover.go: one's own hand-overs and duty inbox.
+		{pattern: "GET /duty/handover", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/duty/handover") }},
+		{pattern: "POST /duty/handover", in: want{others: seeOther}, out: want{others: forbidden}, refusesGranted: true,
+			call: func(m *matrix, as string, side int) mxCall {
+				post, boundary := m.handoverSlot(as, side)
+				b, _ := time.Parse(time.RFC3339, boundary)
+				return pagePost("/duty/handover", url.Values{"post": {fmt.Sprint(post)}, "boundary": {fmt.Sprint(b.Unix())},
+					"open_conflicts": {"0"}, "overdue_tasks": {"0"}, "alerts": {"0"}})
+			}},
+		{pattern: "GET /duty/inbox", in: everyone,
+			call: func(m *matrix, as string, side int) mxCall { return pageGet("/duty/inbox") }},
+		{pattern: "POST /duty/inbox/{id}/done", in: want{others: seeOther}, out: want{others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(fmt.Sprintf("/duty/inbox/%d/done", m.dutyItem(as, side)), nil)
 			}},
 
 		// ui_audit.go: the auditor's page, newest first.

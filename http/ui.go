@@ -136,6 +136,8 @@ func (s *Server) registerUIRoutes() {
 	ui.registerCheckpointPages()
 	ui.registerObservationPages()
 	ui.registerDutyPages()
+	ui.registerRosterPages()
+	ui.registerHandoverPages()
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
@@ -375,4 +377,5 @@ var navEntries = []struct {
 	{"audit", "/audit", epiloop.ActReadAudit},
 	{"command", "/command", epiloop.ActReadCommand},
 	{"duty", "/duty/now", epiloop.ActReadCommand},
+	{"roster", "/roster", epiloop.ActReadCommand},
 }

@@ -56,6 +56,10 @@ type dashData struct {
 	Series    *loop.Series
 	OnTime    string
 	Chart     chartData
+	// Duty are the roster's figures, for those who read the command
+	// structure.
+	Duty    *loop.DutyFigures
+	GapDays int
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -106,6 +110,13 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	d.Chart = ui.chart(p, d)
+	if u.Can(epiloop.ActReadCommand) {
+		f, err := ui.s.Service.DutyFigures(ctx)
+		if err != nil {
+			return err
+		}
+		d.Duty, d.GapDays = &f, loop.DutyGapDays
+	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
 	if r.Header.Get("HX-Request") == "true" {
 		return ui.renderFragment(w, http.StatusOK, "dashboard", "live", p)

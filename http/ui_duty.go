@@ -74,11 +74,7 @@ func (ui *ui) handleDutyNowPage(w http.ResponseWriter, r *http.Request, p *page)
 	}
 	d := &dutyNowData{Nodes: ns}
 	code := r.URL.Query().Get("node")
-	for i, n := range ns {
-		if n.Code == code || code == "" && n.Kind == epiloop.NodeHeadquarters && d.Node == nil {
-			d.Node = &ns[i]
-		}
-	}
+	d.Node = rosterNode(ns, code)
 	if code != "" && d.Node == nil {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "err.duty_node_not_found")
 	}

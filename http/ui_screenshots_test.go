@@ -74,6 +74,7 @@ func TestScreenshots(t *testing.T) {
 			{"import-status", fmt.Sprintf("/imports/%d", imported), `#import-live[data-status="done"]`},
 			{"command", "/command", "#command-tree"},
 			{"duty-now", "/duty/now?node=CMD-HQ", "#duty-now"},
+			{"roster", "/roster?node=CMD-HQ", "#roster"},
 		}},
 		{uiCommittee, []shot{
 			{"observations", "/observations", "#obs-list"},

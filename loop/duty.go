@@ -183,6 +183,14 @@ func (s *Service) CreatePost(ctx context.Context, p *epiloop.Post) error {
 				return err
 			}
 		}
+		if p.FrontCode != "" {
+			front, err := tx.FindCommandNodeByCode(p.FrontCode)
+			if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || err == nil && front.Kind != epiloop.NodeFront {
+				return epiloop.FieldError("front", "err.duty_front_not_found")
+			} else if err != nil {
+				return err
+			}
+		}
 		if err := tx.CreatePost(p); err != nil {
 			return err
 		}

@@ -16,9 +16,10 @@ const BenchDutyCommunities = 826 + 1454
 
 // BenchmarkDutyRoster generates 30 days of roster for every community's
 // three posts (带班领导 24 h, 值班长 12 h, 值班员 4 × 6 h: 210 slots a
-// community), counts the coverage gaps, then answers duty/now for random
-// communities; it reports the roster's time, the slots and gaps, and
-// duty/now's p95. Run it with -benchtime=200x (each iteration is one
+// community), counts the coverage gaps, sweeps the hand-overs and reads
+// the dashboard's duty tiles, then answers duty/now for random
+// communities; it reports the roster's time, the slots and gaps, the
+// sweep's and the tiles' time, and duty/now's p95. Run it with -benchtime=200x (each iteration is one
 // duty/now) and -bench DutyRoster/sqlite to leave PostgreSQL out.
 func BenchmarkDutyRoster(b *testing.B) {
 	for _, e := range engines {
@@ -45,6 +46,19 @@ func BenchmarkDutyRoster(b *testing.B) {
 			}
 			gapCheck := time.Since(start)
 			f.clock.Add(5 * time.Hour)
+			// The escalation loop's hand-over sweep (the slots that ended
+			// in the last 12 hours) and the dashboard's duty tiles (gaps of
+			// the next 7 days, late hand-overs, the inbox), city-wide.
+			start = time.Now()
+			if _, err := f.svc.EscalateHandovers(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			sweep := time.Since(start)
+			start = time.Now()
+			if _, err := f.svc.DutyFigures(commander); err != nil {
+				b.Fatal(err)
+			}
+			tiles := time.Since(start)
 			var lat []time.Duration
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
@@ -60,6 +74,8 @@ func BenchmarkDutyRoster(b *testing.B) {
 			b.ReportMetric(float64(slots), "slots")
 			b.ReportMetric(gapCheck.Seconds()*1000, "gapcheck-ms")
 			b.ReportMetric(float64(gaps), "gaps")
+			b.ReportMetric(sweep.Seconds()*1000, "handover-sweep-ms")
+			b.ReportMetric(tiles.Seconds()*1000, "duty-tiles-ms")
 			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "now-p95-ms")
 		})
 	}

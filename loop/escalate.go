@@ -75,10 +75,19 @@ func (s *Service) escalateTask(tx epiloop.Tx, leadID, taskID int64, now time.Tim
 	s.schedule(t)
 	if inserted {
 		c.counted = append(c.counted, epiloop.EscalationContribution(e)...)
-		c.emit(epiloop.EventTaskEscalated, t, map[string]any{
+		data := map[string]any{
 			"level": epiloop.EscalationLevelName(level), "unit": t.UnitCode,
 			"deadline": t.Deadline(), "stage": string(t.Status),
-		})
+		}
+		// To the inbox of whoever holds the node's duty post now.
+		onDuty, err := routeEscalation(tx, t, c.lead.DistrictCode, level, now)
+		if err != nil {
+			return false, err
+		}
+		if onDuty != 0 {
+			data["duty_user"] = onDuty
+		}
+		c.emit(epiloop.EventTaskEscalated, t, data)
 	}
 	return inserted, c.save()
 }

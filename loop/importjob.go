@@ -80,6 +80,10 @@ func (s *Service) ImportProgressOf(im *epiloop.Import) *ImportProgress {
 	rd := s.jobs.running[im.ID]
 	s.jobs.mu.Unlock()
 	switch {
+	case im.Status == epiloop.ImportDone:
+		// Done in the database: complete, even while the job that did it
+		// is still being put away.
+		return &ImportProgress{Rows: im.Counts.Rows, Fraction: 1}
 	case rd != nil:
 		p := rd.Progress()
 		out := &ImportProgress{Rows: p.Rows, Bytes: p.Bytes, Size: p.Size}
@@ -87,8 +91,6 @@ func (s *Service) ImportProgressOf(im *epiloop.Import) *ImportProgress {
 			out.Fraction = float64(p.Bytes) / float64(p.Size)
 		}
 		return out
-	case im.Status == epiloop.ImportDone:
-		return &ImportProgress{Rows: im.Counts.Rows, Fraction: 1}
 	}
 	return nil
 }

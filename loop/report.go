@@ -49,6 +49,9 @@ type Report struct {
 	Metrics    []string    `json:"metrics"`
 	Rows       []ReportRow `json:"rows"`
 	Suppressed bool        `json:"suppressed"`
+	// Dispatch is the day's dispatch per command node, for readers of
+	// the command structure (empty without one).
+	Dispatch []DispatchRow `json:"dispatch,omitempty"`
 }
 
 // The report's sections.
@@ -176,6 +179,11 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 		}
 		if err := checkpointDay(tx, scope, date, add); err != nil {
 			return err
+		}
+		if u.Can(epiloop.ActReadCommand) && !rep.Suppressed {
+			if rep.Dispatch, err = dispatch(tx, scope, date); err != nil {
+				return err
+			}
 		}
 		return observationDay(tx, scope, date, add)
 	})

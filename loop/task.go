@@ -148,14 +148,20 @@ func (s *Service) SubmitFeedback(ctx context.Context, taskID int64, fb epiloop.F
 // reconcile decides the lead once both live tasks have feedback.
 func (s *Service) reconcile(c *change) error {
 	l := c.lead
-	a, b := l.LiveTask(epiloop.UnitPoliceStation), l.LiveTask(epiloop.UnitCommittee)
-	if a == nil || b == nil || a.Feedback == nil || b.Feedback == nil ||
-		a.Status != epiloop.TaskSubmitted || b.Status != epiloop.TaskSubmitted {
+	reported := map[string]*epiloop.Feedback{}
+	for _, kind := range []epiloop.UnitKind{epiloop.UnitPoliceStation, epiloop.UnitCommittee} {
+		if t := l.LiveTask(kind); t != nil && t.Feedback != nil && t.Status == epiloop.TaskSubmitted {
+			reported[string(kind)] = t.Feedback
+		}
+	}
+	d := epiloop.DoubleVerification.Decide(reported)
+	if d.State == epiloop.AgreementWaiting {
 		return nil
 	}
-	r := epiloop.Reconcile(a.Feedback, b.Feedback)
+	a, b := reported[string(epiloop.UnitPoliceStation)], reported[string(epiloop.UnitCommittee)]
+	r := d.Outcome
 	if r.Verdict == epiloop.VerdictReroute && len(r.Reasons) > 0 {
-		ma, mb := s.route(a.Feedback.Address), s.route(b.Feedback.Address)
+		ma, mb := s.route(a.Address), s.route(b.Address)
 		if ma.Community == "" || ma.Community != mb.Community {
 			r = epiloop.Reconciliation{Verdict: epiloop.VerdictConflict, Reasons: r.Reasons}
 		}

@@ -26,27 +26,53 @@ type Recipient struct {
 	Address string
 }
 
-// Recipients maps a notice's target (a district code or epiloop.TargetHQ)
-// to its recipients. The duty roster plugs in here: who holds the target's
-// duty post now.
+// Recipients maps a notice (its target: a district code or
+// epiloop.TargetHQ, and the person it reached) to its recipients.
 type Recipients interface {
-	Recipients(ctx context.Context, target string) ([]Recipient, error)
+	Recipients(ctx context.Context, p epiloop.NoticePayload) ([]Recipient, error)
 }
+
+// OnDuty answers who holds the duty post of a target now, and the post's
+// duty telephone (0 and "" when no one does): the duty roster.
+type OnDuty func(ctx context.Context, target string) (userID int64, phone string, err error)
 
 // Channels is the default Recipients: channels configured per target, and
-// channels for every target.
+// channels for every target, each addressed to the person the notice is
+// for: the one the change reached (the payload's duty user), else whoever
+// holds the target's duty post now (OnDuty, when set). With SMSToPost the
+// person's post's duty telephone gets an SMS too.
 type Channels struct {
-	ByTarget map[string][]Recipient
-	All      []Recipient
+	ByTarget  map[string][]Recipient
+	All       []Recipient
+	OnDuty    OnDuty
+	SMSToPost bool
 }
 
-// Recipients returns the target's channels and the ones for all.
-func (c *Channels) Recipients(_ context.Context, target string) ([]Recipient, error) {
-	return append(append([]Recipient(nil), c.All...), c.ByTarget[target]...), nil
+// Recipients returns the target's channels and the ones for all, for
+// the person on duty.
+func (c *Channels) Recipients(ctx context.Context, p epiloop.NoticePayload) ([]Recipient, error) {
+	user, phone := p.DutyUser, ""
+	if c.OnDuty != nil {
+		u, ph, err := c.OnDuty(ctx, p.Target)
+		if err != nil {
+			return nil, err
+		}
+		if user == 0 || user == u {
+			user, phone = u, ph
+		}
+	}
+	out := append(append([]Recipient(nil), c.All...), c.ByTarget[p.Target]...)
+	if c.SMSToPost && phone != "" {
+		out = append(out, Recipient{Channel: "sms", Address: phone})
+	}
+	for i := range out {
+		out[i].UserID = user
+	}
+	return out, nil
 }
 
 // Empty reports whether no channel is configured.
-func (c *Channels) Empty() bool { return len(c.All) == 0 && len(c.ByTarget) == 0 }
+func (c *Channels) Empty() bool { return len(c.All) == 0 && len(c.ByTarget) == 0 && !c.SMSToPost }
 
 // Sender is one adapter. Send returns the HTTP status it got (0 for
 // none) and an error when the notice was not delivered; a *Permanent error
@@ -143,7 +169,7 @@ func (w *Worker) notices(ctx context.Context, events []*epiloop.Event) ([]*epilo
 		if !ok || (w.MaxAge > 0 && now.Sub(e.Time) > w.MaxAge) {
 			continue
 		}
-		rs, err := w.Recipients.Recipients(ctx, p.Target)
+		rs, err := w.Recipients.Recipients(ctx, p)
 		if err != nil {
 			return nil, err
 		}

@@ -16,14 +16,14 @@ func (tx *Tx) UpsertCommandNode(n *epiloop.CommandNode) error {
 		return wrap(err, "upsert command node")
 	}
 	_, err = tx.exec(`INSERT INTO command_nodes (code, kind, name, parent_code, district_code, theme, leader, deputy,
-			mandate, responsibilities, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+			mandate, responsibilities, updated_at, leader_user_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
 		ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name, parent_code = excluded.parent_code,
 			district_code = excluded.district_code, theme = excluded.theme, leader = excluded.leader,
 			deputy = excluded.deputy, mandate = excluded.mandate, responsibilities = excluded.responsibilities,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, leader_user_id = excluded.leader_user_id`,
 		n.Code, string(n.Kind), n.Name, n.ParentCode, n.DistrictCode, n.Theme, n.Leader, n.Deputy, n.Mandate, string(rs),
-		ts(n.UpdatedAt))
+		ts(n.UpdatedAt), n.LeaderUserID)
 	return wrap(err, "upsert command node")
 }
 
@@ -34,7 +34,8 @@ func responsibilitiesOf(n *epiloop.CommandNode) []epiloop.Responsibility {
 	return n.Responsibilities
 }
 
-const nodeColumns = `code, kind, name, parent_code, district_code, theme, leader, deputy, mandate, responsibilities::text, updated_at`
+const nodeColumns = `code, kind, name, parent_code, district_code, theme, leader, deputy, mandate, responsibilities::text, updated_at,
+	leader_user_id`
 
 func scanNode(s scanner) (epiloop.CommandNode, error) {
 	var (
@@ -43,7 +44,7 @@ func scanNode(s scanner) (epiloop.CommandNode, error) {
 		updated pgtype.Timestamptz
 	)
 	if err := s.Scan(&n.Code, &n.Kind, &n.Name, &n.ParentCode, &n.DistrictCode, &n.Theme, &n.Leader, &n.Deputy,
-		&n.Mandate, &rs, &updated); err != nil {
+		&n.Mandate, &rs, &updated, &n.LeaderUserID); err != nil {
 		return n, err
 	}
 	n.UpdatedAt = timeOf(updated)
@@ -79,18 +80,19 @@ func (tx *Tx) FindCommandNodes() ([]epiloop.CommandNode, error) {
 
 // CreatePost inserts a post and sets its ID; its node must exist.
 func (tx *Tx) CreatePost(p *epiloop.Post) error {
-	err := tx.queryRow(`INSERT INTO duty_posts (node_code, kind, name, place_code, min_staff, max_staff)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		p.NodeCode, string(p.Kind), p.Name, p.PlaceCode, p.MinStaff, p.MaxStaff).Scan(&p.ID)
+	err := tx.queryRow(`INSERT INTO duty_posts (node_code, kind, name, place_code, min_staff, max_staff, front_code, phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		p.NodeCode, string(p.Kind), p.Name, p.PlaceCode, p.MinStaff, p.MaxStaff, p.FrontCode, p.Phone).Scan(&p.ID)
 	return wrap(constraintError(err, "err.duty_post_exists", "err.duty_node_not_found"), "create post")
 }
 
-const postColumns = `p.id, p.node_code, p.kind, p.name, p.place_code, p.min_staff, p.max_staff`
+const postColumns = `p.id, p.node_code, p.kind, p.name, p.place_code, p.min_staff, p.max_staff, p.front_code, p.phone`
 
 // scanPostAfter scans the columns before, then a post's.
 func scanPostAfter(sc scanner, before ...any) (epiloop.Post, error) {
 	var p epiloop.Post
-	err := sc.Scan(append(before, &p.ID, &p.NodeCode, &p.Kind, &p.Name, &p.PlaceCode, &p.MinStaff, &p.MaxStaff)...)
+	err := sc.Scan(append(before, &p.ID, &p.NodeCode, &p.Kind, &p.Name, &p.PlaceCode, &p.MinStaff, &p.MaxStaff,
+		&p.FrontCode, &p.Phone)...)
 	return p, err
 }
 

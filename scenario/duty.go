@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -71,43 +72,54 @@ type dutyPost struct {
 var dutyPosts = []dutyPost{
 	{epiloop.Post{NodeCode: "CMD-HQ", Kind: epiloop.PostLeaderOnDuty, Name: "带班领导", MinStaff: 1, MaxStaff: 1},
 		epiloop.Shift24h, [][]string{{"commander"}, {"duty-leader-hq"}}},
-	{epiloop.Post{NodeCode: "CMD-HQ", Kind: epiloop.PostDutyChief, Name: "值班长", MinStaff: 1, MaxStaff: 1},
+	{epiloop.Post{NodeCode: "CMD-HQ", Kind: epiloop.PostDutyChief, Name: "值班长", MinStaff: 1, MaxStaff: 1, Phone: "024-22730000"},
 		epiloop.Shift24h, [][]string{{"duty-chief-a"}, {"duty-chief-b"}}},
 	{epiloop.Post{NodeCode: "CMD-HQ", Kind: epiloop.PostDutyOfficer, Name: "值班员", MinStaff: 2, MaxStaff: 3},
 		epiloop.Shift12h, [][]string{{"duty-officer-1", "duty-officer-2"}, {"duty-officer-3", "duty-officer-4"}}},
-	{epiloop.Post{NodeCode: "SUB-HP", Kind: epiloop.PostDutyChief, Name: "值班长", MinStaff: 1, MaxStaff: 2},
+	{epiloop.Post{NodeCode: "SUB-HP", Kind: epiloop.PostDutyChief, Name: "值班长", MinStaff: 1, MaxStaff: 2, FrontCode: "FR-JOINT",
+		Phone: "024-23410000"},
 		epiloop.Shift24h, [][]string{{"district-heping"}, {"duty-chief-heping"}}},
 	{epiloop.Post{NodeCode: "FR-SCREEN", Kind: epiloop.PostCheckpointChief, Name: "沈阳站卡点长", PlaceCode: DemoCheckpoint,
 		MinStaff: 1, MaxStaff: 2}, epiloop.Shift24h, [][]string{{"checkpoint-shenyang-station"}, {"checkpoint-chief-b"}}},
 }
 
-// seedCommand seeds the command structure, its posts and RosterDays of
-// roster from today's duty day: one night of the headquarters' officers
-// is a coverage gap (one officer of two), and whoever holds a slot now is
-// checked in, but the checkpoint chief (absent once their check-in is
-// overdue). Assignments go through the duty rules, as a manager's would.
+// seedCommand seeds the command structure (the headquarters and the
+// Heping sub-command led by accounts of the demo), its posts and the
+// roster from yesterday's duty day for RosterDays from today: one night of
+// the headquarters' officers is a coverage gap (one officer of two), and
+// whoever holds a slot now is checked in, but the checkpoint chief
+// (absent once their check-in is overdue). This morning's hand-overs
+// were confirmed by both sides, but the headquarters' officers' (missing:
+// it escalates to the headquarters' leader) and the absent checkpoint
+// chief's.
+// Assignments and confirmations go through the service, as a manager's
+// and the officers' would.
 func seedCommand(ctx context.Context, svc *loop.Service, now time.Time) error {
 	for _, a := range DutyAccounts {
 		if err := svc.CreateUser(ctx, &epiloop.User{Name: a.Name, Role: a.Role, UnitCode: a.Unit}, a.Password); err != nil {
 			return fmt.Errorf("duty account %s: %w", a.Name, err)
 		}
 	}
-	for i := range Command {
-		if err := svc.SaveCommandNode(ctx, &Command[i]); err != nil {
-			return fmt.Errorf("command node %s: %w", Command[i].Code, err)
-		}
-	}
 	users, err := userIDs(ctx, svc)
 	if err != nil {
 		return err
 	}
-	from := epiloop.CivilDate(now.Add(-epiloop.ShiftDayHour * time.Hour))
-	to := epiloop.CivilDate(now.Add(-epiloop.ShiftDayHour*time.Hour).AddDate(0, 0, RosterDays-1))
+	for _, n := range Command {
+		n.LeaderUserID = users[commandLeaders[n.Code]]
+		if err := svc.SaveCommandNode(ctx, &n); err != nil {
+			return fmt.Errorf("command node %s: %w", n.Code, err)
+		}
+	}
+	dutyDay := epiloop.CivilMidnight(epiloop.CivilDate(now.Add(-epiloop.ShiftDayHour * time.Hour))).Add(epiloop.ShiftDayHour * time.Hour)
+	from := epiloop.CivilDate(dutyDay.AddDate(0, 0, -1))
+	to := epiloop.CivilDate(dutyDay.AddDate(0, 0, RosterDays-1))
+	posts := make([]epiloop.Post, len(dutyPosts))
 	for i, dp := range dutyPosts {
 		p := dp.post
 		if err := svc.CreatePost(ctx, &p); err != nil {
 			return fmt.Errorf("post %s: %w", p.Name, err)
 		}
+		posts[i] = p
 		if _, err := svc.GenerateRoster(ctx, p.ID, dp.pattern, from, to); err != nil {
 			return err
 		}
@@ -115,20 +127,71 @@ func seedCommand(ctx context.Context, svc *loop.Service, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		perDay, n := len(slots)/(RosterDays+1), len(dp.turns)
 		for j, sl := range slots {
-			for k, name := range dp.turns[j%len(dp.turns)] {
-				if i == 2 && j == 5 && k == 1 {
+			// Today's first slot takes the first turn: yesterday's the
+			// turns before it.
+			for k, name := range dp.turns[((j-perDay)%n+n)%n] {
+				if i == 2 && j == perDay+5 && k == 1 {
 					continue // the gap: one officer short on the third night
 				}
 				if _, err := svc.Assign(ctx, sl.ID, users[name]); err != nil {
 					return fmt.Errorf("assign %s: %w", name, err)
 				}
 				if !sl.Start.After(now) && now.Before(sl.End) && i != 4 {
-					u := &epiloop.User{ID: users[name], Name: name, Role: epiloop.RoleAnalyst}
-					if _, err := svc.CheckIn(epiloop.NewContextWithUser(ctx, u), sl.ID); err != nil {
+					if _, err := svc.CheckIn(asDuty(ctx, users, name), sl.ID); err != nil {
 						return fmt.Errorf("check in %s: %w", name, err)
 					}
 				}
+			}
+		}
+	}
+	for _, i := range []int{0, 1, 3} {
+		if err := seedHandover(ctx, svc, users, posts[i], dutyPosts[i].turns, dutyDay, now); err != nil {
+			return err
+		}
+	}
+	_, err = svc.EscalateHandovers(ctx)
+	return err
+}
+
+// commandLeaders are the accounts of the nodes' leaders, by node.
+var commandLeaders = map[string]string{"CMD-HQ": "duty-leader-hq", "SUB-HP": "district-heping"}
+
+// asDuty acts as the demo account name.
+func asDuty(ctx context.Context, users map[string]int64, name string) context.Context {
+	return epiloop.NewContextWithUser(ctx, &epiloop.User{ID: users[name], Name: name, Role: epiloop.RoleAnalyst})
+}
+
+// seedHandover has the outgoing and the incoming officers of a post
+// confirm this morning's hand-over, ten minutes after it (or now, if
+// sooner), with the figures the form offered them.
+func seedHandover(ctx context.Context, svc *loop.Service, users map[string]int64, post epiloop.Post, turns [][]string,
+	boundary, now time.Time) error {
+	clock, ok := svc.Clock.(*epiloop.FakeClock)
+	if !ok {
+		return nil
+	}
+	at := boundary.Add(10 * time.Minute)
+	if at.After(now) {
+		at = now
+	}
+	clock.Set(at)
+	defer clock.Set(now)
+	for _, name := range slices.Concat(turns...) {
+		me := asDuty(ctx, users, name)
+		hs, err := svc.MyHandovers(me)
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			if h.PostID != post.ID || !h.Boundary.Equal(boundary) {
+				continue
+			}
+			f := h.Figures
+			if _, err := svc.ConfirmHandover(me, post.ID, boundary, epiloop.HandoverReport{OpenConflicts: &f.OpenConflicts,
+				OverdueTasks: &f.OverdueTasks, Alerts: &f.Alerts, Note: "夜间无新增异常，交接正常"}); err != nil {
+				return fmt.Errorf("hand-over of %s: %w", name, err)
 			}
 		}
 	}

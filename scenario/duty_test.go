@@ -15,7 +15,9 @@ import (
 
 // TestSeedCommand seeds the structure and the roster and reads them as
 // the demo's visitors would: one coverage gap, people on duty now.
-func TestSeedCommand(t *testing.T) {
+// seedCommandAt seeds the command structure and roster at now.
+func seedCommandAt(t *testing.T, now time.Time) (*loop.Service, context.Context) {
+	t.Helper()
 	ctx := context.Background()
 	kr, err := keyring.New()
 	if err != nil {
@@ -25,8 +27,7 @@ func TestSeedCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	now := time.Date(2020, 2, 1, 3, 0, 0, 0, time.UTC) // 11:00 in Shenyang
+	t.Cleanup(func() { store.Close() })
 	svc := loop.NewService(store)
 	svc.Clock = epiloop.NewFakeClock(now)
 	tr, err := divisions.Shenyang()
@@ -44,6 +45,12 @@ func TestSeedCommand(t *testing.T) {
 	if err := seedCommand(cmd, svc, now); err != nil {
 		t.Fatal(err)
 	}
+	return svc, cmd
+}
+
+func TestSeedCommand(t *testing.T) {
+	ctx := context.Background()
+	svc, cmd := seedCommandAt(t, time.Date(2020, 2, 1, 3, 0, 0, 0, time.UTC)) // 11:00 in Shenyang
 	nodes, err := svc.FindCommandNodes(cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +70,29 @@ func TestSeedCommand(t *testing.T) {
 	if total != 1 || gaps[0].Post.NodeCode != "CMD-HQ" {
 		t.Errorf("%d gaps %+v, want one of the headquarters", total, gaps)
 	}
+	// This morning's hand-overs closed but two: the headquarters'
+	// officers' reached the headquarters' leader.
+	hs, err := svc.FindHandovers(cmd, epiloop.HandoverFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed, escalated int
+	for _, h := range hs {
+		if h.ClosedAt != nil {
+			closed++
+		}
+		if h.EscalatedAt != nil {
+			escalated++
+		}
+	}
+	if closed != 3 || escalated != 2 {
+		t.Errorf("%d hand-overs, %d closed and %d escalated; want 3 and 2", len(hs), closed, escalated)
+	}
+	users, _ := userIDs(ctx, svc)
+	leader := epiloop.NewContextWithUser(ctx, &epiloop.User{ID: users["duty-leader-hq"], Role: epiloop.RoleCommander, UnitCode: epiloop.HeadquartersCode})
+	if items, err := svc.DutyInbox(leader, true); err != nil || len(items) != 1 || items[0].Kind != epiloop.DutyItemHandoverOverdue {
+		t.Errorf("the leader's inbox: %+v, %v; want the missing hand-over", items, err)
+	}
 	posts, err := svc.OnDutyNow(cmd, "CMD-HQ")
 	if err != nil {
 		t.Fatal(err)
@@ -71,5 +101,13 @@ func TestSeedCommand(t *testing.T) {
 		if len(p.OnDuty) < p.Post.MinStaff {
 			t.Errorf("post %s: %d on duty now, want %d", p.Post.Name, len(p.OnDuty), p.Post.MinStaff)
 		}
+	}
+}
+
+// At any hour the demo seeds: before 08:00 this morning's hand-overs are
+// yesterday's, confirmed in the past.
+func TestSeedCommandAtAnyHour(t *testing.T) {
+	for _, h := range []int{23, 11, 12} { // 07:00, 19:00, 20:00 in Shenyang
+		seedCommandAt(t, time.Date(2020, 2, 1, h, 30, 0, 0, time.UTC))
 	}
 }

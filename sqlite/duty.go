@@ -15,14 +15,14 @@ func (tx *Tx) UpsertCommandNode(n *epiloop.CommandNode) error {
 		return wrap(err, "upsert command node")
 	}
 	_, err = tx.exec(`INSERT INTO command_nodes (code, kind, name, parent_code, district_code, theme, leader, deputy,
-			mandate, responsibilities, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			mandate, responsibilities, updated_at, leader_user_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name, parent_code = excluded.parent_code,
 			district_code = excluded.district_code, theme = excluded.theme, leader = excluded.leader,
 			deputy = excluded.deputy, mandate = excluded.mandate, responsibilities = excluded.responsibilities,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, leader_user_id = excluded.leader_user_id`,
 		n.Code, string(n.Kind), n.Name, n.ParentCode, n.DistrictCode, n.Theme, n.Leader, n.Deputy, n.Mandate, rs,
-		millis(n.UpdatedAt))
+		millis(n.UpdatedAt), n.LeaderUserID)
 	return wrap(err, "upsert command node")
 }
 
@@ -33,7 +33,8 @@ func responsibilitiesOf(n *epiloop.CommandNode) []epiloop.Responsibility {
 	return n.Responsibilities
 }
 
-const nodeColumns = `code, kind, name, parent_code, district_code, theme, leader, deputy, mandate, responsibilities, updated_at`
+const nodeColumns = `code, kind, name, parent_code, district_code, theme, leader, deputy, mandate, responsibilities, updated_at,
+	leader_user_id`
 
 func scanNode(s scanner) (epiloop.CommandNode, error) {
 	var (
@@ -42,7 +43,7 @@ func scanNode(s scanner) (epiloop.CommandNode, error) {
 		updated sql.NullInt64
 	)
 	if err := s.Scan(&n.Code, &n.Kind, &n.Name, &n.ParentCode, &n.DistrictCode, &n.Theme, &n.Leader, &n.Deputy,
-		&n.Mandate, &rs, &updated); err != nil {
+		&n.Mandate, &rs, &updated, &n.LeaderUserID); err != nil {
 		return n, err
 	}
 	n.UpdatedAt = timeOf(updated)
@@ -78,8 +79,9 @@ func (tx *Tx) FindCommandNodes() ([]epiloop.CommandNode, error) {
 
 // CreatePost inserts a post and sets its ID; its node must exist.
 func (tx *Tx) CreatePost(p *epiloop.Post) error {
-	res, err := tx.exec(`INSERT INTO duty_posts (node_code, kind, name, place_code, min_staff, max_staff)
-		VALUES (?, ?, ?, ?, ?, ?)`, p.NodeCode, string(p.Kind), p.Name, p.PlaceCode, p.MinStaff, p.MaxStaff)
+	res, err := tx.exec(`INSERT INTO duty_posts (node_code, kind, name, place_code, min_staff, max_staff, front_code, phone)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.NodeCode, string(p.Kind), p.Name, p.PlaceCode, p.MinStaff, p.MaxStaff,
+		p.FrontCode, p.Phone)
 	if err != nil {
 		return wrap(constraintError(err, "err.duty_post_exists", "err.duty_node_not_found"), "create post")
 	}
@@ -87,7 +89,7 @@ func (tx *Tx) CreatePost(p *epiloop.Post) error {
 	return wrap(err, "create post")
 }
 
-const postColumns = `p.id, p.node_code, p.kind, p.name, p.place_code, p.min_staff, p.max_staff`
+const postColumns = `p.id, p.node_code, p.kind, p.name, p.place_code, p.min_staff, p.max_staff, p.front_code, p.phone`
 
 // FindPostByID returns one post.
 func (tx *Tx) FindPostByID(id int64) (*epiloop.Post, error) {
@@ -150,7 +152,8 @@ func scanSlot(sc scanner) (epiloop.DutySlot, error) {
 
 func scanPostAfter(sc scanner, before ...any) (epiloop.Post, error) {
 	var p epiloop.Post
-	err := sc.Scan(append(before, &p.ID, &p.NodeCode, &p.Kind, &p.Name, &p.PlaceCode, &p.MinStaff, &p.MaxStaff)...)
+	err := sc.Scan(append(before, &p.ID, &p.NodeCode, &p.Kind, &p.Name, &p.PlaceCode, &p.MinStaff, &p.MaxStaff,
+		&p.FrontCode, &p.Phone)...)
 	return p, err
 }
 

@@ -24,6 +24,10 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d task escalations, %d missed observation checks escalated\n", n, o)
+	h, err := m.Service.EscalateHandovers(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d task escalations, %d missed observation checks, %d overdue hand-overs escalated\n", n, o, h)
 	return nil
 }

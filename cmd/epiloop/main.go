@@ -382,6 +382,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Info("missed observation checks escalated", "count", n)
 		}
+		if n, err := m.Service.EscalateHandovers(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("hand-over escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("overdue hand-overs escalated", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

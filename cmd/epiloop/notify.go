@@ -48,11 +48,11 @@ func addNotifyFlags(fs *flag.FlagSet) *notifyConfig {
 
 // worker returns the notifier the configuration asks for, or nil when
 // nothing is configured: then no notices are produced.
-func (c *notifyConfig) worker(store epiloop.Store, clock epiloop.Clock) (*notify.Worker, error) {
+func (c *notifyConfig) worker(store epiloop.Store, clock epiloop.Clock, onDuty notify.OnDuty) (*notify.Worker, error) {
 	if c.lease < 2*c.timeout {
 		return nil, errors.New("--notify-lease must be at least twice --notify-timeout")
 	}
-	channels := &notify.Channels{ByTarget: map[string][]notify.Recipient{}}
+	channels := &notify.Channels{ByTarget: map[string][]notify.Recipient{}, OnDuty: onDuty}
 	senders := map[string]notify.Sender{}
 	if c.webhook != "" {
 		if c.secret == "" {
@@ -67,10 +67,13 @@ func (c *notifyConfig) worker(store epiloop.Store, clock epiloop.Clock) (*notify
 			return nil, err
 		}
 		senders["sms"] = sms
-		if c.smsTo == "" {
-			return nil, errors.New("--notify-sms-url needs --notify-sms-to")
-		}
+		// Every post's duty telephone gets its node's notices; the
+		// numbers by target are desks besides.
+		channels.SMSToPost = true
 		for _, pair := range strings.Split(c.smsTo, ",") {
+			if c.smsTo == "" {
+				break
+			}
 			target, to, ok := strings.Cut(strings.TrimSpace(pair), "=")
 			if !ok || target == "" || to == "" {
 				return nil, fmt.Errorf("--notify-sms-to: %q is not target=number", pair)

@@ -139,7 +139,7 @@ func TestNotifyConfig(t *testing.T) {
 		{"webhook", []string{"--notify-webhook", "https://h.example/x", "--notify-secret", "s"}, true, false},
 		{"webhook without secret", []string{"--notify-webhook", "https://h.example/x"}, false, true},
 		{"sms", []string{"--notify-sms-url", "https://sms.example", "--notify-sms-to", "HQ=1,210102=2"}, true, false},
-		{"sms without numbers", []string{"--notify-sms-url", "https://sms.example"}, false, true},
+		{"sms to the posts' duty telephones only", []string{"--notify-sms-url", "https://sms.example"}, true, false},
 		{"numbers without sms", []string{"--notify-sms-to", "HQ=1"}, false, true},
 		{"bad number pair", []string{"--notify-sms-url", "https://sms.example", "--notify-sms-to", "HQ"}, false, true},
 		{"bad template", []string{"--notify-sms-url", "u", "--notify-sms-to", "HQ=1", "--notify-sms-template", "{{"}, false, true},
@@ -157,7 +157,7 @@ func TestNotifyConfig(t *testing.T) {
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			w, err := c.worker(nil, epiloop.SystemClock{})
+			w, err := c.worker(nil, epiloop.SystemClock{}, nil)
 			if (err != nil) != tc.wantErr || (w != nil) != tc.worker {
 				t.Errorf("got worker %v, err %v; want worker %v, error %v", w != nil, err, tc.worker, tc.wantErr)
 			}

@@ -40,7 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *escalateEvery > 0 {
 		m.EscalateEvery = *escalateEvery
 	}
-	if m.Notifier, err = notices.worker(m.Store, m.Service.Clock); err != nil {
+	if m.Notifier, err = notices.worker(m.Store, m.Service.Clock, m.Service.OnDutyFor); err != nil {
 		return err
 	}
 	if m.Notifier != nil {
