@@ -141,12 +141,13 @@ func (h *Handover) Decide(now time.Time) {
 // HandoverFilter selects hand-overs whose boundary is in From..To, of a
 // node, open ones only with Open.
 type HandoverFilter struct {
-	Node  *string
-	Post  *int64
-	From  time.Time
-	To    time.Time
-	Open  bool
-	Limit int
+	Node   *string
+	Post   *int64
+	From   time.Time
+	To     time.Time
+	Open   bool
+	Offset int
+	Limit  int
 }
 
 // DutyItemKind is what reached a person's duty inbox.

@@ -152,6 +152,12 @@ func (ui *ui) handleHandoverPost(w http.ResponseWriter, r *http.Request, p *page
 	return ui.render(w, http.StatusUnprocessableEntity, "handover", p)
 }
 
+// dutyInboxData is the signed-in person's inbox and the nodes' names.
+type dutyInboxData struct {
+	Items []epiloop.DutyItem
+	Nodes map[string]string
+}
+
 func (ui *ui) handleDutyInboxPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	items, err := ui.s.Service.DutyInbox(r.Context(), false)
 	if err != nil {
@@ -160,7 +166,15 @@ func (ui *ui) handleDutyInboxPage(w http.ResponseWriter, r *http.Request, p *pag
 	if r.URL.Query().Get("done") != "" {
 		p.Flash = p.T("duty_inbox.marked_done")
 	}
-	p.Title, p.Nav, p.Data = "duty_inbox.title", "duty", items
+	ns, err := ui.s.Service.FindCommandNodes(r.Context())
+	if err != nil {
+		return err
+	}
+	d := dutyInboxData{Items: items, Nodes: map[string]string{}}
+	for _, n := range ns {
+		d.Nodes[n.Code] = n.Name
+	}
+	p.Title, p.Nav, p.Data = "duty_inbox.title", "duty", d
 	return ui.render(w, http.StatusOK, "duty_inbox", p)
 }
 

@@ -83,6 +83,12 @@ func TestScreenshots(t *testing.T) {
 		{uiCheckpointOfficer, []shot{
 			{"checkpoint", "/checkpoints/CK0001", "#screening-form"},
 		}},
+		{"duty-officer-1", []shot{
+			{"handover", "/duty/handover", "#handovers"},
+		}},
+		{"duty-leader-hq", []shot{
+			{"duty-inbox", "/duty/inbox", "#duty-inbox"},
+		}},
 		{"auditor", []shot{
 			{"audit", "/audit", "#audit-table"},
 		}},

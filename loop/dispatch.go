@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"slices"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -46,6 +47,10 @@ func dispatch(tx epiloop.Tx, scope epiloop.Scope, date string) ([]DispatchRow, e
 	if err != nil {
 		return nil, err
 	}
+	// Headquarters, sub-commands, working groups, then the fronts.
+	slices.SortStableFunc(nodes, func(a, b epiloop.CommandNode) int {
+		return slices.Index(epiloop.NodeKinds, a.Kind) - slices.Index(epiloop.NodeKinds, b.Kind)
+	})
 	from := epiloop.CivilMidnight(date).Add(epiloop.ShiftDayHour * time.Hour)
 	to := from.Add(24 * time.Hour)
 	var out []DispatchRow

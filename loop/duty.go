@@ -223,6 +223,7 @@ func (s *Service) GenerateRoster(ctx context.Context, postID int64, pattern epil
 		return s.audit(tx, u, epiloop.AuditAdmin, fmt.Sprintf("duty_post:%d", postID),
 			fmt.Sprintf("roster %s %s..%s: %d slots", pattern, from, to, n))
 	})
+	s.dutyTiles.forget()
 	return n, err
 }
 
@@ -305,6 +306,7 @@ func (s *Service) changeSlot(ctx context.Context, slotID int64, what string,
 		out, err = tx.FindDutySlotByID(slotID, false)
 		return err
 	})
+	s.dutyTiles.forget()
 	return out, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -319,6 +320,7 @@ func (s *Service) ConfirmHandover(ctx context.Context, postID int64, boundary ti
 		}
 		return s.audit(tx, u, epiloop.AuditChange, handoverObject(h.ID), party+" confirmed: "+string(h.State))
 	})
+	s.dutyTiles.forget()
 	return h, err
 }
 
@@ -362,28 +364,43 @@ func (s *Service) FindHandovers(ctx context.Context, f epiloop.HandoverFilter) (
 // the boundaries of slots whose outgoing officers were on the roster. Each
 // goes once to the node's leader (their account), or else to whoever holds
 // the node's duty post, as an item of their inbox and an event (which the
-// notifier turns into a notice). It reports how many escalated.
+// notifier turns into a notice). The slots are read in a read transaction
+// and each hand-over escalates in a write transaction of its own, so the
+// sweep never holds the writer for the whole roster. It reports how many
+// escalated.
 func (s *Service) EscalateHandovers(ctx context.Context) (int, error) {
 	now := s.now()
 	from, to := now.Add(-HandoverLate), now.Add(-epiloop.HandoverGrace)
-	n := 0
-	err := s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		// The slots that ended in the window, page by page.
+	type due struct {
+		post     int64
+		boundary time.Time
+	}
+	var dues []due
+	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
+		// Hand-overs that closed or escalated already need nothing.
+		done := map[due]bool{}
+		for offset := 0; ; offset += 1000 {
+			hs, err := tx.FindHandovers(epiloop.HandoverFilter{From: from, To: to.Add(time.Millisecond), Offset: offset, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, h := range hs {
+				if h.ClosedAt != nil || h.EscalatedAt != nil {
+					done[due{h.PostID, h.Boundary}] = true
+				}
+			}
+			if len(hs) < 1000 {
+				break
+			}
+		}
 		for offset := 0; ; offset += 1000 {
 			slots, total, err := tx.FindDutySlots(epiloop.DutySlotFilter{From: from, To: to, Offset: offset, Limit: 1000})
 			if err != nil {
 				return err
 			}
 			for _, sl := range slots {
-				if sl.End.Before(from) || sl.End.After(to) || len(sl.Persons) == 0 {
-					continue
-				}
-				ok, err := s.escalateHandover(tx, sl.PostID, sl.End, now)
-				if err != nil {
-					return err
-				}
-				if ok {
-					n++
+				if !sl.End.Before(from) && !sl.End.After(to) && len(sl.Persons) > 0 && !done[due{sl.PostID, sl.End}] {
+					dues = append(dues, due{sl.PostID, sl.End})
 				}
 			}
 			if offset+len(slots) >= total || len(slots) == 0 {
@@ -391,6 +408,23 @@ func (s *Service) EscalateHandovers(ctx context.Context) (int, error) {
 			}
 		}
 	})
+	n := 0
+	for _, d := range dues {
+		if err != nil {
+			break
+		}
+		var ok bool
+		err = s.Store.Update(ctx, func(tx epiloop.Tx) (err error) {
+			ok, err = s.escalateHandover(tx, d.post, d.boundary, now)
+			return err
+		})
+		if ok && err == nil {
+			n++
+		}
+	}
+	if n > 0 {
+		s.dutyTiles.forget()
+	}
 	return n, err
 }
 
@@ -466,6 +500,30 @@ type DutyFigures struct {
 	MyInbox          int `json:"my_inbox"`
 }
 
+// DutyTilesTTL is how long a jurisdiction's gaps and late hand-overs are
+// kept for the dashboard (a live dashboard redraws on every change; the
+// roster changes far less often). A roster change on this replica forgets
+// them at once; another replica's shows within the TTL.
+const DutyTilesTTL = 30 * time.Second
+
+// dutyTiles keeps each jurisdiction's duty figures for DutyTilesTTL.
+type dutyTiles struct {
+	mu sync.Mutex
+	by map[string]cachedTiles
+}
+
+type cachedTiles struct {
+	at time.Time
+	f  DutyFigures
+}
+
+// forget drops every kept figure (a roster or hand-over change).
+func (c *dutyTiles) forget() {
+	c.mu.Lock()
+	c.by = nil
+	c.mu.Unlock()
+}
+
 // DutyFigures returns the duty figures of the caller's jurisdiction.
 func (s *Service) DutyFigures(ctx context.Context) (DutyFigures, error) {
 	u, err := reader(ctx)
@@ -473,41 +531,70 @@ func (s *Service) DutyFigures(ctx context.Context) (DutyFigures, error) {
 		return DutyFigures{}, err
 	}
 	now := s.now()
-	var out DutyFigures
+	sc := u.Scope()
+	key := epiloop.CounterScope(sc)
+	s.dutyTiles.mu.Lock()
+	c, ok := s.dutyTiles.by[key]
+	s.dutyTiles.mu.Unlock()
+	out := c.f
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
-		var nodes []*string
-		switch sc := u.Scope(); {
-		case sc.All:
-			nodes = []*string{nil}
-		case sc.District != "":
-			n, err := dutyNode(tx, sc.District, false)
-			if err != nil {
+		if !ok || now.Sub(c.at) > DutyTilesTTL || now.Before(c.at) {
+			var err error
+			if out, err = jurisdictionDuty(tx, sc, now); err != nil {
 				return err
 			}
-			if n != nil {
-				nodes = []*string{&n.Code}
+			s.dutyTiles.mu.Lock()
+			if s.dutyTiles.by == nil {
+				s.dutyTiles.by = map[string]cachedTiles{}
 			}
-		}
-		for _, node := range nodes {
-			_, gaps, err := tx.FindDutySlots(epiloop.DutySlotFilter{Node: node, Gaps: true, From: now,
-				To: now.AddDate(0, 0, DutyGapDays), Limit: 1})
-			if err != nil {
-				return err
-			}
-			hs, err := tx.FindHandovers(epiloop.HandoverFilter{Node: node, Open: true, From: now.Add(-HandoverLate), Limit: 1000})
-			if err != nil {
-				return err
-			}
-			out.Gaps += gaps
-			for _, h := range hs {
-				if h.EscalatedAt != nil {
-					out.HandoversOverdue++
-				}
-			}
+			s.dutyTiles.by[key] = cachedTiles{now, out}
+			s.dutyTiles.mu.Unlock()
 		}
 		items, err := tx.FindDutyItems(u.ID, true, 1000)
 		out.MyInbox = len(items)
 		return err
 	})
 	return out, err
+}
+
+// jurisdictionDuty counts the gaps and late hand-overs of a scope's nodes.
+func jurisdictionDuty(tx epiloop.Tx, sc epiloop.Scope, now time.Time) (DutyFigures, error) {
+	var out DutyFigures
+	var nodes []*string
+	switch {
+	case sc.All:
+		nodes = []*string{nil}
+	case sc.District != "":
+		n, err := dutyNode(tx, sc.District, false)
+		if err != nil {
+			return out, err
+		}
+		if n != nil {
+			nodes = []*string{&n.Code}
+		}
+	}
+	for _, node := range nodes {
+		_, gaps, err := tx.FindDutySlots(epiloop.DutySlotFilter{Node: node, Gaps: true, From: now,
+			To: now.AddDate(0, 0, DutyGapDays), Limit: 1})
+		if err != nil {
+			return out, err
+		}
+		out.Gaps += gaps
+		for offset := 0; ; offset += 1000 {
+			hs, err := tx.FindHandovers(epiloop.HandoverFilter{Node: node, Open: true, From: now.Add(-HandoverLate),
+				Offset: offset, Limit: 1000})
+			if err != nil {
+				return out, err
+			}
+			for _, h := range hs {
+				if h.EscalatedAt != nil {
+					out.HandoversOverdue++
+				}
+			}
+			if len(hs) < 1000 {
+				break
+			}
+		}
+	}
+	return out, nil
 }

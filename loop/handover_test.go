@@ -92,6 +92,21 @@ func TestHandoverClosesOnBothConfirmationsAndEscalatesWhenLate(t *testing.T) {
 		if n, _ := f.svc.EscalateHandovers(context.Background()); n != 0 {
 			t.Errorf("escalated again: %d", n)
 		}
+		// The dashboard's duty tiles: one gap ahead (the last night no one
+		// holds), the late hand-over; an assignment fills the gap at once.
+		tiles, err := f.svc.DutyFigures(commander)
+		if err != nil || tiles.Gaps != 1 || tiles.HandoversOverdue != 1 {
+			t.Errorf("duty tiles %+v, %v; want 1 gap and 1 late hand-over", tiles, err)
+		}
+		if _, err := f.svc.Assign(commander, slots[3].ID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if tiles, _ := f.svc.DutyFigures(commander); tiles.Gaps != 0 {
+			t.Errorf("after the gap was filled the tile says %d gaps", tiles.Gaps)
+		}
+		if tiles, _ := f.svc.DutyFigures(asUser(leader)); tiles.MyInbox != 1 {
+			t.Errorf("the leader's inbox tile: %d, want 1", tiles.MyInbox)
+		}
 		items, err := f.svc.DutyInbox(asUser(leader), true)
 		if err != nil || len(items) != 1 || items[0].Kind != epiloop.DutyItemHandoverOverdue || items[0].HandoverID == 0 {
 			t.Fatalf("leader's inbox: %+v, %v; want the overdue hand-over", items, err)

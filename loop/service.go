@@ -53,8 +53,9 @@ type Service struct {
 	// the trail is not anchored.
 	AnchorPath string
 
-	creds credCache
-	jobs  importJobs
+	creds     credCache
+	jobs      importJobs
+	dutyTiles dutyTiles
 
 	noiseMu sync.Mutex
 	noise   map[string]*noiseCount

@@ -130,7 +130,7 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 		conds = append(conds, "h.closed_at IS NULL")
 	}
 	q := `SELECT ` + handoverColumns + handoverFrom + ` WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY h.boundary, h.post_id LIMIT ` + a.add(pageLimit(f.Limit))
+		` ORDER BY h.boundary, h.post_id LIMIT ` + a.add(pageLimit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
 	rows, err := tx.query(q, a...)
 	if err != nil {
 		return nil, wrap(err, "find handovers")

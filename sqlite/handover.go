@@ -125,7 +125,7 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 		conds = append(conds, "h.closed_at IS NULL")
 	}
 	rows, err := tx.query(`SELECT `+handoverColumns+handoverFrom+` WHERE `+strings.Join(conds, " AND ")+
-		` ORDER BY h.boundary, h.post_id LIMIT ?`, append(args, pageLimit(f.Limit))...)
+		` ORDER BY h.boundary, h.post_id LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, wrap(err, "find handovers")
 	}
