@@ -33,6 +33,11 @@ const HandoverGrace = 30 * time.Minute
 // either slot may confirm the hand-over.
 const HandoverWindow = 2 * time.Hour
 
+// HandoverLate is how long after its boundary a hand-over may still be
+// confirmed (an overdue one closes late rather than never), and how far
+// back the sweep looks for late ones.
+const HandoverLate = 12 * time.Hour
+
 // MaxHandoverCount bounds the figures of a hand-over.
 const MaxHandoverCount = 10_000_000
 

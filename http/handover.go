@@ -26,14 +26,8 @@ func handoverFilter(r *http.Request) (epiloop.HandoverFilter, error) {
 		return epiloop.HandoverFilter{}, err
 	}
 	f := epiloop.HandoverFilter{Node: sf.Node, Post: sf.Post, From: sf.From, To: sf.To, Limit: sf.Limit}
-	switch r.URL.Query().Get("open") {
-	case "", "false":
-	case "true":
-		f.Open = true
-	default:
-		return f, epiloop.FieldError("open", "err.handover_open_true_or_false")
-	}
-	return f, nil
+	f.Open, err = queryFlag(r, "open", "err.handover_open_true_or_false")
+	return f, err
 }
 
 func (s *Server) handleHandoverIndex(w http.ResponseWriter, r *http.Request) error {
@@ -102,13 +96,9 @@ func (s *Server) handleHandoverConfirm(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) handleDutyInbox(w http.ResponseWriter, r *http.Request) error {
-	open := false
-	switch r.URL.Query().Get("open") {
-	case "", "false":
-	case "true":
-		open = true
-	default:
-		return epiloop.FieldError("open", "err.handover_open_true_or_false")
+	open, err := queryFlag(r, "open", "err.handover_open_true_or_false")
+	if err != nil {
+		return err
 	}
 	items, err := s.Service.DutyInbox(r.Context(), open)
 	if err != nil {

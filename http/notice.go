@@ -27,13 +27,9 @@ func (s *Server) handleNoticeIndex(w http.ResponseWriter, r *http.Request) error
 		}
 		f.Status = &st
 	}
-	log := false
-	switch q.Get("log") {
-	case "", "false", "0":
-	case "true", "1":
-		log = true
-	default:
-		return epiloop.FieldError("log", "err.notice_log_true_or_false")
+	log, err := queryFlag(r, "log", "err.notice_log_true_or_false")
+	if err != nil {
+		return err
 	}
 	items, total, err := s.Service.FindNotices(r.Context(), f, log)
 	if err != nil {

@@ -354,6 +354,18 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// queryFlag reads a true/false query parameter ("1" and "0" too; absent
+// is false); anything else is refused with the message key.
+func queryFlag(r *http.Request, name, key string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, epiloop.FieldError(name, key)
+}
+
 // paging reads page and per_page (defaults 1 and 50, per_page at most 500).
 func paging(r *http.Request) (offset, limit int, err error) {
 	page, per := 1, 50

@@ -26,29 +26,10 @@ func (s *Service) dutyRules() epiloop.DutyRules {
 	return s.Duty
 }
 
-// reader returns the actor when they may read the command structure.
-func reader(ctx context.Context) (*epiloop.User, error) {
-	u, err := actor(ctx)
-	if err == nil && !u.Can(epiloop.ActReadCommand) {
-		err = forbidden()
-	}
-	return u, err
-}
-
-// manager returns the caller when they may manage rosters (which nodes,
-// managedNode says).
-func manager(ctx context.Context) (*epiloop.User, error) {
-	u, err := actor(ctx)
-	if err == nil && !u.Can(epiloop.ActManageRoster) {
-		err = forbidden()
-	}
-	return u, err
-}
-
 // SaveCommandNode creates or updates a node: city-wide roster managers any
 // node, a district commander their district's sub-command.
 func (s *Service) SaveCommandNode(ctx context.Context, n *epiloop.CommandNode) error {
-	u, err := manager(ctx)
+	u, err := allowed(ctx, epiloop.ActManageRoster)
 	if err != nil {
 		return err
 	}
@@ -107,7 +88,7 @@ type CommandNodeView struct {
 
 // FindCommandNodes returns the whole structure, by code.
 func (s *Service) FindCommandNodes(ctx context.Context) ([]epiloop.CommandNode, error) {
-	if _, err := reader(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadCommand); err != nil {
 		return nil, err
 	}
 	var out []epiloop.CommandNode
@@ -120,7 +101,7 @@ func (s *Service) FindCommandNodes(ctx context.Context) ([]epiloop.CommandNode, 
 
 // FindCommandNode returns a node with its posts.
 func (s *Service) FindCommandNode(ctx context.Context, code string) (*CommandNodeView, error) {
-	if _, err := reader(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadCommand); err != nil {
 		return nil, err
 	}
 	var out CommandNodeView
@@ -165,7 +146,7 @@ func managedPost(tx epiloop.Tx, u *epiloop.User, id int64) (*epiloop.Post, error
 
 // CreatePost adds a post to a node.
 func (s *Service) CreatePost(ctx context.Context, p *epiloop.Post) error {
-	u, err := manager(ctx)
+	u, err := allowed(ctx, epiloop.ActManageRoster)
 	if err != nil {
 		return err
 	}
@@ -201,12 +182,9 @@ func (s *Service) CreatePost(ctx context.Context, p *epiloop.Post) error {
 // GenerateRoster creates a post's slots for the duty days from..to by
 // pattern, keeping the slots it already has; it reports how many it made.
 func (s *Service) GenerateRoster(ctx context.Context, postID int64, pattern epiloop.ShiftPattern, from, to string) (int, error) {
-	u, err := actor(ctx)
+	u, err := allowed(ctx, epiloop.ActManageRoster)
 	if err != nil {
 		return 0, err
-	}
-	if !u.Can(epiloop.ActManageRoster) {
-		return 0, forbidden()
 	}
 	slots, err := pattern.Slots(postID, from, to)
 	if err != nil {
@@ -229,7 +207,7 @@ func (s *Service) GenerateRoster(ctx context.Context, postID int64, pattern epil
 
 // FindDutySlots returns a page of the slots f selects; gaps with f.Gaps.
 func (s *Service) FindDutySlots(ctx context.Context, f epiloop.DutySlotFilter) ([]epiloop.DutySlot, int, error) {
-	if _, err := reader(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadCommand); err != nil {
 		return nil, 0, err
 	}
 	var (
@@ -284,7 +262,7 @@ func (s *Service) Unassign(ctx context.Context, slotID, userID int64) (*epiloop.
 // the slot as it is after.
 func (s *Service) changeSlot(ctx context.Context, slotID int64, what string,
 	fn func(tx epiloop.Tx, u *epiloop.User, slot *epiloop.DutySlot) error, userID int64) (*epiloop.DutySlot, error) {
-	u, err := manager(ctx)
+	u, err := allowed(ctx, epiloop.ActManageRoster)
 	if err != nil {
 		return nil, err
 	}
@@ -344,12 +322,9 @@ func (s *Service) CheckOut(ctx context.Context, slotID int64) (*epiloop.DutySlot
 
 func (s *Service) check(ctx context.Context, slotID int64, what string,
 	fn func(p *epiloop.DutyPerson, slot *epiloop.DutySlot, now time.Time) error) (*epiloop.DutySlot, error) {
-	u, err := actor(ctx)
+	u, err := allowed(ctx, epiloop.ActCheckIn)
 	if err != nil {
 		return nil, err
-	}
-	if !u.Can(epiloop.ActCheckIn) {
-		return nil, forbidden()
 	}
 	var out *epiloop.DutySlot
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -382,7 +357,7 @@ func (s *Service) check(ctx context.Context, slotID int64, what string,
 
 // OnDutyNow answers who holds each post of a node now.
 func (s *Service) OnDutyNow(ctx context.Context, node string) ([]epiloop.PostOnDuty, error) {
-	if _, err := reader(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadCommand); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -14,10 +14,6 @@ import (
 // and overdue hand-overs reach whoever holds the node's duty post at that
 // moment.
 
-// HandoverLate is how long after its boundary a hand-over may still be
-// confirmed (an overdue one closes late rather than never).
-const HandoverLate = 12 * time.Hour
-
 // HandoverFigures are the figures of a node's scope at a moment: what the
 // outgoing officer hands over.
 type HandoverFigures struct {
@@ -97,7 +93,7 @@ func routeEscalation(tx epiloop.Tx, t *epiloop.Task, district string, level int,
 // DutyInbox returns the signed-in person's duty inbox, newest first (open
 // items only with open).
 func (s *Service) DutyInbox(ctx context.Context, open bool) ([]epiloop.DutyItem, error) {
-	u, err := reader(ctx)
+	u, err := allowed(ctx, epiloop.ActReadCommand)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +110,7 @@ func (s *Service) DutyInbox(ctx context.Context, open bool) ([]epiloop.DutyItem,
 
 // DoneDutyItem marks an item of the signed-in person's inbox done.
 func (s *Service) DoneDutyItem(ctx context.Context, id int64) error {
-	u, err := reader(ctx)
+	u, err := allowed(ctx, epiloop.ActReadCommand)
 	if err != nil {
 		return err
 	}
@@ -205,21 +201,18 @@ func partyOf(h *epiloop.Handover, out, in *epiloop.DutySlot, u int64) string {
 
 // MyHandovers returns the hand-overs the signed-in person is a party to
 // now: at the end and the start of their slots within
-// epiloop.HandoverWindow before and HandoverLate after now, with the
+// epiloop.HandoverWindow before and epiloop.HandoverLate after now, with the
 // figures of each node's scope.
 func (s *Service) MyHandovers(ctx context.Context) ([]HandoverView, error) {
-	u, err := actor(ctx)
+	u, err := allowed(ctx, epiloop.ActCheckIn)
 	if err != nil {
 		return nil, err
-	}
-	if !u.Can(epiloop.ActCheckIn) {
-		return nil, forbidden()
 	}
 	now := s.now()
 	var out []HandoverView
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		mine, _, err := tx.FindDutySlots(epiloop.DutySlotFilter{User: &u.ID,
-			From: now.Add(-HandoverLate - 24*time.Hour), To: now.Add(epiloop.HandoverWindow + 24*time.Hour), Limit: 100})
+			From: now.Add(-epiloop.HandoverLate - 24*time.Hour), To: now.Add(epiloop.HandoverWindow + 24*time.Hour), Limit: 100})
 		if err != nil {
 			return err
 		}
@@ -232,7 +225,7 @@ func (s *Service) MyHandovers(ctx context.Context) ([]HandoverView, error) {
 		for _, sl := range mine {
 			for _, b := range []time.Time{sl.Start, sl.End} {
 				k := key{sl.PostID, b.UnixMilli()}
-				if seen[k] || b.After(now.Add(epiloop.HandoverWindow)) || now.After(b.Add(HandoverLate)) {
+				if seen[k] || b.After(now.Add(epiloop.HandoverWindow)) || now.After(b.Add(epiloop.HandoverLate)) {
 					continue
 				}
 				seen[k] = true
@@ -271,17 +264,14 @@ func (s *Service) MyHandovers(ctx context.Context) ([]HandoverView, error) {
 // slot; the hand-over closes when both sides confirmed the same figures.
 // A party may correct their side until it closes.
 func (s *Service) ConfirmHandover(ctx context.Context, postID int64, boundary time.Time, r epiloop.HandoverReport) (*epiloop.Handover, error) {
-	u, err := actor(ctx)
+	u, err := allowed(ctx, epiloop.ActCheckIn)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Can(epiloop.ActCheckIn) {
-		return nil, forbidden()
-	}
 	now := s.now()
-	if now.Before(boundary.Add(-epiloop.HandoverWindow)) || now.After(boundary.Add(HandoverLate)) {
+	if now.Before(boundary.Add(-epiloop.HandoverWindow)) || now.After(boundary.Add(epiloop.HandoverLate)) {
 		return nil, epiloop.Errorf(epiloop.ECONFLICT, "err.handover_window",
-			int(epiloop.HandoverWindow.Hours()), int(HandoverLate.Hours())).WithReason("handover_window")
+			int(epiloop.HandoverWindow.Hours()), int(epiloop.HandoverLate.Hours())).WithReason("handover_window")
 	}
 	var h *epiloop.Handover
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -345,7 +335,7 @@ func handoverEvent(kind string, h *epiloop.Handover, node *epiloop.CommandNode, 
 // FindHandovers returns the hand-overs of a node whose boundary is in
 // from..to, for readers of the command structure.
 func (s *Service) FindHandovers(ctx context.Context, f epiloop.HandoverFilter) ([]epiloop.Handover, error) {
-	if _, err := reader(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadCommand); err != nil {
 		return nil, err
 	}
 	var out []epiloop.Handover
@@ -360,7 +350,7 @@ func (s *Service) FindHandovers(ctx context.Context, f epiloop.HandoverFilter) (
 }
 
 // EscalateHandovers escalates every hand-over not closed
-// epiloop.HandoverGrace after its boundary (within the last HandoverLate):
+// epiloop.HandoverGrace after its boundary (within the last epiloop.HandoverLate):
 // the boundaries of slots whose outgoing officers were on the roster. Each
 // goes once to the node's leader (their account), or else to whoever holds
 // the node's duty post, as an item of their inbox and an event (which the
@@ -370,7 +360,7 @@ func (s *Service) FindHandovers(ctx context.Context, f epiloop.HandoverFilter) (
 // escalated.
 func (s *Service) EscalateHandovers(ctx context.Context) (int, error) {
 	now := s.now()
-	from, to := now.Add(-HandoverLate), now.Add(-epiloop.HandoverGrace)
+	from, to := now.Add(-epiloop.HandoverLate), now.Add(-epiloop.HandoverGrace)
 	type due struct {
 		post     int64
 		boundary time.Time
@@ -493,7 +483,7 @@ const DutyGapDays = 7
 // DutyFigures are the command view's duty figures for the caller's
 // jurisdiction (the city's nodes, or a district's sub-command): slots
 // below their minimum from now for DutyGapDays, hand-overs escalated and
-// still open in the last HandoverLate, and the caller's open inbox.
+// still open in the last epiloop.HandoverLate, and the caller's open inbox.
 type DutyFigures struct {
 	Gaps             int `json:"gaps"`
 	HandoversOverdue int `json:"handovers_overdue"`
@@ -526,7 +516,7 @@ func (c *dutyTiles) forget() {
 
 // DutyFigures returns the duty figures of the caller's jurisdiction.
 func (s *Service) DutyFigures(ctx context.Context) (DutyFigures, error) {
-	u, err := reader(ctx)
+	u, err := allowed(ctx, epiloop.ActReadCommand)
 	if err != nil {
 		return DutyFigures{}, err
 	}
@@ -581,7 +571,7 @@ func jurisdictionDuty(tx epiloop.Tx, sc epiloop.Scope, now time.Time) (DutyFigur
 		}
 		out.Gaps += gaps
 		for offset := 0; ; offset += 1000 {
-			hs, err := tx.FindHandovers(epiloop.HandoverFilter{Node: node, Open: true, From: now.Add(-HandoverLate),
+			hs, err := tx.FindHandovers(epiloop.HandoverFilter{Node: node, Open: true, From: now.Add(-epiloop.HandoverLate),
 				Offset: offset, Limit: 1000})
 			if err != nil {
 				return out, err

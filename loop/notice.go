@@ -16,18 +16,14 @@ type NoticeView struct {
 // total, with each notice's delivery log when log is set, for admins and
 // auditors. Notices carry codes and ids only.
 func (s *Service) FindNotices(ctx context.Context, f epiloop.NoticeFilter, log bool) ([]NoticeView, int, error) {
-	u, err := actor(ctx)
-	if err != nil {
+	if _, err := allowed(ctx, epiloop.ActReadNotices); err != nil {
 		return nil, 0, err
-	}
-	if !u.Can(epiloop.ActReadNotices) {
-		return nil, 0, forbidden()
 	}
 	var (
 		out   []NoticeView
 		total int
 	)
-	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
 		ns, n, err := tx.FindNotices(f)
 		if err != nil {
 			return err

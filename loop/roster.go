@@ -12,7 +12,7 @@ import (
 // district only (credentials and lock state stay behind). The roster page
 // offers the names as it types and resolves the one typed to an id.
 func (s *Service) DutyCandidates(ctx context.Context) ([]epiloop.User, error) {
-	if _, err := manager(ctx); err != nil {
+	if _, err := allowed(ctx, epiloop.ActManageRoster); err != nil {
 		return nil, err
 	}
 	var out []epiloop.User

@@ -195,6 +195,16 @@ func actor(ctx context.Context) (*epiloop.User, error) {
 	return u, nil
 }
 
+// allowed returns the authenticated user when their role may do act
+// (permission.go), else the refusal.
+func allowed(ctx context.Context, act epiloop.Action) (*epiloop.User, error) {
+	u, err := actor(ctx)
+	if err == nil && !u.Can(act) {
+		err = forbidden()
+	}
+	return u, err
+}
+
 func forbidden() error {
 	return epiloop.Errorf(epiloop.EFORBIDDEN, "err.your_role_may_not_do")
 }
