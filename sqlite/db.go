@@ -81,6 +81,27 @@ type DB struct {
 	lastBulk time.Time
 	stop     chan struct{}
 	stopped  chan struct{}
+	// trace, when set, sees every statement a transaction runs (see
+	// Trace).
+	trace atomic.Pointer[func(query string, args []any)]
+}
+
+// Trace calls fn with every statement the store's transactions run from
+// now on, and its arguments, until the returned stop is called: the tests
+// that hold a workflow's statements to their query plans, and the
+// benchmark that counts the statements of a feedback. fn runs on the
+// transaction's goroutine and must be safe for concurrent use.
+func (db *DB) Trace(fn func(query string, args []any)) (stop func()) {
+	db.trace.Store(&fn)
+	return func() { db.trace.Store(nil) }
+}
+
+// tracer returns the trace function in force, or nil.
+func (db *DB) tracer() func(string, []any) {
+	if p := db.trace.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 var _ epiloop.Store = (*DB)(nil)
@@ -246,7 +267,7 @@ func (db *DB) View(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher}); err != nil {
+	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher, trace: db.tracer()}); err != nil {
 		return err
 	}
 	return stx.Commit()

@@ -371,7 +371,7 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 		// Statements run without the caller's cancellation: interrupting
 		// a statement would roll back the whole shared transaction.
 		tx := &Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher, images: newRowImages(), bulkInserted: &bulk,
-			noForeignKeys: noFK}
+			noForeignKeys: noFK, trace: db.tracer()}
 		if single {
 			if err := r.fn(tx); err != nil {
 				if isBusy(err) {

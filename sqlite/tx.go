@@ -31,6 +31,8 @@ type Tx struct {
 	// noForeignKeys is set when SQLite's foreign key checks are off for
 	// this transaction (a bulk batch): InsertBulk checks its references.
 	noForeignKeys bool
+	// trace, when set, sees every statement (DB.Trace).
+	trace func(query string, args []any)
 }
 
 // rowImages remembers, in a write transaction, the column values of the
@@ -94,14 +96,23 @@ func (tx *Tx) updateRow(msg, table string, cols []string, id int64, vals []any) 
 var _ epiloop.Tx = (*Tx)(nil)
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if tx.trace != nil {
+		tx.trace(query, args)
+	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if tx.trace != nil {
+		tx.trace(query, args)
+	}
 	return tx.tx.QueryContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	if tx.trace != nil {
+		tx.trace(query, args)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 

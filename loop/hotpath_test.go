@@ -1,0 +1,114 @@
+package loop_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/scenario"
+	"github.com/epiloop/epiloop/sqlite"
+)
+
+// bigTables are the tables that grow with the city's leads: a statement
+// of the field's hot path that scans one of them costs more as the
+// database grows (#22).
+var bigTables = []string{"leads", "tasks", "persons", "sources", "events", "audit", "escalations", "hour_counters", "day_counters"}
+
+// TestFeedbackUsesBoundedLookups holds every statement a field unit's
+// feedback runs — its open-task list, accept and report — to its query
+// plan: each reads the tables that grow with the city by an index search,
+// never by a scan, so the cost of a feedback does not grow with the
+// database.
+func TestFeedbackUsesBoundedLookups(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := newFixtureOn(t, db)
+	var leads []*epiloop.Lead
+	g := scenario.NewGen(22)
+	for range 30 {
+		leads = append(leads, f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{}))
+	}
+
+	var (
+		mu    sync.Mutex
+		stmts []traced
+	)
+	stop := db.Trace(func(q string, args []any) {
+		mu.Lock()
+		stmts = append(stmts, traced{q, append([]any(nil), args...)})
+		mu.Unlock()
+	})
+	if _, _, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20}); err != nil {
+		t.Fatal(err)
+	}
+	st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
+	if _, err := f.svc.AcceptTask(station, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.submit(station, st.ID, home)
+	stop()
+
+	plans, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plans.Close()
+	scan := regexp.MustCompile(`\bSCAN (\w+)`)
+	// A read of a log's last row walks its id from the end and stops at
+	// once: bounded, though the plan names it a scan.
+	tail := regexp.MustCompile(`^SELECT [\w, ]+ FROM \w+ ORDER BY id DESC LIMIT 1$`)
+	for _, s := range stmts {
+		if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s.query)), "SELECT") && !strings.Contains(strings.ToUpper(s.query), "WHERE") {
+			continue // an insert of values reads nothing
+		}
+		rows, err := plans.Query("EXPLAIN QUERY PLAN "+s.query, s.args...)
+		if err != nil {
+			t.Errorf("explain %s: %v", s.query, err)
+			continue
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if testing.Verbose() {
+			t.Logf("%s\n  %s", oneLine(s.query), strings.Join(plan, " / "))
+		}
+		for _, p := range plan {
+			if m := scan.FindStringSubmatch(p); m != nil && contains(bigTables, m[1]) && !tail.MatchString(oneLine(s.query)) {
+				t.Errorf("%s\n  scans %s: %s", oneLine(s.query), m[1], strings.Join(plan, " / "))
+			}
+		}
+	}
+	t.Logf("%d statements in a list, an accept and a report", len(stmts))
+}
+
+type traced struct {
+	query string
+	args  []any
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
