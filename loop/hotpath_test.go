@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/postgres"
+	"github.com/epiloop/epiloop/postgres/pgtest"
 	"github.com/epiloop/epiloop/scenario"
 	"github.com/epiloop/epiloop/sqlite"
 )
@@ -112,3 +114,58 @@ func contains(list []string, s string) bool {
 }
 
 func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
+
+// TestFeedbackStatementsOnPostgres counts the statements and round trips
+// of a feedback as the field sees it — its open-task list, accept and
+// report — on PostgreSQL, and holds them to today's figures (a ratchet:
+// #22 brings a write to four round trips; none may grow meanwhile).
+func TestFeedbackStatementsOnPostgres(t *testing.T) {
+	db := pgtest.Open(t, testKeyring(t))
+	f := newFixtureOn(t, db)
+	g := scenario.NewGen(22)
+	var leads []*epiloop.Lead
+	for range 5 {
+		leads = append(leads, f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{}))
+	}
+	var (
+		mu    sync.Mutex
+		stmts []postgres.Statement
+	)
+	step := func(name string, maxStmts, maxTrips int, fn func()) {
+		mu.Lock()
+		stmts = stmts[:0]
+		mu.Unlock()
+		stop := db.Trace(func(s postgres.Statement) {
+			mu.Lock()
+			stmts = append(stmts, s)
+			mu.Unlock()
+		})
+		fn()
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		trips := map[int64]bool{}
+		for _, s := range stmts {
+			trips[s.RoundTrip] = true
+			if testing.Verbose() {
+				t.Logf("%s  [%d] %.160s", name, s.RoundTrip, oneLine(s.SQL))
+			}
+		}
+		t.Logf("%s: %d statements in %d round trips", name, len(stmts), len(trips))
+		if len(stmts) > maxStmts || len(trips) > maxTrips {
+			t.Errorf("%s: %d statements in %d round trips, more than %d in %d", name, len(stmts), len(trips), maxStmts, maxTrips)
+		}
+	}
+	st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
+	step("list", 10, 9, func() {
+		if _, _, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("accept", 11, 8, func() {
+		if _, err := f.svc.AcceptTask(station, st.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("report", 11, 8, func() { f.submit(station, st.ID, home) })
+}

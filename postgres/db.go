@@ -49,6 +49,8 @@ const (
 type DB struct {
 	pool   *pgxpool.Pool
 	cipher epiloop.Cipher
+	// tracer sees the statements of both pools (see Trace).
+	tracer *tracer
 	// logKey is the advisory lock that orders the append-only logs of this
 	// database schema.
 	logKey int64
@@ -86,13 +88,15 @@ func Open(ctx context.Context, dsn string, c epiloop.Cipher) (*DB, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["timezone"]; !ok {
 		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	}
+	tr := &tracer{}
+	cfg.ConnConfig.Tracer = tr
 	wcfg := cfg.Copy()
 	wcfg.MaxConns, wcfg.MinConns = committers, 0
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	db := &DB{pool: pool, cipher: c}
+	db := &DB{pool: pool, cipher: c, tracer: tr}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
