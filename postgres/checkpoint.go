@@ -108,7 +108,9 @@ func (tx *Tx) CreateScreening(s *epiloop.Screening) error {
 			append(vals[:5:5], s.ID, o.Seq, tx.sealed(o.Origin), tx.sealed(o.Destination), o.Temperature, o.Symptoms,
 				string(o.Decision), o.RiskArea, nullID(o.LeadID))...)
 	}
-	err = tx.tx.SendBatch(tx.ctx, b).Close()
+	if err = tx.sendWrites(); err == nil {
+		err = tx.tx.SendBatch(tx.ctx, b).Close()
+	}
 	return wrap(constraintError(err, "err.occupant_already_exists", "err.lead_not_found"), "create screening")
 }
 

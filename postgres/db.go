@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -51,6 +52,12 @@ type DB struct {
 	cipher epiloop.Cipher
 	// tracer sees the statements of both pools (see Trace).
 	tracer *tracer
+	// head is the audit chain's last link as this store last appended
+	// it (committed or about to be): a transaction seals its entries onto
+	// it and inserts them only if it is still the last — another replica
+	// may have appended since, or the appender rolled back — which saves
+	// reading it first (see flush).
+	head atomic.Pointer[auditHead]
 	// logKey is the advisory lock that orders the append-only logs of this
 	// database schema.
 	logKey int64
@@ -179,6 +186,17 @@ func (db *DB) update(ctx context.Context, pool *pgxpool.Pool, fn func(tx epiloop
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
+}
+
+// publishHead makes h, the last link a transaction appended, the store's
+// known head, unless a later one is known already.
+func (db *DB) publishHead(h *auditHead) {
+	for h != nil {
+		cur := db.head.Load()
+		if cur != nil && cur.id >= h.id || db.head.CompareAndSwap(cur, h) {
+			return
+		}
+	}
 }
 
 // View runs fn in a read-only transaction: every read in fn sees one

@@ -265,6 +265,20 @@ func (db *DB) runGroup(group []*request, shard int16) ([]result, error) {
 func (g *Tx) run(r *request, last bool) (result, bool) {
 	tx := g.member(r.ctx)
 	err, panicked := call(r.fn, tx)
+	if err == nil && panicked == nil && !last {
+		// The request's kept writes travel with the savepoint's release,
+		// so that a write that fails is the request's own error.
+		b := &pgx.Batch{}
+		reads := tx.queueWrites(b)
+		if len(reads) > 0 {
+			b.Queue("RELEASE SAVEPOINT g")
+			b.Queue("SAVEPOINT g")
+			if err = tx.sendBatch(b, reads); err == nil {
+				g.keep(tx)
+				return result{}, true
+			}
+		}
+	}
 	if err == nil && panicked == nil {
 		if !last {
 			if _, err := g.exec("RELEASE SAVEPOINT g; SAVEPOINT g"); err != nil {
@@ -296,14 +310,16 @@ func (g *Tx) run(r *request, last bool) (result, bool) {
 func (g *Tx) member(ctx context.Context) *Tx {
 	return &Tx{tx: g.tx, ctx: context.WithoutCancel(ctx), db: g.db, write: true, shard: g.shard,
 		counters: maps.Clone(g.counters), statCounters: maps.Clone(g.statCounters),
-		events: slices.Clip(g.events), audit: slices.Clip(g.audit), logLocked: g.logLocked}
+		events: slices.Clip(g.events), audit: slices.Clip(g.audit), logLocked: g.logLocked, head: g.head}
 }
 
 // keep makes what a request that succeeded keeps for the commit the
 // group's.
 func (g *Tx) keep(tx *Tx) {
 	g.counters, g.statCounters = tx.counters, tx.statCounters
-	g.events, g.audit, g.logLocked = tx.events, tx.audit, tx.logLocked
+	g.events, g.audit, g.logLocked, g.head = tx.events, tx.audit, tx.logLocked, tx.head
+	// The last request's kept writes go with the group's flush.
+	g.writes = tx.writes
 }
 
 // call runs fn, turning a panic into a value to panic with again in the

@@ -288,6 +288,9 @@ func (tx *Tx) copyFrom(table string, cols []string, rows [][]any) (int64, error)
 			}
 		}
 	}
+	if err := tx.sendWrites(); err != nil {
+		return 0, err
+	}
 	n, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 	return n, constraintError(err, "err.row_already_exists", "err.referenced_row_not_found")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/epiloop/epiloop"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -182,11 +183,14 @@ func (tx *Tx) UpdateLead(l *epiloop.Lead) error {
 	if err != nil {
 		return wrap(err, "update lead")
 	}
-	err = tx.execOne("err.lead_not_found", `UPDATE leads SET status = $1, priority = $2, address = $3,
+	check := oneRow("err.lead_not_found")
+	tx.deferWrite(func(tag pgconn.CommandTag, err error) error {
+		return wrap(constraintError(check(tag, err), "err.person_already_has_open_lead", ""), "update lead")
+	}, `UPDATE leads SET status = $1, priority = $2, address = $3,
 			community_code = $4, district_code = $5, reason = $6, outcome = $7, conflict = $8, round = $9,
 			overdue = $10, updated_at = $11, closed_at = $12, marks = $13
 		WHERE id = $14`, append(vals, l.ID)...)
-	return wrap(constraintError(err, "err.person_already_has_open_lead", ""), "update lead")
+	return nil
 }
 
 // forUpdate locks the lead row (not its person's) until the transaction
@@ -216,12 +220,43 @@ func (tx *Tx) FindLeadByTaskID(taskID int64, lock bool) (*epiloop.Lead, error) {
 
 // findLead loads the one lead where selects, with its tasks (and its
 // sources unless lock), as FindLeadByID describes.
+//
+// The lead and its tasks travel in one round trip (with the writes the
+// transaction kept): the statements of a batch run one after the other,
+// so the tasks are read once the lead's lock is granted, as READ
+// COMMITTED needs.
 func (tx *Tx) findLead(where string, arg int64, lock bool, missing, op string) (*epiloop.Lead, error) {
-	l, err := tx.scanLead(tx.queryRow(`SELECT `+leadColumns+leadFrom+` WHERE `+where+forUpdate(lock), arg))
-	if err != nil {
-		return nil, wrap(noRows(err, missing), op)
+	b := &pgx.Batch{}
+	reads := tx.queueWrites(b)
+	var (
+		l     *epiloop.Lead
+		tasks []*epiloop.Task
+	)
+	b.Queue(`SELECT `+leadColumns+leadFrom+` WHERE `+where+forUpdate(lock), arg)
+	reads = append(reads, func(br pgx.BatchResults) error {
+		var err error
+		l, err = tx.scanLead(br.QueryRow())
+		return noRows(err, missing)
+	})
+	b.Queue(`SELECT `+taskColumns+taskFrom+` WHERE t.lead_id = (SELECT l.id FROM leads l WHERE `+where+`) ORDER BY t.id`, arg)
+	reads = append(reads, func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err == nil {
+			tasks, err = tx.collectTasks(rows)
+		}
+		return err
+	})
+	if err := tx.sendBatch(b, reads); err != nil {
+		return nil, wrap(err, op)
 	}
-	return l, wrap(tx.loadLead(l, !lock), op)
+	l.Tasks = tasks
+	if !lock {
+		var err error
+		if l.Sources, err = tx.findSources(l.ID); err != nil {
+			return nil, wrap(err, op)
+		}
+	}
+	return l, nil
 }
 
 // FindOpenLeadByPerson loads the person's open lead like FindLeadByID. A

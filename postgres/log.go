@@ -49,7 +49,7 @@ func (tx *Tx) requireWrite(op string) error {
 // of the commit.
 func (tx *Tx) flush() error {
 	b := &pgx.Batch{}
-	var reads []func(pgx.BatchResults) error
+	reads := tx.queueWrites(b)
 	exec := func(op string) func(pgx.BatchResults) error {
 		return func(br pgx.BatchResults) error {
 			_, err := br.Exec()
@@ -90,11 +90,37 @@ func (tx *Tx) flush() error {
 			})
 		}
 	}
+	// The audit entries go onto the chain's last link: the one this
+	// transaction appended, else the one the store knows (DB.head), each
+	// inserted only if it is still the last; the batch then reads the
+	// last link, which on a miss is the one to seal onto, in one more
+	// round trip.
 	var (
-		last int64
-		prev []byte
+		last     int64
+		prev     []byte
+		chained  bool
+		inserted int64
 	)
 	if len(audit) > 0 {
+		head := tx.head
+		if head == nil {
+			head = tx.db.head.Load()
+		}
+		if head != nil {
+			chained = true
+			for i, q := range tx.auditInserts(audit, head.id, head.hash, true) {
+				b.Queue(q.sql, q.args...)
+				reads = append(reads, func(br pgx.BatchResults) error {
+					tag, err := br.Exec()
+					if err == nil && i == 0 {
+						inserted = tag.RowsAffected()
+					}
+					return wrap(err, "append audit")
+				})
+			}
+		}
+		// The last link after the guarded inserts: ours when they went
+		// in, else the one to seal onto, without another round trip.
 		b.Queue(`SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1`)
 		reads = append(reads, func(br pgx.BatchResults) error {
 			err := br.QueryRow().Scan(&last, &prev)
@@ -107,17 +133,7 @@ func (tx *Tx) flush() error {
 	if b.Len() == 0 {
 		return nil
 	}
-	br := tx.tx.SendBatch(tx.ctx, b)
-	var err error
-	for _, read := range reads {
-		if err = read(br); err != nil {
-			break
-		}
-	}
-	if cerr := br.Close(); err == nil && cerr != nil {
-		err = wrap(cerr, "flush")
-	}
-	if err != nil {
+	if err := tx.sendBatch(b, reads); err != nil {
 		return err
 	}
 	tx.events, tx.audit = nil, nil
@@ -129,7 +145,57 @@ func (tx *Tx) flush() error {
 			return err
 		}
 	}
+	switch {
+	case len(audit) == 0:
+		return nil
+	case chained && inserted == 1:
+		e := audit[len(audit)-1]
+		tx.setHead(e.ID, e.Hash)
+		return nil
+	}
+	// Another writer appended since the head this transaction knew (or
+	// it knew none): seal onto the last link read above, under the lock.
 	return tx.insertAudit(audit, last, prev)
+}
+
+// setHead records the audit chain's last link this transaction appended,
+// and makes it the store's known head at once: the lock is held until the
+// commit, so a transaction that seals onto it meanwhile waits for that
+// commit, and finds its guard true — or, when this one rolls back, false,
+// and reads the link again.
+func (tx *Tx) setHead(id int64, hash []byte) {
+	tx.head = &auditHead{id, hash}
+	tx.db.publishHead(tx.head)
+}
+
+// auditHead is the audit chain's last link: its entry's ID and hash.
+type auditHead struct {
+	id   int64
+	hash []byte
+}
+
+// auditInserts seals the entries onto link (last, prev) and returns their
+// inserts; with guard, the first inserts nothing unless (last, prev) is
+// still the chain's last link, and each later one nothing unless the one
+// before it went in.
+func (tx *Tx) auditInserts(audit []*epiloop.AuditEntry, last int64, prev []byte, guard bool) []write {
+	out := make([]write, 0, len(audit))
+	for _, e := range audit {
+		e.ID = last + 1
+		e.Seal(prev, tx.db.cipher)
+		args := []any{e.ID, e.Time, e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, tx.sealed(e.Purpose), e.Detail,
+			nilBytes(e.Prev), e.Hash}
+		q := `INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+		if guard {
+			q = `INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bytea, $11
+			WHERE (SELECT a.hash FROM audit a ORDER BY a.id DESC LIMIT 1) = $10::bytea`
+		}
+		out = append(out, write{sql: q, args: args})
+		last, prev = e.ID, e.Hash
+	}
+	return out
 }
 
 // lockLogs takes the log lock once per transaction (for writes other than
@@ -189,16 +255,15 @@ func (tx *Tx) insertAudit(audit []*epiloop.AuditEntry, last int64, prev []byte) 
 		return nil
 	}
 	b := &pgx.Batch{}
-	for _, e := range audit {
-		e.ID = last + 1
-		e.Seal(prev, tx.db.cipher)
-		b.Queue(`INSERT INTO audit (id, time, actor_id, actor, role, action, object, purpose, detail, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			e.ID, e.Time, e.ActorID, e.Actor, string(e.Role), e.Action, e.Object, tx.sealed(e.Purpose), e.Detail,
-			nilBytes(e.Prev), e.Hash)
-		last, prev = e.ID, e.Hash
+	for _, q := range tx.auditInserts(audit, last, prev, false) {
+		b.Queue(q.sql, q.args...)
 	}
-	return wrap(tx.tx.SendBatch(tx.ctx, b).Close(), "append audit")
+	if err := wrap(tx.tx.SendBatch(tx.ctx, b).Close(), "append audit"); err != nil {
+		return err
+	}
+	e := audit[len(audit)-1]
+	tx.setHead(e.ID, e.Hash)
+	return nil
 }
 
 // nullID stores an absent reference (0) as NULL.

@@ -334,15 +334,19 @@ func TestCountersUnderContention(t *testing.T) {
 }
 
 // TestAuditChainUnderConcurrency appends audit entries from many
-// concurrent transactions: the chain has no forks and no gaps.
+// concurrent transactions of two replicas (each seals onto the head it
+// knows, which the other's appends make stale): the chain has no forks and
+// no gaps.
 func TestAuditChainUnderConcurrency(t *testing.T) {
-	db := open(t)
+	url := pgtest.URL(t)
+	db := openURL(t, url)
+	replicas := []*postgres.DB{db, openURL(t, url)}
 	const writers, each = 6, 15
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				err := db.Update(context.Background(), func(tx epiloop.Tx) error {
+				err := replicas[(w+i)%2].Update(context.Background(), func(tx epiloop.Tx) error {
 					e := epiloop.NewAuditEntry(nil, epiloop.AuditChange, fmt.Sprintf("test:%d:%d", w, i), time.Now())
 					return tx.AppendAudit(e)
 				})
@@ -711,4 +715,30 @@ func TestBulk(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestKeptWritesFailAsTheirOwn checks that an update the engine keeps for
+// the transaction's next round trip fails the transaction with the error
+// the update would have returned at once: ENOTFOUND for a missing row, and
+// alone or in a group of concurrent transactions.
+func TestKeptWritesFailAsTheirOwn(t *testing.T) {
+	db := open(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			err := db.Update(context.Background(), func(tx epiloop.Tx) error {
+				if i%2 == 0 {
+					return tx.AppendAudit(epiloop.NewAuditEntry(nil, epiloop.AuditChange, "ok", time.Now()))
+				}
+				return tx.UpdateTask(&epiloop.Task{ID: int64(1000 + i), Status: epiloop.TaskAccepted})
+			})
+			if i%2 == 0 && err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+			if i%2 == 1 && epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+				t.Errorf("update of a missing task: err = %v, want not found", err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/epiloop/epiloop"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -89,11 +90,14 @@ func (tx *Tx) UpdateTask(t *epiloop.Task) error {
 	if err != nil {
 		return wrap(err, "update task")
 	}
-	err = tx.execOne("err.task_not_found", `UPDATE tasks SET round = $1, side = $2, unit_code = $3, status = $4,
+	check := oneRow("err.task_not_found")
+	tx.deferWrite(func(tag pgconn.CommandTag, err error) error {
+		return wrap(constraintError(check(tag, err), "err.task_already_exists", "err.unit_not_found"), "update task")
+	}, `UPDATE tasks SET round = $1, side = $2, unit_code = $3, status = $4,
 			priority = $5, district_code = $6, accept_by = $7, feedback_by = $8, escalate_at = $9,
 			escalation = $10, return_reason = $11, feedback = $12, accepted_at = $13, submitted_at = $14
 		WHERE id = $15`, append(vals, t.ID)...)
-	return wrap(constraintError(err, "err.task_already_exists", "err.unit_not_found"), "update task")
+	return nil
 }
 
 // FindTaskByID returns one task with its unit.

@@ -33,21 +33,97 @@ type Tx struct {
 	events       []*epiloop.Event
 	audit        []*epiloop.AuditEntry
 	logLocked    bool
+	// writes are updates kept to travel with the transaction's next
+	// round trip (see deferWrite).
+	writes []write
+	// head is the audit chain's last link this transaction appended, to
+	// become the store's known head when it commits (see DB.head).
+	head *auditHead
+}
+
+// write is an update kept for the next round trip, and what checks its
+// outcome.
+type write struct {
+	sql   string
+	args  []any
+	check func(pgconn.CommandTag, error) error
+}
+
+// deferWrite keeps an update whose result the workflow does not read back
+// (an UPDATE of a row it loaded and locked) to be sent with the
+// transaction's next round trip — the next statement, the flush before
+// the commit, or a group member's savepoint release — instead of one of
+// its own. check turns its outcome into the error the method would have
+// returned. Any statement the transaction runs sends the writes kept
+// before it first, so the transaction reads what it wrote.
+func (tx *Tx) deferWrite(check func(pgconn.CommandTag, error) error, sql string, args ...any) {
+	tx.writes = append(tx.writes, write{sql, args, check})
+}
+
+// queueWrites moves the kept writes into b and returns the reads that
+// check them, in order.
+func (tx *Tx) queueWrites(b *pgx.Batch) []func(pgx.BatchResults) error {
+	reads := make([]func(pgx.BatchResults) error, 0, len(tx.writes))
+	for _, w := range tx.writes {
+		b.Queue(w.sql, w.args...)
+		reads = append(reads, func(br pgx.BatchResults) error { return w.check(br.Exec()) })
+	}
+	tx.writes = nil
+	return reads
+}
+
+// sendWrites sends the kept writes now, in one round trip.
+func (tx *Tx) sendWrites() error {
+	if len(tx.writes) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	return tx.sendBatch(b, tx.queueWrites(b))
+}
+
+// sendBatch sends b (the kept writes are the caller's to have queued) and
+// runs reads over its results in order; the first error wins.
+func (tx *Tx) sendBatch(b *pgx.Batch, reads []func(pgx.BatchResults) error) error {
+	br := tx.tx.SendBatch(tx.ctx, b)
+	var err error
+	for _, read := range reads {
+		if err = read(br); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = wrap(cerr, "batch")
+	}
+	return err
 }
 
 var _ epiloop.Tx = (*Tx)(nil)
 
 func (tx *Tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	if err := tx.sendWrites(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
 	return tx.tx.Exec(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (pgx.Rows, error) {
+	if err := tx.sendWrites(); err != nil {
+		return nil, err
+	}
 	return tx.tx.Query(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) pgx.Row {
+	if err := tx.sendWrites(); err != nil {
+		return errRow{err}
+	}
 	return tx.tx.QueryRow(tx.ctx, query, args...)
 }
+
+// errRow is a row whose read failed before it was sent.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // countRows counts the rows of from (a table and its alias) that where
 // selects, or returns -1 when noCount: a scan page by page needs no total.
@@ -63,14 +139,21 @@ func (tx *Tx) countRows(noCount bool, from, where string, args ...any) (int, err
 // execOne runs a statement that must change one row; when it changes none
 // it returns ENOTFOUND with msg.
 func (tx *Tx) execOne(msg string, query string, args ...any) error {
-	tag, err := tx.exec(query, args...)
-	if err != nil {
-		return err
+	return oneRow(msg)(tx.exec(query, args...))
+}
+
+// oneRow returns the check of a statement that must change one row: when
+// it changes none, ENOTFOUND with msg.
+func oneRow(msg string) func(pgconn.CommandTag, error) error {
+	return func(tag pgconn.CommandTag, err error) error {
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound(msg)
+		}
+		return nil
 	}
-	if tag.RowsAffected() == 0 {
-		return notFound(msg)
-	}
-	return nil
 }
 
 // scanner is a pgx.Row or pgx.Rows.
