@@ -61,6 +61,12 @@ const (
 	MetricEscalated          = "escalated"
 	MetricAnswered           = "answered"
 	MetricOnTime             = "on_time"
+	// MetricOpenTasks is a unit's tasks waiting on it — pushed or
+	// accepted, of any round — in the unit's scope only: the total of its
+	// open-task list, read instead of counted, so that the field's list
+	// costs the same with ten waiting tasks or ten thousand. Not a figure
+	// of the dashboard.
+	MetricOpenTasks = "open_tasks"
 )
 
 // Metrics lists every lead metric in display order.
@@ -86,7 +92,7 @@ const UndeterminedDistrict = ""
 // CounterVersion numbers the definitions above: a database whose counters
 // were kept under other definitions has them recomputed from the rows
 // once, at start (loop.Service.EnsureCounters).
-const CounterVersion = 2
+const CounterVersion = 3
 
 // ScopeMeta holds the counters' own bookkeeping (MetricVersion), never a
 // figure.
@@ -215,6 +221,11 @@ func Contribution(l *Lead) []CounterKey {
 	for _, s := range scopes {
 		for _, m := range metrics {
 			keys = append(keys, CounterKey{s, m})
+		}
+	}
+	for _, t := range l.Tasks {
+		if t.Status.Open() {
+			keys = append(keys, CounterKey{UnitScope(t.UnitCode), MetricOpenTasks})
 		}
 	}
 	// The hourly series: received in the hour the lead was created, ended

@@ -103,6 +103,10 @@ type TaskFilter struct {
 	District *string
 	Offset   int
 	Limit    int
+	// Total, when set, is how many tasks the filter selects, known to the
+	// caller (a unit's open tasks, from MetricOpenTasks): the engine
+	// returns it instead of counting the unit's whole backlog.
+	Total *int
 }
 
 // SLA is the accept and feedback windows of one priority.

@@ -24,8 +24,9 @@ var bigTables = []string{"leads", "tasks", "persons", "sources", "events", "audi
 // TestFeedbackUsesBoundedLookups holds every statement a field unit's
 // feedback runs — its open-task list, accept and report — to its query
 // plan: each reads the tables that grow with the city by an index search,
-// never by a scan, so the cost of a feedback does not grow with the
-// database.
+// never by a scan, and none counts rows (the list's total is the unit's
+// counter), so the cost of a feedback does not grow with the database or
+// the unit's backlog.
 func TestFeedbackUsesBoundedLookups(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "epiloop.db")
 	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
@@ -49,7 +50,8 @@ func TestFeedbackUsesBoundedLookups(t *testing.T) {
 		stmts = append(stmts, traced{q, append([]any(nil), args...)})
 		mu.Unlock()
 	})
-	if _, _, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20}); err != nil {
+	_, total, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20})
+	if err != nil {
 		t.Fatal(err)
 	}
 	st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
@@ -58,6 +60,15 @@ func TestFeedbackUsesBoundedLookups(t *testing.T) {
 	}
 	f.submit(station, st.ID, home)
 	stop()
+	// The inbox's total is the unit's counter, which agrees with the rows.
+	if want := countTasks(t, f, epiloop.TaskPushed) + countTasks(t, f, epiloop.TaskAccepted) + 1; total != want {
+		t.Errorf("open tasks total %d, the rows say %d", total, want)
+	}
+	for _, s := range stmts {
+		if strings.Contains(s.query, "COUNT(") {
+			t.Errorf("a feedback counts rows: %s", oneLine(s.query))
+		}
+	}
 
 	plans, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
@@ -169,4 +180,14 @@ func TestFeedbackStatementsOnPostgres(t *testing.T) {
 		}
 	})
 	step("report", 11, 4, func() { f.submit(station, st.ID, home) })
+}
+
+// countTasks counts the station's tasks in status by the rows.
+func countTasks(t *testing.T, f *fixture, status epiloop.TaskStatus) int {
+	t.Helper()
+	_, n, err := f.svc.FindTasks(station, epiloop.TaskFilter{Status: &status, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

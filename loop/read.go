@@ -181,6 +181,16 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 		total int
 	)
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+		if f.Open && f.Status == nil && f.District == nil {
+			// The field's inbox: its total is the unit's counter, not a
+			// count of its backlog.
+			c, err := tx.FindCounters(epiloop.UnitScope(u.UnitCode))
+			if err != nil {
+				return err
+			}
+			n := int(c[epiloop.MetricOpenTasks])
+			f.Total = &n
+		}
 		tasks, n, err := tx.FindTasks(f)
 		if err != nil {
 			return err

@@ -128,7 +128,9 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	}
 	where := strings.Join(conds, " AND ")
 	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, a...).Scan(&total); err != nil {
+	if f.Total != nil {
+		total = *f.Total
+	} else if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, a...).Scan(&total); err != nil {
 		return nil, 0, wrap(err, "count tasks")
 	}
 	offset := max(f.Offset, 0)
