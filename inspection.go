@@ -296,3 +296,8 @@ func MayInspect(u *User, onDuty bool) bool {
 	}
 	return u.Role == RoleCommander || u.Role == RoleDistrict || onDuty
 }
+
+// DutyItemRectificationOverdue: a rectification of the district's places
+// open RectificationGrace past its due time (to whoever holds the
+// district sub-command's duty post).
+const DutyItemRectificationOverdue DutyItemKind = "rectification_overdue"
