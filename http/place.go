@@ -332,4 +332,3 @@ func (s *Server) deploymentStep(action string) handlerFunc {
 		return nil
 	}
 }
-
