@@ -130,7 +130,7 @@ var permissions = map[Action][]Role{
 	ActManagePlaces:    {RoleCommander, RoleDistrict, RoleAdmin},
 	ActInspect:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 	ActRectify:         {RoleStation, RoleCommittee},
-	ActReadDeployments: {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReadDeployments: {RoleCommander, RoleDistrict, RoleStation},
 	ActDeploy:          {RoleCommander, RoleDistrict, RoleStation},
 	ActApproveDeploy:   {RoleCommander, RoleDistrict},
 }

@@ -220,7 +220,7 @@ func (p *Place) Validate() error {
 
 // Protected reports whether a hospital is under one-to-one security:
 // grade II or above, or designated for fever cases.
-func (p *Place) Protected() bool {
+func (p Place) Protected() bool {
 	return p.Kind == PlaceHospital && (p.FeverDesignated || slices.Index(HospitalGrades, p.Grade) >= slices.Index(HospitalGrades, ProtectedGrade))
 }
 
@@ -259,7 +259,7 @@ func (p *Place) Transition(action string, order *ClosureOrder) (string, error) {
 // Uncovered reports whether a compound has fewer persons on site than its
 // minimum guard: the uncovered-compounds figure (MetricUncoveredCompounds)
 // counts these, on the dashboard and in the daily report alike.
-func (p *Place) Uncovered() bool {
+func (p Place) Uncovered() bool {
 	return p.Kind == PlaceCompound && p.MinGuard > 0 && p.Coverage < p.MinGuard
 }
 
