@@ -90,7 +90,7 @@ func (in *Inspection) Apply(p *Place) error {
 		case !slices.Contains(list, it.Item):
 			return FieldError("items", "err.inspection_item", it.Item)
 		case seen[it.Item]:
-			return FieldError("items", "err.inspection_item_twice", it.Item)
+			return FieldError("items", "err.inspection_item_twice", M("check."+it.Item))
 		case len(it.Note) > MaxInspectionNote:
 			return FieldError("items."+it.Item, "err.inspection_note", MaxInspectionNote)
 		}
@@ -101,7 +101,7 @@ func (in *Inspection) Apply(p *Place) error {
 	}
 	for _, item := range list {
 		if !seen[item] && !(item == ItemClosureKept && in.FoundOpen) {
-			return FieldError("items."+item, "err.inspection_item_missing", item)
+			return FieldError("items."+item, "err.inspection_item_missing", M("check."+item))
 		}
 	}
 	if in.FoundOpen {

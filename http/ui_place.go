@@ -167,7 +167,7 @@ func (ui *ui) handleInspectPost(w http.ResponseWriter, r *http.Request, p *page)
 			in.Items = append(in.Items, epiloop.CheckItem{Item: item, OK: mark == "ok", Note: note})
 		case item == epiloop.ItemClosureKept && in.FoundOpen:
 		default:
-			missing = append(missing, epiloop.FieldError("items."+item, "err.inspection_item_missing", p.T("check."+item)))
+			missing = append(missing, epiloop.FieldError("items."+item, "err.inspection_item_missing", epiloop.M("check."+item)))
 		}
 	}
 	if len(missing) == 0 {

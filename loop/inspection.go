@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -64,6 +65,7 @@ func (s *Service) RecordInspection(ctx context.Context, code string, in epiloop.
 			return epiloop.Errorf(epiloop.EFORBIDDEN, "err.inspection_not_on_duty")
 		}
 		rec := in
+		rec.Items = slices.Clone(in.Items) // Apply marks them; the caller's stay as given
 		rec.PlaceID, rec.InspectorID, rec.At = p.ID, u.ID, now
 		var r *epiloop.Rectification
 		if rec.RectificationID != 0 {
