@@ -188,7 +188,10 @@ func placeRouteCases() []routeCase {
 	return []routeCase{
 		// place.go
 		{pattern: "GET /api/v1/places", in: all,
-			call: func(m *matrix, as string, side int) mxCall { m.places(); return apiCall("GET", "/api/v1/places?per_page=500", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.places()
+				return apiCall("GET", "/api/v1/places?per_page=500", nil)
+			}},
 		{pattern: "POST /api/v1/places", in: want{others: created}, out: want{uCommander: created, uAdmin: created, others: invalid},
 			call: func(m *matrix, as string, side int) mxCall {
 				m.places()
@@ -197,7 +200,10 @@ func placeRouteCases() []routeCase {
 		{pattern: "POST /api/v1/places/import", in: all,
 			call: func(m *matrix, as string, side int) mxCall { return m.placeImportCall(side) }},
 		{pattern: "GET /api/v1/places/figures", in: want{uAuditor: forbidden, uCheckpoint: forbidden, others: ok}, refusesGranted: true,
-			call: func(m *matrix, as string, side int) mxCall { m.places(); return apiCall("GET", "/api/v1/places/figures", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.places()
+				return apiCall("GET", "/api/v1/places/figures", nil)
+			}},
 		{pattern: "GET /api/v1/places/{code}", in: all, out: cityOnly(ok),
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", "/api/v1/places/"+m.places().side[side].compound, nil)
@@ -227,7 +233,10 @@ func placeRouteCases() []routeCase {
 					"items": okItems(epiloop.PlaceCompound)})
 			}},
 		{pattern: "GET /api/v1/rectifications", in: all,
-			call: func(m *matrix, as string, side int) mxCall { m.places(); return apiCall("GET", "/api/v1/rectifications?open=true", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.places()
+				return apiCall("GET", "/api/v1/rectifications?open=true", nil)
+			}},
 		{pattern: "GET /api/v1/rectifications/{id}", in: all, out: cityOnly(ok),
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", fmt.Sprintf("/api/v1/rectifications/%d", m.places().side[side].rectification), nil)
@@ -241,7 +250,10 @@ func placeRouteCases() []routeCase {
 				return apiCall("POST", fmt.Sprintf("/api/v1/rectifications/%d/fixed", m.freshRectification(side)), map[string]any{"note": "已整改"})
 			}},
 		{pattern: "GET /api/v1/deployments", in: all,
-			call: func(m *matrix, as string, side int) mxCall { m.places(); return apiCall("GET", "/api/v1/deployments", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.places()
+				return apiCall("GET", "/api/v1/deployments", nil)
+			}},
 		{pattern: "GET /api/v1/deployments/{id}", in: all, out: want{uCommander: ok, others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", fmt.Sprintf("/api/v1/deployments/%d", m.places().side[side].deployment), nil)
@@ -266,7 +278,9 @@ func placeRouteCases() []routeCase {
 		{pattern: "GET /places", in: all,
 			call: func(m *matrix, as string, side int) mxCall { m.places(); return pageGet("/places") }},
 		{pattern: "GET /places/{code}", in: all, out: cityOnly(ok),
-			call: func(m *matrix, as string, side int) mxCall { return pageGet("/places/" + m.places().side[side].gathering) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pageGet("/places/" + m.places().side[side].gathering)
+			}},
 		{pattern: "GET /places/{code}/inspect", in: all, out: want{uCommander: ok, others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
 				return pageGet("/places/" + m.places().side[side].compound + "/inspect")
