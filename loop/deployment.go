@@ -116,6 +116,7 @@ func (s *Service) StepDeployment(ctx context.Context, id int64, action string) (
 		}
 		return s.audit(tx, u, epiloop.AuditChange, deploymentObject(d.ID), action)
 	})
+	s.placeTiles.forget()
 	return d, err
 }
 

@@ -110,6 +110,7 @@ func (s *Service) RecordInspection(ctx context.Context, code string, in epiloop.
 		out = &InspectionResult{Inspection: &rec, Rectification: r}
 		return s.audit(tx, u, epiloop.AuditChange, placeObject(p.Code), fmt.Sprintf("inspection:%d defects %d", rec.ID, len(rec.Defects)))
 	})
+	s.placeTiles.forget()
 	return out, err
 }
 

@@ -185,5 +185,6 @@ func (s *Service) ImportPlaces(ctx context.Context, ra io.ReaderAt, size int64) 
 		}
 		return nil
 	})
+	s.placeTiles.forget()
 	return out, err
 }
