@@ -97,6 +97,20 @@ var EventKinds = []EventKind{
 	{Name: EventHandoverClosed},
 	{Name: EventHandoverOverdue},
 	{Name: EventCredentialsRevoked, Internal: true},
+	// Places, inspections, deployments (place.go, inspection.go, deployment.go).
+	{Name: EventPlaceSaved},
+	{Name: EventPlaceClosed},
+	{Name: EventPlaceReopened},
+	{Name: EventInspectionRecorded},
+	{Name: EventRectificationOpened},
+	{Name: EventRectificationFixed},
+	{Name: EventRectificationChecked},
+	{Name: EventRectificationClosed},
+	{Name: EventRectificationOverdue},
+	{Name: EventDeploymentRequested},
+	{Name: EventDeploymentApproved},
+	{Name: EventDeploymentOnSite},
+	{Name: EventDeploymentEnded},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -54,6 +54,18 @@ const (
 	ActReadNotices  Action = "read_notices"  // the notices' outbox and its delivery log
 )
 
+// Places, inspections and deployments (place.go, inspection.go,
+// deployment.go).
+const (
+	ActReadPlaces      Action = "read_places"      // the registry of places, inspections, rectifications
+	ActManagePlaces    Action = "manage_places"    // create, import, close and reopen places
+	ActInspect         Action = "inspect"          // record an inspection (MayInspect)
+	ActRectify         Action = "rectify"          // report a defect of one's unit's place fixed
+	ActReadDeployments Action = "read_deployments" // deployments to compounds, with the persons' names
+	ActDeploy          Action = "deploy"           // request, check in and end deployments
+	ActApproveDeploy   Action = "approve_deploy"   // approve a deployment
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -113,6 +125,14 @@ var permissions = map[Action][]Role{
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActReadNotices:  {RoleAuditor, RoleAdmin},
+
+	ActReadPlaces:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin},
+	ActManagePlaces:    {RoleCommander, RoleDistrict, RoleAdmin},
+	ActInspect:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActRectify:         {RoleStation, RoleCommittee},
+	ActReadDeployments: {RoleCommander, RoleDistrict, RoleStation},
+	ActDeploy:          {RoleCommander, RoleDistrict, RoleStation},
+	ActApproveDeploy:   {RoleCommander, RoleDistrict},
 }
 
 // Actions lists the actions of the table, sorted.

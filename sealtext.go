@@ -212,6 +212,11 @@ var SealedColumns = []SealedColumn{
 	{Table: "audit", Column: "purpose", AppendOnly: true},
 	{Table: "import_rejects", Column: "cells", Key: []string{"import_id", "row"}},
 	{Table: "import_warnings", Column: "cells", Key: []string{"import_id", "row", "seq"}},
+	{Table: "inspections", Column: "items"},
+	{Table: "inspections", Column: "note"},
+	{Table: "rectifications", Column: "fixed_note"},
+	{Table: "deployments", Column: "person_name"},
+	{Table: "deployments", Column: "police_number"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

@@ -138,6 +138,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerDutyPages()
 	ui.registerRosterPages()
 	ui.registerHandoverPages()
+	ui.registerPlacePages()
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
@@ -378,4 +379,6 @@ var navEntries = []struct {
 	{"command", "/command", epiloop.ActReadCommand},
 	{"duty", "/duty/now", epiloop.ActReadCommand},
 	{"roster", "/roster", epiloop.ActReadCommand},
+	{"places", "/places", epiloop.ActReadPlaces},
+	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
 }

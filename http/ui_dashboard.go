@@ -60,6 +60,8 @@ type dashData struct {
 	// structure.
 	Duty    *loop.DutyFigures
 	GapDays int
+	// Places are the places' figures by district (ui_place.go).
+	Places *placesTiles
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -116,6 +118,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 			return err
 		}
 		d.Duty, d.GapDays = &f, loop.DutyGapDays
+	}
+	if d.Places, err = ui.placesTiles(r); err != nil {
+		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
 	if r.Header.Get("HX-Request") == "true" {

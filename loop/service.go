@@ -56,6 +56,8 @@ type Service struct {
 	creds     credCache
 	jobs      importJobs
 	dutyTiles dutyTiles
+	// placeTiles keeps the places' figures (loop/place.go).
+	placeTiles placeTiles
 
 	noiseMu sync.Mutex
 	noise   map[string]*noiseCount

@@ -130,6 +130,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 		return sum, err
 	}
 	clock.Set(now)
+	if err := seedProtected(cmd, svc, now, byDistrict, districts); err != nil {
+		return sum, err
+	}
 	if err := seedCommand(cmd, svc, now); err != nil {
 		return sum, err
 	}

@@ -29,5 +29,10 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "%d task escalations, %d missed observation checks, %d overdue hand-overs escalated\n", n, o, h)
+	r, err := m.Service.EscalateRectifications(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d overdue rectifications escalated\n", r)
 	return nil
 }

@@ -387,6 +387,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Info("overdue hand-overs escalated", "count", n)
 		}
+		if n, err := m.Service.EscalateRectifications(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("rectification escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("overdue rectifications escalated", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
