@@ -97,6 +97,13 @@ var EventKinds = []EventKind{
 	{Name: EventHandoverClosed},
 	{Name: EventHandoverOverdue},
 	{Name: EventCredentialsRevoked, Internal: true},
+	{Name: EventPatrolLogged},
+	{Name: EventPatrolCorrected, FreeText: []string{"reason"}},
+	{Name: EventPatrolVoided, FreeText: []string{"reason"}},
+	{Name: EventSortieLogged},
+	{Name: EventSortieCorrected, FreeText: []string{"reason"}},
+	{Name: EventSortieVoided, FreeText: []string{"reason"}},
+	{Name: EventIncidentsEntered},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -212,6 +212,10 @@ var SealedColumns = []SealedColumn{
 	{Table: "audit", Column: "purpose", AppendOnly: true},
 	{Table: "import_rejects", Column: "cells", Key: []string{"import_id", "row"}},
 	{Table: "import_warnings", Column: "cells", Key: []string{"import_id", "row", "seq"}},
+	{Table: "patrol_logs", Column: "officers"},
+	{Table: "patrol_logs", Column: "area"},
+	{Table: "drone_sorties", Column: "pilot"},
+	{Table: "drone_sorties", Column: "area"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}
