@@ -2,6 +2,7 @@ package epiloop
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,9 +129,9 @@ func (p *PatrolLog) Problems(now time.Time) []error {
 		errs = append(errs, FieldError("vehicles", "err.patrol_too_many_vehicles", MaxPatrolVehicles))
 	} else {
 		seen := map[string]bool{}
-		for _, v := range p.Vehicles {
+		for i, v := range p.Vehicles {
 			if _, err := NormalizePlate(v); err != nil {
-				errs = append(errs, FieldError("vehicles", "err.patrol_plate", v))
+				errs = append(errs, FieldError("vehicles", "err.patrol_plate", i+1))
 				break
 			}
 			if seen[v] {
@@ -449,7 +450,7 @@ func YearEarlier(date string) string {
 }
 
 // MaxPatrolDays bounds the days a totals or incidents query may span.
-const MaxPatrolDays = 366
+const MaxPatrolDays = 92
 
 // PatrolTx stores patrol logs, drone sorties and incident statistics.
 type PatrolTx interface {
@@ -518,4 +519,23 @@ func (u *User) MayEnterIncidents(district string) bool {
 		return false
 	}
 	return u.Role == RoleCommander || district != "" && district == u.DistrictCode
+}
+
+// Text renders the comparison as the pages and the report show it: the
+// change in percent ("+12.5%"), or for a small base the raw difference
+// with the mark ("+3（基数小）").
+func (y YoY) Text(lang string) string {
+	if y.Percent != nil {
+		return T(lang, "yoy.percent", signed(*y.Percent, 1))
+	}
+	return T(lang, "yoy.small_base", signed(float64(y.Diff), 0))
+}
+
+// signed formats v with its sign and prec decimals.
+func signed(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if v > 0 {
+		s = "+" + s
+	}
+	return s
 }

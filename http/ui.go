@@ -138,6 +138,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerDutyPages()
 	ui.registerRosterPages()
 	ui.registerHandoverPages()
+	ui.registerPatrolPages()
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
@@ -378,4 +379,5 @@ var navEntries = []struct {
 	{"command", "/command", epiloop.ActReadCommand},
 	{"duty", "/duty/now", epiloop.ActReadCommand},
 	{"roster", "/roster", epiloop.ActReadCommand},
+	{"patrols", "/patrols", epiloop.ActReadPatrols},
 }

@@ -60,6 +60,9 @@ type dashData struct {
 	// structure.
 	Duty    *loop.DutyFigures
 	GapDays int
+	// Patrol is the patrol tile (ui_patrol.go), for readers of the
+	// patrol figures.
+	Patrol *patrolPageData
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -116,6 +119,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 			return err
 		}
 		d.Duty, d.GapDays = &f, loop.DutyGapDays
+	}
+	if d.Patrol, err = ui.patrolTile(r, p); err != nil {
+		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
 	if r.Header.Get("HX-Request") == "true" {
