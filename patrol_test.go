@@ -28,7 +28,9 @@ func TestPatrolProblems(t *testing.T) {
 		{"too long", func(p *epiloop.PatrolLog) { p.Start = p.End.Add(-25 * time.Hour) }, []string{"end"}},
 		{"in the future", func(p *epiloop.PatrolLog) { p.End = patrolNow.Add(time.Hour) }, []string{"end"}},
 		{"within the skew", func(p *epiloop.PatrolLog) { p.End = patrolNow.Add(epiloop.PatrolClockSkew) }, nil},
-		{"too old", func(p *epiloop.PatrolLog) { p.Start, p.End = patrolNow.Add(-40*24*time.Hour), patrolNow.Add(-40*24*time.Hour+time.Hour) }, []string{"start"}},
+		{"too old", func(p *epiloop.PatrolLog) {
+			p.Start, p.End = patrolNow.Add(-40*24*time.Hour), patrolNow.Add(-40*24*time.Hour+time.Hour)
+		}, []string{"start"}},
 		{"everything missing", func(p *epiloop.PatrolLog) { *p = epiloop.PatrolLog{} }, []string{"officers", "area", "start", "end"}},
 	}
 	for _, tt := range tests {

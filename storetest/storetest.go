@@ -57,6 +57,9 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Observations", testObservations},
 		{"Duty", testDuty},
 		{"Notices", testNotices},
+		{"Patrols", testPatrols},
+		{"Sorties", testSorties},
+		{"IncidentStats", testIncidentStats},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
