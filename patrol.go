@@ -499,7 +499,7 @@ func (u *User) MayLogPatrol(unit, district string) bool {
 	case RoleDistrict:
 		return district != "" && district == u.DistrictCode
 	}
-	return unit != "" && unit == u.UnitCode && district == u.DistrictCode
+	return unit != "" && unit == u.UnitCode
 }
 
 // PatrolFigureDistrict is the district whose patrol figures and incident
