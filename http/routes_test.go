@@ -298,7 +298,7 @@ func routeTable() []routeCase {
 		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, uCheckpoint: st, others: forbidden}
 	}
 
-	return []routeCase{
+	core := []routeCase{
 		// server.go
 		{pattern: "GET /healthz", in: want{others: ok, anonymous: ok},
 			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/healthz", nil) }},
@@ -907,6 +907,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
+	return slices.Concat(core, patrolRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's
