@@ -97,7 +97,9 @@ func patrolRouteCases() []routeCase {
 				return apiCall("GET", "/api/v1/patrols?from=2020-01-01&to=2020-02-01&per_page=10", nil)
 			}},
 		{pattern: "POST /api/v1/patrols", in: loggers(created),
-			call: func(m *matrix, as string, side int) mxCall { return apiCall("POST", "/api/v1/patrols", m.patrolBody(as)) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("POST", "/api/v1/patrols", m.patrolBody(as))
+			}},
 		{pattern: "POST /api/v1/patrols/{id}/correct", in: loggers(ok), out: loggersOut(ok),
 			call: func(m *matrix, as string, side int) mxCall {
 				b := m.patrolBody(as)
@@ -114,7 +116,9 @@ func patrolRouteCases() []routeCase {
 				return apiCall("GET", "/api/v1/patrols/totals?from=2020-01-26&to=2020-02-01", nil)
 			}},
 		{pattern: "GET /api/v1/sorties", in: logReaders,
-			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/api/v1/sorties?district="+heping, nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				return apiCall("GET", "/api/v1/sorties?district="+heping, nil)
+			}},
 		{pattern: "POST /api/v1/sorties", in: loggers(created),
 			call: func(m *matrix, as string, side int) mxCall {
 				b := m.patrolBody(as)
