@@ -150,7 +150,14 @@ func (ui *ui) patrolData(r *http.Request, p *page, date string) (*patrolPageData
 			return nil, err
 		}
 	}
-	d.PF, d.SF, d.IF = &patrolForm{}, &sortieForm{}, &incidentForm{Date: date}
+	// A fresh form starts at the times most entries have — a patrol
+	// that just ended after two hours, a sortie half an hour ago — so an
+	// officer at a gate types names and an area and presses Enter.
+	local := func(t time.Time) string { return t.In(epiloop.CivilZone()).Truncate(time.Minute).Format(formTimeLayout) }
+	now := d.now.Truncate(5 * time.Minute)
+	d.PF = &patrolForm{Start: local(now.Add(-2 * time.Hour)), End: local(now)}
+	d.SF = &sortieForm{Start: local(now.Add(-30 * time.Minute))}
+	d.IF = &incidentForm{Date: date}
 	if !all {
 		d.IF.District = mine
 	}
@@ -178,6 +185,9 @@ func (ui *ui) renderPatrols(w http.ResponseWriter, status int, p *page, d *patro
 	return ui.render(w, status, "patrols", p)
 }
 
+// formTimeLayout is a datetime-local field's value, in civil time.
+const formTimeLayout = "2006-01-02T15:04"
+
 // formTime reads a datetime-local field as civil time ("" is the zero
 // time: the domain says it is required).
 func formTime(r *http.Request, field string) (time.Time, error) {
@@ -185,7 +195,7 @@ func formTime(r *http.Request, field string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", v, epiloop.CivilZone())
+	t, err := time.ParseInLocation(formTimeLayout, v, epiloop.CivilZone())
 	if err != nil {
 		return t, epiloop.FieldError(field, "err.patrol_time")
 	}

@@ -102,12 +102,17 @@ func TestPatrolEntryBrowser(t *testing.T) {
 	}
 	st.shot("patrol-saved")
 
-	// The sortie by keyboard: type each field, Enter saves.
+	// The sortie by keyboard: its start is prefilled (half an hour ago),
+	// type each field, Enter saves.
+	var prefilled string
+	st.run(chromedp.Value("#s-start", &prefilled, chromedp.ByQuery))
+	if prefilled != "2020-02-01T15:30" {
+		t.Errorf("the sortie's start is prefilled as %q, want half an hour before 16:00", prefilled)
+	}
 	st.run(
 		chromedp.SendKeys("#s-pilot", "赵飞", chromedp.ByQuery),
 		chromedp.SendKeys("#s-drone", "UAV-07", chromedp.ByQuery),
 		chromedp.SendKeys("#s-area", "浑河沿岸", chromedp.ByQuery),
-		chromedp.SetValue("#s-start", "2020-02-01T14:00", chromedp.ByQuery),
 		chromedp.SendKeys("#s-minutes", "25\r", chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)
