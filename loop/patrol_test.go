@@ -282,3 +282,16 @@ func TestImportIncidents(t *testing.T) {
 		}
 	})
 }
+
+// atRestPatrols logs a patrol and a sortie whose names and areas are
+// marked secrets (loop.TestNothingPersonalInClearAtRest).
+func atRestPatrols(f *fixture, mark func(string) string) error {
+	now := f.clock.Now()
+	if _, err := f.svc.LogPatrol(ptStation, epiloop.PatrolLog{Officers: []string{mark("欧阳巡警"), mark("上官巡警")},
+		Area: mark("秘密巡区七号线"), Start: now.Add(-2 * time.Hour), End: now.Add(-time.Hour)}); err != nil {
+		return err
+	}
+	_, err := f.svc.LogSortie(ptStation, epiloop.DroneSortie{Pilot: mark("司马飞手"), Drone: "UAV-09",
+		Area: mark("秘密航区九号"), Start: now.Add(-time.Hour), Minutes: 20})
+	return err
+}
