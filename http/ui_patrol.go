@@ -153,7 +153,9 @@ func (ui *ui) patrolData(r *http.Request, p *page, date string) (*patrolPageData
 	// A fresh form starts at the times most entries have — a patrol
 	// that just ended after two hours, a sortie half an hour ago — so an
 	// officer at a gate types names and an area and presses Enter.
-	local := func(t time.Time) string { return t.In(epiloop.CivilZone()).Truncate(time.Minute).Format(formTimeLayout) }
+	local := func(t time.Time) string {
+		return t.In(epiloop.CivilZone()).Truncate(time.Minute).Format(formTimeLayout)
+	}
 	now := d.now.Truncate(5 * time.Minute)
 	d.PF = &patrolForm{Start: local(now.Add(-2 * time.Hour)), End: local(now)}
 	d.SF = &sortieForm{Start: local(now.Add(-30 * time.Minute))}
