@@ -111,6 +111,13 @@ var EventKinds = []EventKind{
 	{Name: EventDeploymentApproved},
 	{Name: EventDeploymentOnSite},
 	{Name: EventDeploymentEnded},
+	{Name: EventPatrolLogged},
+	{Name: EventPatrolCorrected, FreeText: []string{"reason"}},
+	{Name: EventPatrolVoided, FreeText: []string{"reason"}},
+	{Name: EventSortieLogged},
+	{Name: EventSortieCorrected, FreeText: []string{"reason"}},
+	{Name: EventSortieVoided, FreeText: []string{"reason"}},
+	{Name: EventIncidentsEntered},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -66,6 +66,14 @@ const (
 	ActApproveDeploy   Action = "approve_deploy"   // approve a deployment
 )
 
+// Patrols, drone sorties and incident statistics (patrol.go).
+const (
+	ActReadPatrols    Action = "read_patrols"     // the patrol figures and incident counts (analysts: figures only)
+	ActReadPatrolLogs Action = "read_patrol_logs" // the patrol and sortie logs (SeesPatrol)
+	ActLogPatrol      Action = "log_patrol"       // log, correct and void patrols and sorties (MayLogPatrol)
+	ActEnterIncidents Action = "enter_incidents"  // enter and import incident counts (MayEnterIncidents)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -133,6 +141,10 @@ var permissions = map[Action][]Role{
 	ActReadDeployments: {RoleCommander, RoleDistrict, RoleStation},
 	ActDeploy:          {RoleCommander, RoleDistrict, RoleStation},
 	ActApproveDeploy:   {RoleCommander, RoleDistrict},
+	ActReadPatrols:    {RoleCommander, RoleDistrict, RoleStation, RoleAnalyst},
+	ActReadPatrolLogs: {RoleCommander, RoleDistrict, RoleStation},
+	ActLogPatrol:      {RoleCommander, RoleDistrict, RoleStation},
+	ActEnterIncidents: {RoleCommander, RoleDistrict},
 }
 
 // Actions lists the actions of the table, sorted.

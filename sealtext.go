@@ -217,6 +217,10 @@ var SealedColumns = []SealedColumn{
 	{Table: "rectifications", Column: "fixed_note"},
 	{Table: "deployments", Column: "person_name"},
 	{Table: "deployments", Column: "police_number"},
+	{Table: "patrol_logs", Column: "officers"},
+	{Table: "patrol_logs", Column: "area"},
+	{Table: "drone_sorties", Column: "pilot"},
+	{Table: "drone_sorties", Column: "area"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

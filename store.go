@@ -54,6 +54,7 @@ type Tx interface {
 	HandoverTx
 	NoticeTx
 	PlaceTx
+	PatrolTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

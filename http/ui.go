@@ -139,6 +139,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerRosterPages()
 	ui.registerHandoverPages()
 	ui.registerPlacePages()
+	ui.registerPatrolPages()
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
@@ -381,4 +382,5 @@ var navEntries = []struct {
 	{"roster", "/roster", epiloop.ActReadCommand},
 	{"places", "/places", epiloop.ActReadPlaces},
 	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
+	{"patrols", "/patrols", epiloop.ActReadPatrols},
 }

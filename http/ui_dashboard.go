@@ -62,6 +62,9 @@ type dashData struct {
 	GapDays int
 	// Places are the places' figures by district (ui_place.go).
 	Places *placesTiles
+	// Patrol is the patrol tile (ui_patrol.go), for readers of the
+	// patrol figures.
+	Patrol *patrolPageData
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -120,6 +123,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 		d.Duty, d.GapDays = &f, loop.DutyGapDays
 	}
 	if d.Places, err = ui.placesTiles(r); err != nil {
+		return err
+	}
+	if d.Patrol, err = ui.patrolTile(r, p); err != nil {
 		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d

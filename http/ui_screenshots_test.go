@@ -59,6 +59,7 @@ func TestScreenshots(t *testing.T) {
 			{"route", fmt.Sprintf("/leads/%d/route?street=210102001", unroutable.Items[0].ID), "#picker"},
 		}},
 		{uiStation, []shot{
+			{"patrols", "/patrols", "#patrol-form"},
 			{"inbox", "/inbox", "#inbox-live"},
 			{"task", fmt.Sprintf("/inbox/leads/%d", open.Items[0].Lead.ID), "#feedback-form"},
 		}},

@@ -9,7 +9,7 @@ import (
 )
 
 // Table reads a file of records that are not persons (a register of
-// places): the same formats, encodings, size and archive checks as a
+// places, incident counts): the same formats, encodings, size and archive checks as a
 // manifest, but its header row is the first non-blank row, its columns
 // are named by the caller, and its cells are cleaned only of spreadsheet
 // escaping and surrounding space. Rows keep their line numbers for the
@@ -43,6 +43,7 @@ func OpenTable(ra io.ReaderAt, size int64, opts Options) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.SkipFingerprint = true // a table is not a manifest: no re-import check by hash
 	r := &Reader{opts: opts, info: Info{Format: format, Size: size}}
 	if err := r.openSource(ra, size, "", xlsxInMemory); err != nil {
 		r.Close()
@@ -74,7 +75,7 @@ func (t *Table) Next() (TableRow, error) {
 	for {
 		cells, line, err := t.r.nextCells()
 		if errors.Is(err, errMalformed) {
-			return TableRow{Line: line}, epiloop.Errorf(epiloop.EINVALID, "reject."+ReasonFormatUnsupported)
+			return TableRow{Line: line}, ErrRowUnreadable
 		}
 		if err != nil {
 			return TableRow{}, err
@@ -103,6 +104,11 @@ func (t *Table) Column(names ...string) int {
 	}
 	return -1
 }
+
+// ErrRowUnreadable is a row of a workbook its parser could not read
+// (EINVALID, with the row's number in the TableRow); the reading goes on
+// after it.
+var ErrRowUnreadable = epiloop.ReasonError("", ReasonMalformed)
 
 // Close releases the file.
 func (t *Table) Close() error { return t.r.Close() }

@@ -89,6 +89,11 @@ func atRest(t *testing.T, f *fixture) []string {
 		t.Fatal(err)
 	}
 	f.svc.WaitImports(context.Background())
+
+	// A patrol's officers and route, a sortie's pilot and area (patrol.go).
+	if err := atRestPatrols(f, mark); err != nil {
+		t.Fatal(err)
+	}
 	return secrets
 }
 

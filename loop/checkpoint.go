@@ -456,5 +456,9 @@ func recountStats(tx epiloop.Tx) (map[epiloop.CounterKey]int64, error) {
 		}
 		before = os[len(os)-1].ID
 	}
+	// The patrol and sortie day counters (patrol.go).
+	if err := recountPatrols(tx, want); err != nil {
+		return nil, err
+	}
 	return want, nil
 }

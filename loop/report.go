@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,7 +113,8 @@ func reportSections(today bool) []ReportSection {
 	}
 	return append(out,
 		ReportSection{ReportCheckpoints, ck},
-		ReportSection{ReportObservations, []string{MetricObsUnder, MetricObsNew, MetricObsReleased, MetricObsTransferred}})
+		ReportSection{ReportObservations, []string{MetricObsUnder, MetricObsNew, MetricObsReleased, MetricObsTransferred}},
+		patrolReportSection)
 }
 
 // reportArea is one row of the report: the city, a district, or the
@@ -160,8 +162,12 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 	scope := u.Scope()
 	areas := s.reportAreas(scope)
 	vals := make([]map[string]int64, len(areas))
+	var patrolCells map[string]map[string]string
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		rep.Issuer = issuerOf(tx, scope)
+		if patrolCells, err = patrolReportCells(tx, u, areas, date, rep.Suppressed); err != nil {
+			return err
+		}
 		for i, a := range areas {
 			v, err := areaCounts(tx, a, date, rep.Today)
 			if err != nil {
@@ -198,6 +204,7 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 		for _, m := range rep.Metrics {
 			row.Values[m] = cell(vals[i][m], rep.Suppressed)
 		}
+		maps.Copy(row.Values, patrolCells[a.code])
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, s.Audit(ctx, epiloop.AuditExport, "report:daily", rep.Date)

@@ -400,14 +400,6 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 	return out, total, wrap(rows.Err(), "find deployments")
 }
 
-// nonNil stores a nil list as [].
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}
-
 // lockOf locks the rows of alias with lock.
 func lockOf(lock bool, alias string) string {
 	if lock {

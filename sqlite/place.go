@@ -413,10 +413,3 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 	return out, total, wrap(rows.Err(), "find deployments")
 }
 
-// nonNil stores a nil list as [].
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}

@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Duty", testDuty},
 		{"Notices", testNotices},
 		{"Places", testPlaces},
+		{"Patrols", testPatrols},
+		{"Sorties", testSorties},
+		{"IncidentStats", testIncidentStats},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
