@@ -97,6 +97,14 @@ var EventKinds = []EventKind{
 	{Name: EventHandoverClosed},
 	{Name: EventHandoverOverdue},
 	{Name: EventCredentialsRevoked, Internal: true},
+	{Name: EventVolunteerRegistered},
+	{Name: EventVolunteerUpdated},
+	{Name: EventVolunteerStatus},
+	{Name: EventVolunteerVetted},
+	{Name: EventVolunteerImported},
+	{Name: EventVolunteerAssigned},
+	{Name: EventVolunteerCheckedIn},
+	{Name: EventVolunteerCheckedOut},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

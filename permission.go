@@ -54,6 +54,14 @@ const (
 	ActReadNotices  Action = "read_notices"  // the notices' outbox and its delivery log
 )
 
+// Volunteers' actions (volunteer.go).
+const (
+	ActReadVolunteers     Action = "read_volunteers"     // read a pool, masked (VolunteerVisible)
+	ActRegisterVolunteers Action = "register_volunteers" // register, edit and import volunteers into the unit's pool
+	ActVetVolunteers      Action = "vet_volunteers"      // vet the volunteers of the station's communities (MayVet)
+	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -113,6 +121,11 @@ var permissions = map[Action][]Role{
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActReadNotices:  {RoleAuditor, RoleAdmin},
+
+	ActReadVolunteers:     {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActRegisterVolunteers: {RoleStation, RoleCommittee},
+	ActVetVolunteers:      {RoleStation},
+	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 }
 
 // Actions lists the actions of the table, sorted.

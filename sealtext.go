@@ -212,6 +212,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "audit", Column: "purpose", AppendOnly: true},
 	{Table: "import_rejects", Column: "cells", Key: []string{"import_id", "row"}},
 	{Table: "import_warnings", Column: "cells", Key: []string{"import_id", "row", "seq"}},
+	{Table: "volunteers", Column: "availability"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

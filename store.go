@@ -53,6 +53,7 @@ type Tx interface {
 	DutyTx
 	HandoverTx
 	NoticeTx
+	VolunteerTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -56,6 +56,8 @@ type Service struct {
 	creds     credCache
 	jobs      importJobs
 	dutyTiles dutyTiles
+	// volunteerTiles keeps the volunteer figures (loop/volunteer.go).
+	volunteerTiles volunteerTiles
 
 	noiseMu sync.Mutex
 	noise   map[string]*noiseCount

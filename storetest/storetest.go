@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Observations", testObservations},
 		{"Duty", testDuty},
 		{"Notices", testNotices},
+		{"Volunteers", testVolunteers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
