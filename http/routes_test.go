@@ -298,7 +298,7 @@ func routeTable() []routeCase {
 		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, uCheckpoint: st, others: forbidden}
 	}
 
-	return []routeCase{
+	return slices.Concat([]routeCase{
 		// server.go
 		{pattern: "GET /healthz", in: want{others: ok, anonymous: ok},
 			call: func(m *matrix, as string, side int) mxCall { return apiCall("GET", "/healthz", nil) }},
@@ -906,7 +906,7 @@ func routeTable() []routeCase {
 			call: func(m *matrix, as string, side int) mxCall {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
-	}
+	}, volunteerRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's
