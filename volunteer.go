@@ -162,6 +162,12 @@ type Volunteer struct {
 // identity (Person.Normalize), team, skills and availability.
 func (v *Volunteer) Validate() error {
 	if err := v.Person.Normalize(); err != nil {
+		// A volunteer's request names the identity's fields at its top.
+		if e, ok := err.(*Error); ok {
+			c := *e
+			c.Field = strings.TrimPrefix(c.Field, "person.")
+			return &c
+		}
 		return err
 	}
 	v.Team = NormalizeSpace(v.Team)
