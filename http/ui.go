@@ -141,6 +141,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
+	ui.registerVolunteerPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -378,4 +379,5 @@ var navEntries = []struct {
 	{"command", "/command", epiloop.ActReadCommand},
 	{"duty", "/duty/now", epiloop.ActReadCommand},
 	{"roster", "/roster", epiloop.ActReadCommand},
+	{"forces", "/forces", epiloop.ActReadVolunteers},
 }

@@ -3,6 +3,8 @@ package loop
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -550,4 +552,25 @@ func (c *volunteerTiles) forget() {
 	c.mu.Lock()
 	c.by = nil
 	c.mu.Unlock()
+}
+
+// VolunteerCommunities are the communities of the caller's pools, by
+// code, for the pool page's choice: a unit's served communities, a
+// district's communities; none for the city (too many to list).
+func (s *Service) VolunteerCommunities(ctx context.Context) ([]epiloop.Community, error) {
+	u, err := allowed(ctx, epiloop.ActReadVolunteers)
+	if err != nil {
+		return nil, err
+	}
+	sc := u.Scope()
+	var out []epiloop.Community
+	s.mu.RLock()
+	for _, c := range s.communities {
+		if sc.District != "" && c.DistrictCode == sc.District || sc.Unit != "" && (epiloop.UnitServes(sc.Unit, &c)) {
+			out = append(out, c)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b epiloop.Community) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
 }

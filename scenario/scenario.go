@@ -133,6 +133,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedCommand(cmd, svc, now); err != nil {
 		return sum, err
 	}
+	if err := seedVolunteers(cmd, svc, clock, g, now, byDistrict[DemoDistrict]); err != nil {
+		return sum, err
+	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {
 		return sum, err
 	}
