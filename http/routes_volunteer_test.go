@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +123,7 @@ func volunteerRouteCases() []routeCase {
 		accepted  = http.StatusAccepted
 		forbidden = http.StatusForbidden
 		notFound  = http.StatusNotFound
+		seeOther  = http.StatusSeeOther
 	)
 	readers := want{uCommander: ok, uHeping: ok, uShenhe: ok, uStation: ok, uCommittee: ok, uOther: ok, others: forbidden}
 	unitsIn := func(st int) want { return want{uStation: st, uCommittee: st, uOther: st, others: forbidden} }
@@ -196,6 +198,36 @@ func volunteerRouteCases() []routeCase {
 		{pattern: "GET /api/v1/volunteers/imports/{id}/rejects", in: unitsIn(ok), out: want{others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", fmt.Sprintf("/api/v1/volunteers/imports/%d/rejects", m.volunteerImport(as, side)), nil)
+			}},
+
+		// ui_volunteer.go: the pool page 队伍 and its forms.
+		{pattern: "GET /forces", in: readers,
+			call: func(m *matrix, as string, side int) mxCall {
+				m.freshVolunteer(side, false)
+				return pageGet("/forces")
+			}},
+		{pattern: "POST /forces", in: unitsIn(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost("/forces", url.Values{"name": {mxName[side] + "页登记"}, "id_number": {m.nextID()},
+					"community": {m.mxCommunity(side)}, "skills": {"gate"}})
+			}},
+		{pattern: "POST /forces/{id}/vet", in: want{uStation: seeOther, uOther: seeOther, others: forbidden}, out: want{others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(vol("/forces/%d/vet")(m, as, side), url.Values{"vetting": {"vetted"}})
+			}},
+		{pattern: "POST /forces/{id}/status", in: unitsIn(seeOther), out: want{others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost(vol("/forces/%d/status")(m, as, side), url.Values{"status": {"paused"}})
+			}},
+		{pattern: "POST /forces/import", in: unitsIn(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				c := m.volunteerImportCall(side)
+				c.path, c.page = "/forces/import", true
+				return c
+			}},
+		{pattern: "GET /forces/imports/{id}/rejects", in: unitsIn(ok), out: want{others: notFound},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pageGet(fmt.Sprintf("/forces/imports/%d/rejects", m.volunteerImport(as, side)))
 			}},
 	}
 }

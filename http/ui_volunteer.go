@@ -272,3 +272,20 @@ func (ui *ui) handleForcesRejects(w http.ResponseWriter, r *http.Request, p *pag
 	}
 	return ui.s.writeRejects(w, r, im)
 }
+
+// VolunteerFigures are the volunteer figures per district of the page's
+// user, for the dashboard's tile and the daily report's section (none for
+// a user who reads neither, or when there are none).
+func (p *page) VolunteerFigures() []loop.VolunteerDistrictRow {
+	if p.req == nil || p.User == nil {
+		return nil
+	}
+	rows, err := p.ui.s.Service.VolunteerFigures(p.req.Context())
+	if err != nil {
+		if epiloop.ErrorCode(err) == epiloop.EINTERNAL {
+			p.ui.s.Logger.Error("volunteer figures", "err", err)
+		}
+		return nil
+	}
+	return rows
+}
