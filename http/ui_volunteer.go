@@ -76,7 +76,9 @@ func (d *forcesData) CanVet(u *epiloop.User, v epiloop.Volunteer) bool {
 }
 
 // CanEdit reports whether u may change v's status.
-func (d *forcesData) CanEdit(u *epiloop.User, v epiloop.Volunteer) bool { return epiloop.MayEditVolunteer(u, &v) }
+func (d *forcesData) CanEdit(u *epiloop.User, v epiloop.Volunteer) bool {
+	return epiloop.MayEditVolunteer(u, &v)
+}
 
 func (ui *ui) forcesData(r *http.Request) (*forcesData, error) {
 	q := r.URL.Query()
