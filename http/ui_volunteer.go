@@ -282,7 +282,7 @@ func (p *page) VolunteerFigures() []loop.VolunteerDistrictRow {
 	if p.req == nil || p.User == nil {
 		return nil
 	}
-	rows, err := p.ui.s.Service.VolunteerFigures(p.req.Context())
+	rows, err := p.ui.s.Service.VolunteerFigures(epiloop.NewContextWithUser(p.req.Context(), p.User))
 	if err != nil {
 		if epiloop.ErrorCode(err) == epiloop.EINTERNAL {
 			p.ui.s.Logger.Error("volunteer figures", "err", err)

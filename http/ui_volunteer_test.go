@@ -91,6 +91,14 @@ func TestForcesPage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "导入乙") {
 		t.Errorf("rejects: %d %q", res.StatusCode, body)
 	}
+	// The dashboard's tile and the daily report's section: 和平区's row.
+	for _, page := range []struct{ path, id string }{{"/dashboard", `id="volunteer-tile"`}, {"/reports/daily", `id="report-volunteers"`}} {
+		_, body = f.get(page.path, f.session(uiCommander))
+		if !strings.Contains(body, page.id) || !strings.Contains(body, `data-code="`+scenario.DemoDistrict+`"`) ||
+			!strings.Contains(body, `data-metric="volunteers_ready"`) {
+			t.Errorf("%s lacks the volunteers' figures", page.path)
+		}
+	}
 	// The other district's station sees none of this pool.
 	_, body = f.get("/forces", f.session(uiOtherName))
 	if strings.Contains(body, `data-volunteer="`) {

@@ -143,7 +143,13 @@ func volunteerWhere(f epiloop.VolunteerFilter, full bool) (string, args) {
 	var a args
 	if f.Unit != nil {
 		p := a.add(*f.Unit)
-		conds = append(conds, "(v.unit_code = "+p+" OR v.station_code = "+p+")")
+		if f.Community != nil {
+			// The community's index drives; the pool's own would match
+			// the unit's whole pool (333,000 rows), the community's 500.
+			conds = append(conds, p+" IN (v.unit_code || '', v.station_code || '')")
+		} else {
+			conds = append(conds, "(v.unit_code = "+p+" OR v.station_code = "+p+")")
+		}
 	}
 	if f.District != nil {
 		conds = append(conds, "v.district_code = "+a.add(*f.District))

@@ -101,8 +101,15 @@ func volunteerWhere(f epiloop.VolunteerFilter, full bool) (string, []any) {
 	conds := []string{"true"}
 	var args []any
 	if f.Unit != nil {
-		conds = append(conds, "(v.unit_code = ? OR v.station_code = ?)")
-		args = append(args, *f.Unit, *f.Unit)
+		if f.Community != nil {
+			// The community's index drives: a unit's own index would
+			// match its whole pool (333,000 rows), the community's 500.
+			conds = append(conds, "? IN (+v.unit_code, +v.station_code)")
+			args = append(args, *f.Unit)
+		} else {
+			conds = append(conds, "(v.unit_code = ? OR v.station_code = ?)")
+			args = append(args, *f.Unit, *f.Unit)
+		}
 	}
 	if f.District != nil {
 		conds = append(conds, "v.district_code = ?")
