@@ -118,6 +118,14 @@ var EventKinds = []EventKind{
 	{Name: EventSortieCorrected, FreeText: []string{"reason"}},
 	{Name: EventSortieVoided, FreeText: []string{"reason"}},
 	{Name: EventIncidentsEntered},
+	{Name: EventVolunteerRegistered},
+	{Name: EventVolunteerUpdated},
+	{Name: EventVolunteerStatus},
+	{Name: EventVolunteerVetted},
+	{Name: EventVolunteerImported},
+	{Name: EventVolunteerAssigned},
+	{Name: EventVolunteerCheckedIn},
+	{Name: EventVolunteerCheckedOut},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -68,6 +68,9 @@ type ImportCounts struct {
 	// Warnings counts the warnings of accepted rows (a row may have
 	// several): the lines of the report's warnings section.
 	Warnings int `json:"warnings"`
+	// VolunteersCreated counts the volunteers a volunteer list added to
+	// the pool (its Merged, the rows already in it).
+	VolunteersCreated int `json:"volunteers_created,omitempty"`
 }
 
 // Add adds other's counts to c.
@@ -80,6 +83,7 @@ func (c *ImportCounts) Add(o ImportCounts) {
 	c.TasksCreated += o.TasksCreated
 	c.Unroutable += o.Unroutable
 	c.Warnings += o.Warnings
+	c.VolunteersCreated += o.VolunteersCreated
 }
 
 // ImportReject is a row an import refused, with its original cells and a

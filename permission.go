@@ -74,6 +74,14 @@ const (
 	ActEnterIncidents Action = "enter_incidents"  // enter and import incident counts (MayEnterIncidents)
 )
 
+// Volunteers' actions (volunteer.go).
+const (
+	ActReadVolunteers     Action = "read_volunteers"     // read a pool, masked (VolunteerVisible)
+	ActRegisterVolunteers Action = "register_volunteers" // register, edit and import volunteers into the unit's pool
+	ActVetVolunteers      Action = "vet_volunteers"      // vet the volunteers of the station's communities (MayVet)
+	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -134,17 +142,21 @@ var permissions = map[Action][]Role{
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActReadNotices:  {RoleAuditor, RoleAdmin},
 
-	ActReadPlaces:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin},
-	ActManagePlaces:    {RoleCommander, RoleDistrict, RoleAdmin},
-	ActInspect:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
-	ActRectify:         {RoleStation, RoleCommittee},
-	ActReadDeployments: {RoleCommander, RoleDistrict, RoleStation},
-	ActDeploy:          {RoleCommander, RoleDistrict, RoleStation},
-	ActApproveDeploy:   {RoleCommander, RoleDistrict},
-	ActReadPatrols:    {RoleCommander, RoleDistrict, RoleStation, RoleAnalyst},
-	ActReadPatrolLogs: {RoleCommander, RoleDistrict, RoleStation},
-	ActLogPatrol:      {RoleCommander, RoleDistrict, RoleStation},
-	ActEnterIncidents: {RoleCommander, RoleDistrict},
+	ActReadPlaces:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin},
+	ActManagePlaces:       {RoleCommander, RoleDistrict, RoleAdmin},
+	ActInspect:            {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActRectify:            {RoleStation, RoleCommittee},
+	ActReadDeployments:    {RoleCommander, RoleDistrict, RoleStation},
+	ActDeploy:             {RoleCommander, RoleDistrict, RoleStation},
+	ActApproveDeploy:      {RoleCommander, RoleDistrict},
+	ActReadPatrols:        {RoleCommander, RoleDistrict, RoleStation, RoleAnalyst},
+	ActReadPatrolLogs:     {RoleCommander, RoleDistrict, RoleStation},
+	ActLogPatrol:          {RoleCommander, RoleDistrict, RoleStation},
+	ActEnterIncidents:     {RoleCommander, RoleDistrict},
+	ActReadVolunteers:     {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActRegisterVolunteers: {RoleStation, RoleCommittee},
+	ActVetVolunteers:      {RoleStation},
+	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -221,6 +221,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "patrol_logs", Column: "area"},
 	{Table: "drone_sorties", Column: "pilot"},
 	{Table: "drone_sorties", Column: "area"},
+	{Table: "volunteers", Column: "availability"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

@@ -55,6 +55,7 @@ type Tx interface {
 	NoticeTx
 	PlaceTx
 	PatrolTx
+	VolunteerTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -36,6 +36,12 @@ type importResponse struct {
 // intake, which refuses an unreadable file or one without identity
 // columns before anything is written.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader, string, intake.Options, error) {
+	return s.uploadAs(w, r, "")
+}
+
+// uploadAs is upload for a file whose source is known (fixed, not ""): the
+// form then has no source field (a volunteer list).
+func (s *Server) uploadAs(w http.ResponseWriter, r *http.Request, fixed epiloop.SourceKind) (*intake.Reader, string, intake.Options, error) {
 	var opts intake.Options
 	regions, err := s.Service.RegionIndex()
 	if err != nil {
@@ -85,6 +91,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 				return fail(epiloop.FieldError("file", "err.upload_was_cut_short_or"))
 			}
 		case "source", "ref", "sheet":
+			if fixed != "" && part.FormName() == "source" {
+				return fail(epiloop.FieldError(part.FormName(), "err.unknown_form_field"))
+			}
 			v, err := formValue(part)
 			if err != nil {
 				return fail(err)
@@ -103,6 +112,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (*intake.Reader,
 	}
 	if tmp == "" {
 		return fail(epiloop.FieldError("file", "err.file_required"))
+	}
+	if fixed != "" {
+		opts.Source = fixed
 	}
 	if !opts.Source.Valid() {
 		return fail(epiloop.InvalidSource("source"))
@@ -245,6 +257,11 @@ func (s *Server) handleImportRejects(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	return s.writeRejects(w, r, im)
+}
+
+// writeRejects streams an import's rejects report (handleImportRejects).
+func (s *Server) writeRejects(w http.ResponseWriter, r *http.Request, im *epiloop.Import) error {
 	format := intake.Format(im.Format)
 	if f := r.URL.Query().Get("format"); f != "" {
 		format = intake.Format(f)

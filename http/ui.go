@@ -143,6 +143,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerIntakePages()
 	ui.registerReportPages()
 	ui.registerExportPages()
+	ui.registerVolunteerPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -383,4 +384,5 @@ var navEntries = []struct {
 	{"places", "/places", epiloop.ActReadPlaces},
 	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
 	{"patrols", "/patrols", epiloop.ActReadPatrols},
+	{"forces", "/forces", epiloop.ActReadVolunteers},
 }

@@ -235,7 +235,11 @@ func (s *Service) Assign(ctx context.Context, slotID, userID int64) (*epiloop.Du
 		if slot.Holds(userID) {
 			return epiloop.Errorf(epiloop.ECONFLICT, "err.duty_already_assigned")
 		}
-		if len(slot.Persons) >= slot.Post.MaxStaff {
+		volunteers, err := tx.CountSlotVolunteers(slotID) // volunteers fill the post beside its staff
+		if err != nil {
+			return err
+		}
+		if len(slot.Persons)+volunteers >= slot.Post.MaxStaff {
 			return epiloop.Errorf(epiloop.ECONFLICT, "err.duty_slot_full", slot.Post.MaxStaff).WithReason("duty_full")
 		}
 		rules := s.dutyRules()

@@ -42,6 +42,20 @@ type ImportProgress struct {
 // this replica already is a conflict). Cancelling ctx stops the job
 // between batches; running the import again resumes it.
 func (s *Service) RunImportInBackground(ctx context.Context, im *epiloop.Import, rd *intake.Reader, path string, opts ImportOptions) error {
+	opts.BatchSize = ServerImportBatch
+	return s.runJob(ctx, im, rd, path, func() error { return s.RunImport(ctx, im, intake.Rows{R: rd}, opts) })
+}
+
+// RunVolunteerImportInBackground is RunImportInBackground for a started
+// volunteer list's import (loop/volunteer_import.go).
+func (s *Service) RunVolunteerImportInBackground(ctx context.Context, im *epiloop.Import, rd *intake.Reader, path string, opts ImportOptions) error {
+	opts.BatchSize = ServerImportBatch
+	return s.runJob(ctx, im, rd, path, func() error { return s.RunVolunteerImport(ctx, im, intake.NewVolunteerRows(rd), opts) })
+}
+
+// runJob runs an import's rows in (run) in the background, owning rd and
+// the file at path.
+func (s *Service) runJob(ctx context.Context, im *epiloop.Import, rd *intake.Reader, path string, run func() error) error {
 	j := &s.jobs
 	j.mu.Lock()
 	if j.running == nil {
@@ -55,13 +69,12 @@ func (s *Service) RunImportInBackground(ctx context.Context, im *epiloop.Import,
 	}
 	j.running[im.ID] = rd
 	j.mu.Unlock()
-	opts.BatchSize = ServerImportBatch
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()
 		defer os.Remove(path)
 		defer rd.Close()
-		err := s.RunImport(ctx, im, intake.Rows{R: rd}, opts)
+		err := run()
 		j.mu.Lock()
 		delete(j.running, im.ID)
 		j.mu.Unlock()

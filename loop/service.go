@@ -58,6 +58,8 @@ type Service struct {
 	dutyTiles dutyTiles
 	// placeTiles keeps the places' figures (loop/place.go).
 	placeTiles placeTiles
+	// volunteerTiles keeps the volunteer figures (loop/volunteer.go).
+	volunteerTiles volunteerTiles
 
 	noiseMu sync.Mutex
 	noise   map[string]*noiseCount

@@ -139,6 +139,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedPatrols(cmd, svc, clock, g, now, districts); err != nil {
 		return sum, err
 	}
+	if err := seedVolunteers(cmd, svc, clock, g, now, byDistrict[DemoDistrict]); err != nil {
+		return sum, err
+	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {
 		return sum, err
 	}

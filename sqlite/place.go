@@ -412,4 +412,3 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 	}
 	return out, total, wrap(rows.Err(), "find deployments")
 }
-

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Patrols", testPatrols},
 		{"Sorties", testSorties},
 		{"IncidentStats", testIncidentStats},
+		{"Volunteers", testVolunteers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,9 +28,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return runBenchLoad(ctx, args[1:], stdout, stderr)
 		case "queries":
 			return runBenchQueries(ctx, args[1:], stdout, stderr)
+		case "volunteers":
+			return runBenchVolunteers(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return errors.New("usage: epiloop bench import|load|queries …")
+	return errors.New("usage: epiloop bench import|load|queries|volunteers …")
 }
 
 // benchImportResult is the last line of `epiloop bench import`.
