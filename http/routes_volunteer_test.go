@@ -211,13 +211,13 @@ func volunteerRouteCases() []routeCase {
 				return pagePost("/forces", url.Values{"name": {mxName[side] + "页登记"}, "id_number": {m.nextID()},
 					"community": {m.mxCommunity(side)}, "skills": {"gate"}})
 			}},
-		{pattern: "POST /forces/{id}/vet", in: want{uStation: seeOther, uOther: seeOther, others: forbidden}, out: want{others: notFound},
+		{pattern: "POST /forces/volunteers/{id}/vet", in: want{uStation: seeOther, uOther: seeOther, others: forbidden}, out: want{others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
-				return pagePost(vol("/forces/%d/vet")(m, as, side), url.Values{"vetting": {"vetted"}})
+				return pagePost(vol("/forces/volunteers/%d/vet")(m, as, side), url.Values{"vetting": {"vetted"}})
 			}},
-		{pattern: "POST /forces/{id}/status", in: unitsIn(seeOther), out: want{others: notFound},
+		{pattern: "POST /forces/volunteers/{id}/status", in: unitsIn(seeOther), out: want{others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
-				return pagePost(vol("/forces/%d/status")(m, as, side), url.Values{"status": {"paused"}})
+				return pagePost(vol("/forces/volunteers/%d/status")(m, as, side), url.Values{"status": {"paused"}})
 			}},
 		{pattern: "POST /forces/import", in: unitsIn(seeOther),
 			call: func(m *matrix, as string, side int) mxCall {

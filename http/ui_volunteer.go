@@ -19,8 +19,8 @@ import (
 func (ui *ui) registerVolunteerPages() {
 	ui.page("GET /forces", epiloop.ActReadVolunteers, ui.handleForcesPage)
 	ui.page("POST /forces", epiloop.ActRegisterVolunteers, ui.handleForcesRegister)
-	ui.page("POST /forces/{id}/vet", epiloop.ActVetVolunteers, ui.handleForcesVet)
-	ui.page("POST /forces/{id}/status", epiloop.ActRegisterVolunteers, ui.handleForcesStatus)
+	ui.page("POST /forces/volunteers/{id}/vet", epiloop.ActVetVolunteers, ui.handleForcesVet)
+	ui.page("POST /forces/volunteers/{id}/status", epiloop.ActRegisterVolunteers, ui.handleForcesStatus)
 	ui.page("POST /forces/import", epiloop.ActRegisterVolunteers, ui.handleForcesImport)
 	ui.page("GET /forces/imports/{id}/rejects", epiloop.ActRegisterVolunteers, ui.handleForcesRejects)
 }

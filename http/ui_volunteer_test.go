@@ -58,7 +58,7 @@ func TestForcesPage(t *testing.T) {
 	}
 	st := f.session(uiStation)
 	_, body = f.get("/forces?vetting=pending", st)
-	vet := regexp.MustCompile(`action="(/forces/\d+/vet)"`).FindStringSubmatch(body)
+	vet := regexp.MustCompile(`action="(/forces/volunteers/\d+/vet)"`).FindStringSubmatch(body)
 	if vet == nil {
 		t.Fatal("the station is offered no vetting")
 	}
