@@ -40,7 +40,7 @@ func TestPlacePages(t *testing.T) {
 		t.Error("the dashboard lacks the places' tiles by district")
 	}
 	_, body = f.get("/reports/daily", cmd)
-	if !strings.Contains(body, `id="report-places"`) || !strings.Contains(body, `data-place-metric="uncovered_compounds">2<`) {
+	if !strings.Contains(body, `id="report-places"`) || !strings.Contains(body, `data-metric="uncovered_compounds">2<`) {
 		t.Error("the daily report lacks the places' section")
 	}
 }

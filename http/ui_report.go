@@ -26,8 +26,6 @@ type reportData struct {
 	Max string
 	// Title is the report's heading: the issuing command's daily report.
 	Title string
-	// Places are the places' figures as the report is made (ui_place.go).
-	Places *placesTiles
 }
 
 // query is the report's day as a query string.
@@ -53,11 +51,7 @@ func (ui *ui) report(r *http.Request, p *page) (*reportData, error) {
 	if issuer == "" {
 		issuer = p.T("report.issuer")
 	}
-	places, err := ui.placesTiles(r)
-	if err != nil {
-		return nil, err
-	}
-	return &reportData{Report: rep, Max: epiloop.CivilDate(p.Now), Title: p.T("report.page.title", issuer), Places: places}, nil
+	return &reportData{Report: rep, Max: epiloop.CivilDate(p.Now), Title: p.T("report.page.title", issuer)}, nil
 }
 
 func (ui *ui) handleReportPage(w http.ResponseWriter, r *http.Request, p *page) error {

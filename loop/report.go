@@ -156,6 +156,9 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 	}
 	rep := &Report{Date: date, Generated: now, Today: date == today, Suppressed: !u.Can(epiloop.ActExactCounts)}
 	rep.Sections = reportSections(rep.Today)
+	if rep.Today {
+		rep.Sections = append(rep.Sections, forcesReportSections()...)
+	}
 	for _, sec := range rep.Sections {
 		rep.Metrics = append(rep.Metrics, sec.Metrics...)
 	}
@@ -196,6 +199,12 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 	if err != nil {
 		return nil, err
 	}
+	var forcesCells map[string]map[string]string
+	if rep.Today {
+		if forcesCells, err = s.forcesReportCells(ctx, areas, rep.Suppressed); err != nil {
+			return nil, err
+		}
+	}
 	for i, a := range areas {
 		if a.code == "" && !nonZero(vals[i]) {
 			continue // no lead without a district: no row for them
@@ -205,6 +214,7 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 			row.Values[m] = cell(vals[i][m], rep.Suppressed)
 		}
 		maps.Copy(row.Values, patrolCells[a.code])
+		maps.Copy(row.Values, forcesCells[a.code])
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, s.Audit(ctx, epiloop.AuditExport, "report:daily", rep.Date)

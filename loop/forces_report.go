@@ -1,0 +1,75 @@
+package loop
+
+import (
+	"context"
+
+	"github.com/epiloop/epiloop"
+)
+
+// The daily report's sections of the places (ReportPlaces) and the
+// volunteers (ReportVolunteers): figures of the moment, read from the same
+// kept figures as the dashboard's tiles (PlaceFigures, VolunteerFigures),
+// so a report carries them for today only, like its state section.
+
+// The keys of the report's places and volunteers sections.
+const (
+	ReportPlaces     = "places"
+	ReportVolunteers = "volunteers"
+)
+
+// forcesReportSections are the places and volunteers sections of today's
+// report.
+func forcesReportSections() []ReportSection {
+	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}}
+}
+
+// forcesReportCells returns the places and volunteers sections' cells of
+// each area, by area code: a district's own figures, the city's the sum
+// of its districts'; none for the undetermined row.
+func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, suppressed bool) (map[string]map[string]string, error) {
+	places, err := s.PlaceFigures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vols, err := s.VolunteerFigures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]map[string]int64{}
+	add := func(district string, m map[string]int64) {
+		if by[district] == nil {
+			by[district] = map[string]int64{}
+		}
+		for k, v := range m {
+			by[district][k] += v
+		}
+	}
+	for _, d := range places.Districts {
+		add(d.Code, d.Counts)
+	}
+	for _, v := range vols {
+		add(v.District, v.Figures)
+	}
+	out := map[string]map[string]string{}
+	for _, a := range areas {
+		if !a.city && a.district == "" {
+			continue
+		}
+		sum := map[string]int64{}
+		for d, m := range by {
+			if a.city || d == a.district {
+				for k, v := range m {
+					sum[k] += v
+				}
+			}
+		}
+		row := map[string]string{}
+		for _, sec := range forcesReportSections() {
+			for _, m := range sec.Metrics {
+				row[m] = cell(sum[m], suppressed)
+			}
+		}
+		out[a.code] = row
+	}
+	return out, nil
+}
