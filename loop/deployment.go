@@ -127,13 +127,7 @@ func (s *Service) FindDeployments(ctx context.Context, f epiloop.DeploymentFilte
 	if err != nil {
 		return nil, 0, err
 	}
-	switch sc := u.Scope(); {
-	case sc.All:
-	case sc.District != "":
-		f.District = &sc.District
-	default:
-		f.Unit = &sc.Unit
-	}
+	narrowToScope(u, &f.District, &f.Unit)
 	var out []epiloop.Deployment
 	var total int
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {

@@ -160,13 +160,7 @@ func (s *Service) FindRectifications(ctx context.Context, open bool, offset, lim
 		return nil, 0, err
 	}
 	f := epiloop.RectificationFilter{Open: open, Offset: offset, Limit: limit}
-	switch sc := u.Scope(); {
-	case sc.All:
-	case sc.District != "":
-		f.District = &sc.District
-	default:
-		f.Unit = &sc.Unit
-	}
+	narrowToScope(u, &f.District, &f.Unit)
 	var out []epiloop.Rectification
 	var total int
 	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {

@@ -395,3 +395,16 @@ func counterDrift(want, got map[epiloop.CounterKey]int64) map[epiloop.CounterKey
 	}
 	return drift
 }
+
+// narrowToScope narrows a list's filter to what u may read: a district
+// user's to their district, a unit's to the unit; a city-wide reader's
+// stays as asked.
+func narrowToScope(u *epiloop.User, district, unit **string) {
+	switch sc := u.Scope(); {
+	case sc.All:
+	case sc.District != "":
+		*district = &sc.District
+	default:
+		*unit = &sc.Unit
+	}
+}

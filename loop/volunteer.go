@@ -113,13 +113,7 @@ func (s *Service) RegisterVolunteer(ctx context.Context, v *epiloop.Volunteer) (
 
 // scopeVolunteers narrows f to what u may read.
 func scopeVolunteers(u *epiloop.User, f *epiloop.VolunteerFilter) {
-	switch sc := u.Scope(); {
-	case sc.All:
-	case sc.District != "":
-		f.District = &sc.District
-	default:
-		f.Unit = &sc.Unit
-	}
+	narrowToScope(u, &f.District, &f.Unit)
 }
 
 // VolunteerPool is one page of a pool, masked, with the tally of the
