@@ -214,7 +214,7 @@ func (db *DB) View(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 }
 
 func (db *DB) newTx(ctx context.Context, ptx pgx.Tx, write bool) *Tx {
-	return &Tx{tx: ptx, ctx: ctx, db: db, write: write, shard: int16(rand.IntN(counterShards))}
+	return bound(&Tx{tx: ptx, ctx: ctx, db: db, write: write, shard: int16(rand.IntN(counterShards))})
 }
 
 // SQLSTATE codes the engine acts on.

@@ -232,7 +232,7 @@ func (db *DB) runGroup(group []*request, shard int16) ([]result, error) {
 		return results, errGroupBroken
 	}
 	// g keeps what the requests that succeeded keep for the commit.
-	g := &Tx{tx: ptx, ctx: ctx, db: db, write: true, shard: shard}
+	g := bound(&Tx{tx: ptx, ctx: ctx, db: db, write: true, shard: shard})
 	kept := 0
 	for i, r := range group {
 		var ok bool
@@ -308,9 +308,9 @@ func (g *Tx) run(r *request, last bool) (result, bool) {
 // (and writes them, if it flushes) as if the requests before it had
 // committed. Copies: a request that fails leaves the group's unchanged.
 func (g *Tx) member(ctx context.Context) *Tx {
-	return &Tx{tx: g.tx, ctx: context.WithoutCancel(ctx), db: g.db, write: true, shard: g.shard,
+	return bound(&Tx{tx: g.tx, ctx: context.WithoutCancel(ctx), db: g.db, write: true, shard: g.shard,
 		counters: maps.Clone(g.counters), statCounters: maps.Clone(g.statCounters),
-		events: slices.Clip(g.events), audit: slices.Clip(g.audit), logLocked: g.logLocked, head: g.head}
+		events: slices.Clip(g.events), audit: slices.Clip(g.audit), logLocked: g.logLocked, head: g.head})
 }
 
 // keep makes what a request that succeeded keeps for the commit the

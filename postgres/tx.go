@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -21,6 +22,8 @@ import (
 // (see log.go). An event's or audit entry's ID is therefore set by the time
 // Update returns, not when CreateEvent or AppendAudit returns.
 type Tx struct {
+	// Store is the store code the engines share (package sqlstore).
+	sqlstore.Store
 	tx    pgx.Tx
 	ctx   context.Context
 	db    *DB

@@ -267,7 +267,7 @@ func (db *DB) View(ctx context.Context, fn func(tx epiloop.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, ctx: ctx, cipher: db.cipher, trace: db.tracer()}); err != nil {
+	if err := fn(bound(&Tx{tx: stx, ctx: ctx, cipher: db.cipher, trace: db.tracer()})); err != nil {
 		return err
 	}
 	return stx.Commit()

@@ -370,8 +370,8 @@ func (db *DB) runGroup(group []*request) ([]error, error) {
 	for i, r := range group {
 		// Statements run without the caller's cancellation: interrupting
 		// a statement would roll back the whole shared transaction.
-		tx := &Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher, images: newRowImages(), bulkInserted: &bulk,
-			noForeignKeys: noFK, trace: db.tracer()}
+		tx := bound(&Tx{tx: stx, ctx: context.WithoutCancel(r.ctx), cipher: db.cipher, images: newRowImages(), bulkInserted: &bulk,
+			noForeignKeys: noFK, trace: db.tracer()})
 		if single {
 			if err := r.fn(tx); err != nil {
 				if isBusy(err) {

@@ -10,12 +10,15 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/sqlstore"
 	"github.com/mattn/go-sqlite3"
 )
 
 // Tx implements epiloop.Tx over one SQLite transaction. Its methods run in
 // the context given to Update or View.
 type Tx struct {
+	// Store is the store code the engines share (package sqlstore).
+	sqlstore.Store
 	tx     *sql.Tx
 	ctx    context.Context
 	cipher epiloop.Cipher
