@@ -109,3 +109,5 @@ func (r pgRows) Next() bool             { return r.rows.Next() }
 func (r pgRows) Scan(dest ...any) error { return scan(r.rows, dest) }
 func (r pgRows) Err() error             { return r.rows.Err() }
 func (r pgRows) Close()                 { r.rows.Close() }
+
+func (c conn) ForUpdate(lock bool, alias string) string { return lockOf(lock, alias) }

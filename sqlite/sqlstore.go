@@ -106,3 +106,5 @@ func (r sqliteRows) Next() bool             { return r.rows.Next() }
 func (r sqliteRows) Scan(dest ...any) error { return r.rows.Scan(scanDest(dest)...) }
 func (r sqliteRows) Err() error             { return r.rows.Err() }
 func (r sqliteRows) Close()                 { r.rows.Close() }
+
+func (c conn) ForUpdate(bool, string) string { return "" }

@@ -34,6 +34,10 @@ type Conn interface {
 	// naming a missing row ENOTFOUND with missing; any other error is
 	// returned as is.
 	Constraint(err error, conflict, missing string) error
+	// ForUpdate is the clause that locks the selected rows of alias until
+	// the transaction ends, when lock (PostgreSQL's FOR UPDATE OF; SQLite
+	// needs none: its write transactions run one at a time).
+	ForUpdate(lock bool, alias string) string
 	// Cipher seals the columns listed in epiloop.SealedColumns.
 	Cipher() epiloop.Cipher
 }
@@ -105,6 +109,9 @@ func (s Store) insert(q string, args ...any) (int64, error) {
 // sealed is v as an argument stored sealed (epiloop.SealedColumns).
 func (s Store) sealed(v string) epiloop.SealedText { return epiloop.Sealed(s.c.Cipher(), v) }
 
+// sealedJSON is v as JSON stored sealed.
+func (s Store) sealedJSON(v any) (epiloop.SealedText, error) { return epiloop.SealedJSON(s.c.Cipher(), v) }
+
 // opened scans a sealed column into dst.
 func (s Store) opened(dst *string) *epiloop.OpenedText { return epiloop.Opened(s.c.Cipher(), dst) }
 
@@ -137,6 +144,14 @@ func collect[T any](rows Rows, err error, scan func(Rows) (T, error)) ([]T, erro
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// nonNil is xs, or an empty slice for nil (stored as [] rather than null).
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }
 
 // pageLimit bounds a page's size: 50 by default, at most 1000.

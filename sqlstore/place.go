@@ -1,13 +1,11 @@
-package postgres
+package sqlstore
 
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
+	"time"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/epiloop/epiloop"
 )
@@ -20,11 +18,11 @@ const placeColumns = `p.id, p.code, p.kind, p.name, p.address, p.district_code, 
 	p.openness, p.households, p.gates, p.min_guard, p.detention_kind, p.capacity, p.created_at, p.updated_at,
 	(SELECT COUNT(*) FROM deployments d WHERE d.place_id = p.id AND d.state = ?)`
 
-func scanPlace(sc scanner) (*epiloop.Place, error) {
+func scanPlace(sc Row) (*epiloop.Place, error) {
 	var (
 		p                epiloop.Place
 		o                epiloop.ClosureOrder
-		created, updated pgtype.Timestamptz
+		created, updated time.Time
 	)
 	err := sc.Scan(&p.ID, &p.Code, &p.Kind, &p.Name, &p.Address, &p.DistrictCode, &p.CommunityCode, &p.UnitCode,
 		&p.Grade, &p.FeverDesignated, &p.SiteCode, &p.Category, &p.State, &o.Number, &o.From, &o.To,
@@ -35,34 +33,34 @@ func scanPlace(sc scanner) (*epiloop.Place, error) {
 	if o.Number != "" {
 		p.Order = &o
 	}
-	p.CreatedAt, p.UpdatedAt = timeOf(created), timeOf(updated)
+	p.CreatedAt, p.UpdatedAt = created, updated
 	return &p, nil
 }
 
 // UpsertPlace creates a place or replaces the one of its code.
-func (tx *Tx) UpsertPlace(p *epiloop.Place) (bool, error) {
+func (s Store) UpsertPlace(p *epiloop.Place) (bool, error) {
 	var o epiloop.ClosureOrder
 	if p.Order != nil {
 		o = *p.Order
 	}
 	vals := []any{p.Kind, p.Name, p.Address, p.DistrictCode, p.CommunityCode, p.UnitCode, p.Grade, p.FeverDesignated,
 		p.SiteCode, p.Category, p.State, o.Number, o.From, o.To, p.Openness, p.Households, p.Gates, p.MinGuard,
-		p.DetentionKind, p.Capacity, ts(p.UpdatedAt)}
+		p.DetentionKind, p.Capacity, p.UpdatedAt}
 	var id int64
-	err := tx.pqueryRow(`SELECT id FROM places WHERE code = ?`, p.Code).Scan(&id)
+	err := s.c.QueryRow(`SELECT id FROM places WHERE code = ?`, p.Code).Scan(&id)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		err := tx.pqueryRow(`INSERT INTO places (kind, name, address, district_code, community_code, unit_code, grade,
+	case errors.Is(err, ErrNoRows):
+		err := s.c.QueryRow(`INSERT INTO places (kind, name, address, district_code, community_code, unit_code, grade,
 			fever_designated, site_code, category, state, order_no, order_from, order_to, openness, households, gates,
 			min_guard, detention_kind, capacity, updated_at, code, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			append(vals, p.Code, ts(p.CreatedAt))...).Scan(&p.ID)
-		return true, wrap(constraintError(err, "err.place_exists", ""), "upsert place")
+			append(vals, p.Code, p.CreatedAt)...).Scan(&p.ID)
+		return true, wrap(s.c.Constraint(err, "err.place_exists", ""), "upsert place")
 	case err != nil:
 		return false, wrap(err, "upsert place")
 	}
 	p.ID = id
-	err = tx.pexec(`UPDATE places SET kind = ?, name = ?, address = ?, district_code = ?, community_code = ?,
+	_, err = s.c.Exec(`UPDATE places SET kind = ?, name = ?, address = ?, district_code = ?, community_code = ?,
 		unit_code = ?, grade = ?, fever_designated = ?, site_code = ?, category = ?, state = ?, order_no = ?,
 		order_from = ?, order_to = ?, openness = ?, households = ?, gates = ?, min_guard = ?, detention_kind = ?,
 		capacity = ?, updated_at = ? WHERE id = ?`, append(vals, id)...)
@@ -70,14 +68,14 @@ func (tx *Tx) UpsertPlace(p *epiloop.Place) (bool, error) {
 }
 
 // FindPlaceByID returns one place with its coverage.
-func (tx *Tx) FindPlaceByID(id int64) (*epiloop.Place, error) {
-	p, err := scanPlace(tx.pqueryRow(`SELECT `+placeColumns+` FROM places p WHERE p.id = ?`, epiloop.DeploymentOnSite, id))
+func (s Store) FindPlaceByID(id int64) (*epiloop.Place, error) {
+	p, err := scanPlace(s.c.QueryRow(`SELECT `+placeColumns+` FROM places p WHERE p.id = ?`, epiloop.DeploymentOnSite, id))
 	return p, wrap(noRows(err, "err.place_not_found"), "find place")
 }
 
 // FindPlaceByCode returns one place with its coverage.
-func (tx *Tx) FindPlaceByCode(code string) (*epiloop.Place, error) {
-	p, err := scanPlace(tx.pqueryRow(`SELECT `+placeColumns+` FROM places p WHERE p.code = ?`, epiloop.DeploymentOnSite, code))
+func (s Store) FindPlaceByCode(code string) (*epiloop.Place, error) {
+	p, err := scanPlace(s.c.QueryRow(`SELECT `+placeColumns+` FROM places p WHERE p.code = ?`, epiloop.DeploymentOnSite, code))
 	return p, wrap(noRows(err, "err.place_not_found"), "find place")
 }
 
@@ -112,13 +110,13 @@ func placeWhere(f epiloop.PlaceFilter) (string, []any) {
 }
 
 // FindPlaces returns one page of places by code, and the total.
-func (tx *Tx) FindPlaces(f epiloop.PlaceFilter) ([]epiloop.Place, int, error) {
+func (s Store) FindPlaces(f epiloop.PlaceFilter) ([]epiloop.Place, int, error) {
 	where, args := placeWhere(f)
-	total, err := tx.pcount("places p", where, args...)
+	total, err := s.c.Count("places p", where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := tx.pquery(`SELECT `+placeColumns+` FROM places p WHERE `+where+` ORDER BY p.code LIMIT ? OFFSET ?`,
+	rows, err := s.c.Query(`SELECT `+placeColumns+` FROM places p WHERE `+where+` ORDER BY p.code LIMIT ? OFFSET ?`,
 		append(append([]any{epiloop.DeploymentOnSite}, args...), pageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find places")
@@ -137,17 +135,17 @@ func (tx *Tx) FindPlaces(f epiloop.PlaceFilter) ([]epiloop.Place, int, error) {
 
 const inspectionColumns = `id, place_id, kind, inspector_id, at, items, found_open, note, defects, rectification_id`
 
-func (tx *Tx) scanInspection(sc scanner) (*epiloop.Inspection, error) {
+func (s Store) scanInspection(sc Row) (*epiloop.Inspection, error) {
 	var (
 		in             epiloop.Inspection
-		at             pgtype.Timestamptz
+		at             time.Time
 		items, defects string
 	)
-	if err := sc.Scan(&in.ID, &in.PlaceID, &in.Kind, &in.InspectorID, &at, tx.opened(&items), &in.FoundOpen,
-		tx.opened(&in.Note), &defects, &in.RectificationID); err != nil {
+	if err := sc.Scan(&in.ID, &in.PlaceID, &in.Kind, &in.InspectorID, &at, s.opened(&items), &in.FoundOpen,
+		s.opened(&in.Note), &defects, &in.RectificationID); err != nil {
 		return nil, err
 	}
-	in.At = timeOf(at)
+	in.At = at
 	if err := json.Unmarshal([]byte(items), &in.Items); err != nil {
 		return nil, err
 	}
@@ -155,8 +153,8 @@ func (tx *Tx) scanInspection(sc scanner) (*epiloop.Inspection, error) {
 }
 
 // CreateInspection records an inspection.
-func (tx *Tx) CreateInspection(in *epiloop.Inspection) error {
-	items, err := tx.sealedJSON(nonNil(in.Items))
+func (s Store) CreateInspection(in *epiloop.Inspection) error {
+	items, err := s.sealedJSON(nonNil(in.Items))
 	if err != nil {
 		return wrap(err, "create inspection")
 	}
@@ -164,21 +162,21 @@ func (tx *Tx) CreateInspection(in *epiloop.Inspection) error {
 	if err != nil {
 		return wrap(err, "create inspection")
 	}
-	err = tx.pqueryRow(`INSERT INTO inspections (place_id, kind, inspector_id, at, items, found_open, note, defects,
-		rectification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.PlaceID, in.Kind, in.InspectorID, ts(in.At),
-		items, in.FoundOpen, tx.sealed(in.Note), defects, in.RectificationID).Scan(&in.ID)
-	return wrap(constraintError(err, "", "err.place_not_found"), "create inspection")
+	err = s.c.QueryRow(`INSERT INTO inspections (place_id, kind, inspector_id, at, items, found_open, note, defects,
+		rectification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.PlaceID, in.Kind, in.InspectorID, in.At,
+		items, in.FoundOpen, s.sealed(in.Note), defects, in.RectificationID).Scan(&in.ID)
+	return wrap(s.c.Constraint(err, "", "err.place_not_found"), "create inspection")
 }
 
 // FindInspectionByID returns one inspection.
-func (tx *Tx) FindInspectionByID(id int64) (*epiloop.Inspection, error) {
-	in, err := tx.scanInspection(tx.pqueryRow(`SELECT `+inspectionColumns+` FROM inspections WHERE id = ?`, id))
+func (s Store) FindInspectionByID(id int64) (*epiloop.Inspection, error) {
+	in, err := s.scanInspection(s.c.QueryRow(`SELECT `+inspectionColumns+` FROM inspections WHERE id = ?`, id))
 	return in, wrap(noRows(err, "err.inspection_not_found"), "find inspection")
 }
 
 // FindInspections returns a place's inspections, newest first.
-func (tx *Tx) FindInspections(placeID int64, limit int) ([]epiloop.Inspection, error) {
-	rows, err := tx.pquery(`SELECT `+inspectionColumns+` FROM inspections WHERE place_id = ? ORDER BY at DESC, id DESC LIMIT ?`,
+func (s Store) FindInspections(placeID int64, limit int) ([]epiloop.Inspection, error) {
+	rows, err := s.c.Query(`SELECT `+inspectionColumns+` FROM inspections WHERE place_id = ? ORDER BY at DESC, id DESC LIMIT ?`,
 		placeID, pageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find inspections")
@@ -186,7 +184,7 @@ func (tx *Tx) FindInspections(placeID int64, limit int) ([]epiloop.Inspection, e
 	defer rows.Close()
 	var out []epiloop.Inspection
 	for rows.Next() {
-		in, err := tx.scanInspection(rows)
+		in, err := s.scanInspection(rows)
 		if err != nil {
 			return nil, wrap(err, "find inspections")
 		}
@@ -201,29 +199,29 @@ const rectificationColumns = `r.id, r.place_id, r.inspection_id, r.district_code
 
 const rectificationFrom = ` FROM rectifications r JOIN places p ON p.id = r.place_id`
 
-func (tx *Tx) scanRectification(sc scanner) (*epiloop.Rectification, error) {
+func (s Store) scanRectification(sc Row) (*epiloop.Rectification, error) {
 	var (
 		r                                   epiloop.Rectification
 		items, reasons, note                string
-		due, created                        pgtype.Timestamptz
+		due, created                        time.Time
 		fixedBy, confirmedBy, reinspection  int64
-		fixedAt, confirmedAt, closed, escal pgtype.Timestamptz
+		fixedAt, confirmedAt, closed, escal *time.Time
 		confirmedFixed                      bool
 	)
 	if err := sc.Scan(&r.ID, &r.PlaceID, &r.InspectionID, &r.DistrictCode, &r.UnitCode, &items, &due,
-		&fixedBy, &fixedAt, tx.opened(&note), &confirmedBy, &confirmedAt, &confirmedFixed, &reinspection,
+		&fixedBy, &fixedAt, s.opened(&note), &confirmedBy, &confirmedAt, &confirmedFixed, &reinspection,
 		&r.State, &reasons, &closed, &escal, &created, &r.PlaceCode, &r.PlaceName); err != nil {
 		return nil, err
 	}
-	r.Due, r.CreatedAt = timeOf(due), timeOf(created)
-	if fixedAt.Valid {
-		r.Fixed = &epiloop.RectifyReport{UserID: fixedBy, At: timeOf(fixedAt), Fixed: true, Note: note}
+	r.Due, r.CreatedAt = due, created
+	if fixedAt != nil {
+		r.Fixed = &epiloop.RectifyReport{UserID: fixedBy, At: *fixedAt, Fixed: true, Note: note}
 	}
-	if confirmedAt.Valid {
-		r.Confirmed = &epiloop.RectifyReport{UserID: confirmedBy, At: timeOf(confirmedAt), Fixed: confirmedFixed,
+	if confirmedAt != nil {
+		r.Confirmed = &epiloop.RectifyReport{UserID: confirmedBy, At: *confirmedAt, Fixed: confirmedFixed,
 			InspectionID: reinspection}
 	}
-	r.ClosedAt, r.EscalatedAt = timePtrOf(closed), timePtrOf(escal)
+	r.ClosedAt, r.EscalatedAt = closed, escal
 	if err := json.Unmarshal([]byte(items), &r.Items); err != nil {
 		return nil, err
 	}
@@ -235,26 +233,26 @@ func (tx *Tx) scanRectification(sc scanner) (*epiloop.Rectification, error) {
 }
 
 // rectifyArgs are the columns of the two parties.
-func (tx *Tx) rectifyArgs(r *epiloop.Rectification) []any {
-	vals := []any{int64(0), nil, tx.sealed(""), int64(0), nil, false, int64(0)}
+func (s Store) rectifyArgs(r *epiloop.Rectification) []any {
+	vals := []any{int64(0), nil, s.sealed(""), int64(0), nil, false, int64(0)}
 	if f := r.Fixed; f != nil {
-		vals[0], vals[1], vals[2] = f.UserID, ts(f.At), tx.sealed(f.Note)
+		vals[0], vals[1], vals[2] = f.UserID, f.At, s.sealed(f.Note)
 	}
 	if c := r.Confirmed; c != nil {
-		vals[3], vals[4], vals[5], vals[6] = c.UserID, ts(c.At), c.Fixed, c.InspectionID
+		vals[3], vals[4], vals[5], vals[6] = c.UserID, c.At, c.Fixed, c.InspectionID
 	}
 	return vals
 }
 
 // SaveRectification creates or updates a rectification.
-func (tx *Tx) SaveRectification(r *epiloop.Rectification) error {
+func (s Store) SaveRectification(r *epiloop.Rectification) error {
 	reasons, err := jsonText(nonNil(r.Reasons))
 	if err != nil {
 		return wrap(err, "save rectification")
 	}
-	vals := append(tx.rectifyArgs(r), r.State, reasons, tsPtr(r.ClosedAt), tsPtr(r.EscalatedAt))
+	vals := append(s.rectifyArgs(r), r.State, reasons, r.ClosedAt, r.EscalatedAt)
 	if r.ID != 0 {
-		err := tx.pexecOne("err.rectification_not_found", `UPDATE rectifications SET fixed_by = ?, fixed_at = ?,
+		err := s.execOne("err.rectification_not_found", `UPDATE rectifications SET fixed_by = ?, fixed_at = ?,
 			fixed_note = ?, confirmed_by = ?, confirmed_at = ?, confirmed_fixed = ?, reinspection_id = ?, state = ?,
 			reasons = ?, closed_at = ?, escalated_at = ? WHERE id = ?`, append(vals, r.ID)...)
 		return wrap(err, "save rectification")
@@ -263,22 +261,22 @@ func (tx *Tx) SaveRectification(r *epiloop.Rectification) error {
 	if err != nil {
 		return wrap(err, "save rectification")
 	}
-	err = tx.pqueryRow(`INSERT INTO rectifications (fixed_by, fixed_at, fixed_note, confirmed_by, confirmed_at,
+	err = s.c.QueryRow(`INSERT INTO rectifications (fixed_by, fixed_at, fixed_note, confirmed_by, confirmed_at,
 		confirmed_fixed, reinspection_id, state, reasons, closed_at, escalated_at, place_id, inspection_id,
 		district_code, unit_code, items, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		append(vals, r.PlaceID, r.InspectionID, r.DistrictCode, r.UnitCode, items, ts(r.Due), ts(r.CreatedAt))...).Scan(&r.ID)
-	return wrap(constraintError(err, "", "err.place_not_found"), "save rectification")
+		append(vals, r.PlaceID, r.InspectionID, r.DistrictCode, r.UnitCode, items, r.Due, r.CreatedAt)...).Scan(&r.ID)
+	return wrap(s.c.Constraint(err, "", "err.place_not_found"), "save rectification")
 }
 
 // FindRectificationByID returns one rectification. Its row is locked with lock.
-func (tx *Tx) FindRectificationByID(id int64, lock bool) (*epiloop.Rectification, error) {
-	r, err := tx.scanRectification(tx.pqueryRow(`SELECT `+rectificationColumns+rectificationFrom+` WHERE r.id = ?`+lockOf(lock, "r"), id))
+func (s Store) FindRectificationByID(id int64, lock bool) (*epiloop.Rectification, error) {
+	r, err := s.scanRectification(s.c.QueryRow(`SELECT `+rectificationColumns+rectificationFrom+` WHERE r.id = ?`+s.c.ForUpdate(lock, "r"), id))
 	return r, wrap(noRows(err, "err.rectification_not_found"), "find rectification")
 }
 
 // FindRectifications returns one page of rectifications, newest first,
 // and the total.
-func (tx *Tx) FindRectifications(f epiloop.RectificationFilter) ([]epiloop.Rectification, int, error) {
+func (s Store) FindRectifications(f epiloop.RectificationFilter) ([]epiloop.Rectification, int, error) {
 	conds := []string{"1 = 1"}
 	var args []any
 	if f.PlaceID != nil {
@@ -294,14 +292,14 @@ func (tx *Tx) FindRectifications(f epiloop.RectificationFilter) ([]epiloop.Recti
 		conds = append(conds, "r.closed_at IS NULL")
 	}
 	if f.DueBefore != nil {
-		conds, args = append(conds, "r.closed_at IS NULL AND r.escalated_at IS NULL AND r.due_at < ?"), append(args, ts(*f.DueBefore))
+		conds, args = append(conds, "r.closed_at IS NULL AND r.escalated_at IS NULL AND r.due_at < ?"), append(args, *f.DueBefore)
 	}
 	where := strings.Join(conds, " AND ")
-	total, err := tx.pcount("rectifications r", where, args...)
+	total, err := s.c.Count("rectifications r", where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := tx.pquery(`SELECT `+rectificationColumns+rectificationFrom+` WHERE `+where+
+	rows, err := s.c.Query(`SELECT `+rectificationColumns+rectificationFrom+` WHERE `+where+
 		` ORDER BY r.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find rectifications")
@@ -309,7 +307,7 @@ func (tx *Tx) FindRectifications(f epiloop.RectificationFilter) ([]epiloop.Recti
 	defer rows.Close()
 	var out []epiloop.Rectification
 	for rows.Next() {
-		r, err := tx.scanRectification(rows)
+		r, err := s.scanRectification(rows)
 		if err != nil {
 			return nil, 0, wrap(err, "find rectifications")
 		}
@@ -324,46 +322,46 @@ const deploymentColumns = `d.id, d.place_id, d.district_code, d.unit_code, d.per
 
 const deploymentFrom = ` FROM deployments d JOIN places p ON p.id = d.place_id`
 
-func (tx *Tx) scanDeployment(sc scanner) (*epiloop.Deployment, error) {
+func (s Store) scanDeployment(sc Row) (*epiloop.Deployment, error) {
 	var (
 		d                        epiloop.Deployment
-		approved, checked, ended pgtype.Timestamptz
-		created                  pgtype.Timestamptz
+		approved, checked, ended *time.Time
+		created                  time.Time
 	)
-	if err := sc.Scan(&d.ID, &d.PlaceID, &d.DistrictCode, &d.UnitCode, tx.opened(&d.PersonName), tx.opened(&d.PoliceNumber),
+	if err := sc.Scan(&d.ID, &d.PlaceID, &d.DistrictCode, &d.UnitCode, s.opened(&d.PersonName), s.opened(&d.PoliceNumber),
 		&d.PersonKind, &d.From, &d.To, &d.State, &d.RequestedBy, &d.ApprovedBy, &approved, &checked, &ended, &created,
 		&d.PlaceCode, &d.PlaceName); err != nil {
 		return nil, err
 	}
-	d.ApprovedAt, d.CheckedInAt, d.EndedAt = timePtrOf(approved), timePtrOf(checked), timePtrOf(ended)
-	d.CreatedAt = timeOf(created)
+	d.ApprovedAt, d.CheckedInAt, d.EndedAt = approved, checked, ended
+	d.CreatedAt = created
 	return &d, nil
 }
 
 // SaveDeployment creates or updates a deployment.
-func (tx *Tx) SaveDeployment(d *epiloop.Deployment) error {
-	vals := []any{d.State, d.ApprovedBy, tsPtr(d.ApprovedAt), tsPtr(d.CheckedInAt), tsPtr(d.EndedAt)}
+func (s Store) SaveDeployment(d *epiloop.Deployment) error {
+	vals := []any{d.State, d.ApprovedBy, d.ApprovedAt, d.CheckedInAt, d.EndedAt}
 	if d.ID != 0 {
-		err := tx.pexecOne("err.deployment_not_found", `UPDATE deployments SET state = ?, approved_by = ?,
+		err := s.execOne("err.deployment_not_found", `UPDATE deployments SET state = ?, approved_by = ?,
 			approved_at = ?, checked_in_at = ?, ended_at = ? WHERE id = ?`, append(vals, d.ID)...)
 		return wrap(err, "save deployment")
 	}
-	err := tx.pqueryRow(`INSERT INTO deployments (state, approved_by, approved_at, checked_in_at, ended_at, place_id,
+	err := s.c.QueryRow(`INSERT INTO deployments (state, approved_by, approved_at, checked_in_at, ended_at, place_id,
 		district_code, unit_code, person_name, police_number, person_kind, from_date, to_date, requested_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, append(vals, d.PlaceID, d.DistrictCode, d.UnitCode,
-		tx.sealed(d.PersonName), tx.sealed(d.PoliceNumber), d.PersonKind, d.From, d.To, d.RequestedBy, ts(d.CreatedAt))...).Scan(&d.ID)
-	return wrap(constraintError(err, "", "err.place_not_found"), "save deployment")
+		s.sealed(d.PersonName), s.sealed(d.PoliceNumber), d.PersonKind, d.From, d.To, d.RequestedBy, d.CreatedAt)...).Scan(&d.ID)
+	return wrap(s.c.Constraint(err, "", "err.place_not_found"), "save deployment")
 }
 
 // FindDeploymentByID returns one deployment, its row locked with lock.
-func (tx *Tx) FindDeploymentByID(id int64, lock bool) (*epiloop.Deployment, error) {
-	d, err := tx.scanDeployment(tx.pqueryRow(`SELECT `+deploymentColumns+deploymentFrom+` WHERE d.id = ?`+lockOf(lock, "d"), id))
+func (s Store) FindDeploymentByID(id int64, lock bool) (*epiloop.Deployment, error) {
+	d, err := s.scanDeployment(s.c.QueryRow(`SELECT `+deploymentColumns+deploymentFrom+` WHERE d.id = ?`+s.c.ForUpdate(lock, "d"), id))
 	return d, wrap(noRows(err, "err.deployment_not_found"), "find deployment")
 }
 
 // FindDeployments returns one page of deployments, newest first, and the
 // total.
-func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment, int, error) {
+func (s Store) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment, int, error) {
 	conds := []string{"1 = 1"}
 	var args []any
 	if f.PlaceID != nil {
@@ -379,11 +377,11 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 		conds, args = append(conds, "d.state = ?"), append(args, *f.State)
 	}
 	where := strings.Join(conds, " AND ")
-	total, err := tx.pcount("deployments d", where, args...)
+	total, err := s.c.Count("deployments d", where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := tx.pquery(`SELECT `+deploymentColumns+deploymentFrom+` WHERE `+where+
+	rows, err := s.c.Query(`SELECT `+deploymentColumns+deploymentFrom+` WHERE `+where+
 		` ORDER BY d.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find deployments")
@@ -391,7 +389,7 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 	defer rows.Close()
 	var out []epiloop.Deployment
 	for rows.Next() {
-		d, err := tx.scanDeployment(rows)
+		d, err := s.scanDeployment(rows)
 		if err != nil {
 			return nil, 0, wrap(err, "find deployments")
 		}
@@ -400,72 +398,3 @@ func (tx *Tx) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment,
 	return out, total, wrap(rows.Err(), "find deployments")
 }
 
-// lockOf locks the rows of alias with lock.
-func lockOf(lock bool, alias string) string {
-	if lock {
-		return " FOR UPDATE OF " + alias
-	}
-	return ""
-}
-
-// rebind numbers the ? placeholders of q ($1, $2, …): the queries of
-// this file are written once with ? as the SQLite engine's are.
-func rebind(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// plainArgs passes the domain's string types as plain strings.
-func plainArgs(args []any) []any {
-	for i, a := range args {
-		switch v := a.(type) {
-		case epiloop.PlaceKind:
-			args[i] = string(v)
-		case epiloop.GatheringState:
-			args[i] = string(v)
-		case epiloop.InspectionKind:
-			args[i] = string(v)
-		case epiloop.AgreementState:
-			args[i] = string(v)
-		case epiloop.DeploymentState:
-			args[i] = string(v)
-		}
-	}
-	return args
-}
-
-// jsonText encodes v as JSON text.
-func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-func (tx *Tx) pexec(q string, args ...any) error {
-	_, err := tx.exec(rebind(q), plainArgs(args)...)
-	return err
-}
-
-func (tx *Tx) pexecOne(msg, q string, args ...any) error {
-	return tx.execOne(msg, rebind(q), plainArgs(args)...)
-}
-
-func (tx *Tx) pquery(q string, args ...any) (pgx.Rows, error) {
-	return tx.query(rebind(q), plainArgs(args)...)
-}
-
-func (tx *Tx) pqueryRow(q string, args ...any) pgx.Row {
-	return tx.queryRow(rebind(q), plainArgs(args)...)
-}
-
-func (tx *Tx) pcount(from, where string, args ...any) (int, error) {
-	return tx.countRows(false, from, rebind(where), plainArgs(args)...)
-}
