@@ -3,9 +3,8 @@ package sqlstore
 import (
 	"encoding/json"
 	"errors"
-	"time"
 	"strings"
-
+	"time"
 
 	"github.com/epiloop/epiloop"
 )
@@ -397,4 +396,3 @@ func (s Store) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment
 	}
 	return out, total, wrap(rows.Err(), "find deployments")
 }
-

@@ -110,7 +110,9 @@ func (s Store) insert(q string, args ...any) (int64, error) {
 func (s Store) sealed(v string) epiloop.SealedText { return epiloop.Sealed(s.c.Cipher(), v) }
 
 // sealedJSON is v as JSON stored sealed.
-func (s Store) sealedJSON(v any) (epiloop.SealedText, error) { return epiloop.SealedJSON(s.c.Cipher(), v) }
+func (s Store) sealedJSON(v any) (epiloop.SealedText, error) {
+	return epiloop.SealedJSON(s.c.Cipher(), v)
+}
 
 // opened scans a sealed column into dst.
 func (s Store) opened(dst *string) *epiloop.OpenedText { return epiloop.Opened(s.c.Cipher(), dst) }
