@@ -10,24 +10,28 @@ import (
 // Event kinds. Every change to a lead or task writes one, in the same
 // transaction; the timeline, the live stream and webhooks read them.
 const (
-	EventLeadCreated     = "lead.created"
-	EventLeadMerged      = "lead.merged"
-	EventLeadImported    = "lead.imported"
-	EventLeadPushed      = "lead.pushed"
-	EventLeadUnroutable  = "lead.unroutable"
-	EventLeadRouted      = "lead.routed"
-	EventLeadRerouted    = "lead.rerouted"
-	EventLeadConflict    = "lead.conflict"
-	EventLeadClosed      = "lead.closed"
-	EventLeadHandedOver  = "lead.handed_over"
-	EventLeadAdjudicated = "lead.adjudicated"
-	EventLeadRepushed    = "lead.repushed"
-	EventTaskPushed      = "task.pushed"
-	EventTaskAccepted    = "task.accepted"
-	EventTaskReturned    = "task.returned"
-	EventTaskSubmitted   = "task.submitted"
-	EventTaskCancelled   = "task.cancelled"
-	EventTaskEscalated   = "task.escalated"
+	EventLeadCreated = "lead.created"
+	EventLeadMerged  = "lead.merged"
+	// EventPersonMerged: the lead's person was merged with another record
+	// of them (merge.go); EventPersonMergeUndone: the merge was undone.
+	EventPersonMerged      = "person.merged"
+	EventPersonMergeUndone = "person.merge_undone"
+	EventLeadImported      = "lead.imported"
+	EventLeadPushed        = "lead.pushed"
+	EventLeadUnroutable    = "lead.unroutable"
+	EventLeadRouted        = "lead.routed"
+	EventLeadRerouted      = "lead.rerouted"
+	EventLeadConflict      = "lead.conflict"
+	EventLeadClosed        = "lead.closed"
+	EventLeadHandedOver    = "lead.handed_over"
+	EventLeadAdjudicated   = "lead.adjudicated"
+	EventLeadRepushed      = "lead.repushed"
+	EventTaskPushed        = "task.pushed"
+	EventTaskAccepted      = "task.accepted"
+	EventTaskReturned      = "task.returned"
+	EventTaskSubmitted     = "task.submitted"
+	EventTaskCancelled     = "task.cancelled"
+	EventTaskEscalated     = "task.escalated"
 )
 
 // EventKind is one kind of event and what it means for the counters, the
@@ -66,6 +70,8 @@ var EventKinds = []EventKind{
 	{Name: EventLeadCreated, Received: true},
 	{Name: EventLeadImported, Received: true},
 	{Name: EventLeadMerged},
+	{Name: EventPersonMerged},
+	{Name: EventPersonMergeUndone},
 	{Name: EventLeadPushed},
 	{Name: EventLeadUnroutable},
 	{Name: EventLeadRouted},

@@ -262,10 +262,13 @@ const (
 	// report) under another name than the one recorded. The report was
 	// merged, as the ID number decides, and the lead marked.
 	MarkNameMismatch = "name_mismatch"
+	// MarkPersonMerged: the lead's person was merged into another record
+	// of them whose open lead took this one's reports (merge.go).
+	MarkPersonMerged = "person_merged"
 )
 
 // LeadMarks lists every mark, in the order the lead page shows them.
-var LeadMarks = []string{MarkNameMismatch}
+var LeadMarks = []string{MarkNameMismatch, MarkPersonMerged}
 
 // Mark adds m to the lead's marks once and reports whether it was new.
 func (l *Lead) Mark(m string) bool {

@@ -74,6 +74,11 @@ const (
 	ActEnterIncidents Action = "enter_incidents"  // enter and import incident counts (MayEnterIncidents)
 )
 
+// Person merge (merge.go).
+const (
+	ActMergePersons Action = "merge_persons" // the candidates' queue, merge two persons, undo a merge
+)
+
 // Volunteers' actions (volunteer.go).
 const (
 	ActReadVolunteers     Action = "read_volunteers"     // read a pool, masked (VolunteerVisible)
@@ -153,6 +158,7 @@ var permissions = map[Action][]Role{
 	ActReadPatrolLogs:     {RoleCommander, RoleDistrict, RoleStation},
 	ActLogPatrol:          {RoleCommander, RoleDistrict, RoleStation},
 	ActEnterIncidents:     {RoleCommander, RoleDistrict},
+	ActMergePersons:       {RoleCommander},
 	ActReadVolunteers:     {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 	ActRegisterVolunteers: {RoleStation, RoleCommittee},
 	ActVetVolunteers:      {RoleStation},
