@@ -355,6 +355,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		go m.retentionLoop(ctx)
 		go m.gazetteerLoop(ctx)
 		go m.anchorLoop(ctx)
+		go m.mergeSweepLoop(ctx)
 		if m.Notifier != nil {
 			go m.Notifier.Run(ctx, cmp.Or(m.NotifyEvery, 5*time.Second))
 		}
@@ -391,6 +392,25 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("rectification escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("overdue rectifications escalated", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// mergeSweepLoop looks for persons that may be one (the merge
+// candidates' queue) every hour, from start.
+func (m *Main) mergeSweepLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := m.Service.SweepMergeCandidates(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("merge candidate sweep failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("merge candidates found", "count", n)
 		}
 		select {
 		case <-ctx.Done():
