@@ -37,9 +37,13 @@ func testStreamPositions(t *testing.T, s epiloop.Store) {
 	if pos, ok := claim("b", at(10*time.Second)); ok || pos.Holder != "a" {
 		t.Errorf("claim during another's lease: %+v %v, want refused", pos, ok)
 	}
-	update(t, s, func(tx epiloop.Tx) error { return tx.AdvanceStream(name, "a", 40, at(20*time.Second), at(50*time.Second)) })
+	update(t, s, func(tx epiloop.Tx) error {
+		return tx.AdvanceStream(name, "a", 40, at(20*time.Second), at(50*time.Second))
+	})
 	// Never back: a late batch's commit leaves a further position as it is.
-	update(t, s, func(tx epiloop.Tx) error { return tx.AdvanceStream(name, "a", 25, at(21*time.Second), at(51*time.Second)) })
+	update(t, s, func(tx epiloop.Tx) error {
+		return tx.AdvanceStream(name, "a", 25, at(21*time.Second), at(51*time.Second))
+	})
 	if pos, ok := claim("a", at(22*time.Second)); !ok || pos.LastEventID != 40 {
 		t.Errorf("renewal by the holder: %+v %v, want ok at 40", pos, ok)
 	}
