@@ -56,6 +56,7 @@ Usage:
   epiloop audit verify --db …
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
+  epiloop stream status --db … [--nats-city C] [--nats-stream S]
 `
 
 func main() {
@@ -146,6 +147,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGazetteer(ctx, rest, stdout, stderr)
 	case "retention":
 		return runRetention(ctx, rest, stdout, stderr)
+	case "stream":
+		return runStream(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,10 +2,15 @@ package main
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/epiloop/epiloop"
 	"github.com/epiloop/epiloop/divisions"
@@ -46,4 +51,48 @@ func (c *streamConfig) publisher(store epiloop.Store, logger *slog.Logger) (*eve
 	p.Name = "nats:" + p.Stream
 	p.Logger = logger
 	return p, nil
+}
+
+// runStream reports the event stream's position: how far the publisher
+// got, who holds its lease, and how many events wait.
+func runStream(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "status" {
+		return errors.New("usage: epiloop stream status --db … [--nats-city C] [--nats-stream S]")
+	}
+	fs, db := dbFlagSet("stream status", stderr)
+	c := addStreamFlags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	m, err := NewMain(ctx, *db, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	c.url = "nats://unused" // the name only: nothing is published here
+	p, err := c.publisher(m.Store, m.Logger)
+	if err != nil {
+		return err
+	}
+	return m.Store.View(ctx, func(tx epiloop.Tx) error {
+		last, err := tx.LastEventID()
+		if err != nil {
+			return err
+		}
+		pos, err := tx.FindStreamPosition(p.Name)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			fmt.Fprintf(stdout, "%s: never published; %d events wait\n", p.Name, last)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		lease := "no lease"
+		if pos.LeaseUntil.After(m.Service.Clock.Now()) {
+			lease = "lease held by " + pos.Holder + " until " + pos.LeaseUntil.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%s: published up to event %d of %d (%d waiting), %s, updated %s\n",
+			p.Name, pos.LastEventID, last, max(last-pos.LastEventID, 0), lease, pos.UpdatedAt.Format(time.RFC3339))
+		return nil
+	})
 }

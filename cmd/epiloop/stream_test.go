@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,46 @@ func TestServePublishesToNATS(t *testing.T) {
 	var e epiloop.Event
 	if err := json.Unmarshal(msg.Data(), &e); err != nil || e.Kind != epiloop.EventRiskAreaChanged || e.ID == 0 {
 		t.Errorf("payload %s: %v", msg.Data(), err)
+	}
+}
+
+// TestStreamStatus: the status names the position and what waits, before
+// the first publish and after a position was committed.
+func TestStreamStatus(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	var out, errs lockedBuffer
+	args := []string{"stream", "status", "--db", "sqlite:" + path, "--nats-city", "2101"}
+	if err := run(ctx, []string{"migrate", "--db", "sqlite:" + path}, nil, &out, &errs); err != nil {
+		t.Fatal(err, errs.String())
+	}
+	out = lockedBuffer{}
+	if err := run(ctx, args, nil, &out, &errs); err != nil {
+		t.Fatal(err, errs.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "nats:EPILOOP_2101: never published") {
+		t.Errorf("before: %q", got)
+	}
+	m, err := NewMain(ctx, dbFlags{dsn: "sqlite:" + path}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	err = m.Store.Update(ctx, func(tx epiloop.Tx) error {
+		if _, _, err := tx.ClaimStream("nats:EPILOOP_2101", "replica-a", now, now.Add(time.Minute)); err != nil {
+			return err
+		}
+		return tx.AdvanceStream("nats:EPILOOP_2101", "replica-a", 1, now, now.Add(time.Minute))
+	})
+	m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = lockedBuffer{}
+	if err := run(ctx, args, nil, &out, &errs); err != nil {
+		t.Fatal(err, errs.String())
+	}
+	if got := out.String(); !strings.Contains(got, "published up to event 1 of") || !strings.Contains(got, "lease held by replica-a") {
+		t.Errorf("after: %q", got)
 	}
 }
