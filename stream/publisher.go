@@ -270,6 +270,11 @@ func (r *run) round(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	last, err := r.publish(ctx, events)
+	if err != nil {
+		// The stream may be gone (deleted by hand, a new NATS): the
+		// next round creates it again before publishing.
+		r.ready = false
+	}
 	if last > r.pos {
 		if p.afterPublish != nil {
 			p.afterPublish(last)
@@ -304,7 +309,7 @@ func (r *run) claim(ctx context.Context) error {
 	}
 	switch {
 	case ok && !r.held:
-		p.Logger.Info("event stream: publishing to NATS", "stream", p.Stream, "after_event", pos.LastEventID)
+		p.Logger.Info("event stream: this replica publishes", "stream", p.Stream, "after_event", pos.LastEventID)
 	case !ok && r.held:
 		p.Logger.Warn("event stream: another replica took over publishing", "stream", p.Stream)
 	}

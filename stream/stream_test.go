@@ -1,10 +1,12 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -393,4 +395,79 @@ func TestOneReplicaPublishes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStreamDeletedWhileRunning: a stream deleted under a running
+// publisher is created again and the events committed since reach it.
+func TestStreamDeletedWhileRunning(t *testing.T) {
+	n := newTestNATS(t)
+	store := openSQLite(t)
+	_, last := seedEvents(t, store, 30)
+	p := n.publisher(store, 20)
+	p.AckWait = time.Second
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	waitPosition(t, store, p.Name, last)
+	if err := n.js.DeleteStream(t.Context(), n.stream); err != nil {
+		t.Fatal(err)
+	}
+	more, last := seedEvents(t, store, 30)
+	p.Wake()
+	waitPosition(t, store, p.Name, last)
+	got := map[int64]int{}
+	n.drain(t, n.consumer(t, "after-delete"), got)
+	exactlyOnce(t, "consumer of the new stream", got, more)
+}
+
+// TestNATSUnreachable: with no server, the publisher keeps the outbox as
+// it is, logs its failures without any event's payload, and stops cleanly.
+func TestNATSUnreachable(t *testing.T) {
+	store := openSQLite(t)
+	err := store.Update(t.Context(), func(tx epiloop.Tx) error {
+		e := epiloop.NewEvent(epiloop.EventTaskSubmitted, nil, time.Now(), 0, map[string]any{"marker": "payload-7f3a"})
+		return tx.CreateEvent(e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log safeBuffer
+	p := New(store, "nats://127.0.0.1:1", "t0")
+	p.Poll, p.AckWait = 20*time.Millisecond, 200*time.Millisecond
+	p.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	ctx, stop := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer stop()
+	if err := p.Run(ctx); err != nil {
+		t.Fatalf("Run with NATS down: %v, want retries until stopped", err)
+	}
+	if pos := position(t, store, p.Name); pos != 0 {
+		t.Errorf("position %d with nothing acknowledged, want 0", pos)
+	}
+	out := log.String()
+	if !strings.Contains(out, "publishing failed") {
+		t.Errorf("no failure logged:\n%s", out)
+	}
+	if strings.Contains(out, "payload-7f3a") {
+		t.Errorf("an event's payload reached the log:\n%s", out)
+	}
+}
+
+// safeBuffer is a bytes.Buffer for a logger written from several
+// goroutines (NATS's callbacks).
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
