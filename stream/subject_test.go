@@ -43,7 +43,7 @@ func TestSubjectOfEveryKind(t *testing.T) {
 			t.Errorf("%s: subject %q, want 5 tokens under %s", k.Name, s, filter)
 		}
 		if got := tokens[2] + "." + tokens[3]; got != k.Name {
-			t.Errorf("%s: subject %q does not keep the kind as aggregate.change", k.Name, s)
+			t.Errorf("kind %q is not named aggregate.change (one dot): its subject %q cannot keep it as it is", k.Name, s)
 		}
 		for _, tok := range tokens {
 			if tok == "" || strings.ContainsAny(tok, " *>\t") {
