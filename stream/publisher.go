@@ -184,28 +184,37 @@ func (p *Publisher) Run(ctx context.Context) error {
 			wait = p.Lease / 3
 		case n == p.Batch:
 			wait = 0 // behind: the next batch at once
-		default:
-			backoff = minBackoff
 		}
-		if wait == 0 {
-			continue
+		if err == nil {
+			backoff = minBackoff
 		}
 		// A failure waits out its backoff and a standby its turn; a
 		// publisher in step reads again as soon as it is woken.
-		wake := p.wake
-		if err != nil || !r.held {
-			wake = nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !p.sleep(ctx, wait, err == nil && r.held) {
 			return nil
-		case <-t.C:
-		case <-wake:
-			t.Stop()
 		}
 	}
+}
+
+// sleep waits d, or less when woken and wakeable; it reports false when
+// ctx ended.
+func (p *Publisher) sleep(ctx context.Context, d time.Duration, wakeable bool) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	wake := p.wake
+	if !wakeable {
+		wake = nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+	}
+	return true
 }
 
 // natsOptions are the connection's: retry a server not up yet, reconnect
