@@ -109,16 +109,20 @@ func New(store epiloop.Store, url, city string) *Publisher {
 	return p
 }
 
+// defaults fills the fields left zero (and writes no other: Run calls it
+// while others may read the publisher's fields).
 func (p *Publisher) defaults() {
-	p.Stream = cmp.Or(p.Stream, DefaultStream(p.City))
-	p.Name = cmp.Or(p.Name, "nats:"+p.Stream)
-	p.Holder = cmp.Or(p.Holder, defaultHolder())
-	p.Batch = cmp.Or(p.Batch, DefaultBatch)
-	p.Poll = cmp.Or(p.Poll, DefaultPoll)
-	p.Lease = cmp.Or(p.Lease, DefaultLease)
-	p.AckWait = cmp.Or(p.AckWait, DefaultAckWait)
-	p.Duplicates = cmp.Or(p.Duplicates, DefaultDuplicates)
-	p.MaxAge = cmp.Or(p.MaxAge, DefaultMaxAge)
+	orDefault(&p.Stream, DefaultStream(p.City))
+	orDefault(&p.Name, "nats:"+p.Stream)
+	if p.Holder == "" {
+		p.Holder = defaultHolder()
+	}
+	orDefault(&p.Batch, DefaultBatch)
+	orDefault(&p.Poll, DefaultPoll)
+	orDefault(&p.Lease, DefaultLease)
+	orDefault(&p.AckWait, DefaultAckWait)
+	orDefault(&p.Duplicates, DefaultDuplicates)
+	orDefault(&p.MaxAge, DefaultMaxAge)
 	if p.Clock == nil {
 		p.Clock = epiloop.SystemClock{}
 	}
@@ -127,6 +131,14 @@ func (p *Publisher) defaults() {
 	}
 	if p.wake == nil {
 		p.wake = make(chan struct{}, 1)
+	}
+}
+
+// orDefault sets *v to d when it is zero.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
 }
 
