@@ -57,6 +57,7 @@ type Tx interface {
 	PatrolTx
 	VolunteerTx
 	MergeTx
+	StreamTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.
@@ -168,6 +169,38 @@ type EventTx interface {
 	// against a recomputation from the rows.
 	AllCounters() (map[CounterKey]int64, error)
 	LastEventID() (int64, error)
+}
+
+// StreamTx keeps the positions of the publishers that send the event
+// outbox to another system (package stream), each with a lease so that
+// one replica at a time publishes.
+type StreamTx interface {
+	// ClaimStream takes, or renews, the lease of the position name for
+	// holder until until, creating the position at event 0 when it does
+	// not exist; ok is false, and nothing changes, while another holder's
+	// lease runs at now. It returns the position as it is after the claim.
+	ClaimStream(name, holder string, now, until time.Time) (pos *StreamPosition, ok bool, err error)
+	// AdvanceStream moves the position forward to last (never back) and
+	// renews the lease until until; ECONFLICT when holder no longer holds
+	// the lease (another replica took it over).
+	AdvanceStream(name, holder string, last int64, now, until time.Time) error
+	// ReleaseStream ends holder's lease, so that another replica takes
+	// over at once after a clean stop; it does nothing when holder does
+	// not hold it.
+	ReleaseStream(name, holder string, now time.Time) error
+	// FindStreamPosition returns the position name (ENOTFOUND before its
+	// first claim).
+	FindStreamPosition(name string) (*StreamPosition, error)
+}
+
+// StreamPosition is how far a publisher of the event outbox has got: the
+// last event the other system acknowledged, and who holds the lease.
+type StreamPosition struct {
+	Name        string
+	LastEventID int64
+	Holder      string
+	LeaseUntil  time.Time
+	UpdatedAt   time.Time
 }
 
 // DutyTx stores the command structure, its posts and the duty roster.

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/epiloop/epiloop/notify"
 	"github.com/epiloop/epiloop/postgres"
 	"github.com/epiloop/epiloop/sqlite"
+	eventstream "github.com/epiloop/epiloop/stream"
 )
 
 var usage = strings.ReplaceAll(usageText, "SOURCES", epiloop.SourceKindList("|"))
@@ -35,7 +37,7 @@ const usageText = `epiloop — outbreak-response command platform
 
 Usage:
   epiloop demo [--addr 127.0.0.1:8080] [--data DIR]
-  epiloop serve --db sqlite:PATH|postgres://… [--key-file PATH] [--addr 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trusted-proxy 127.0.0.1]
+  epiloop serve --db sqlite:PATH|postgres://… [--key-file PATH] [--addr 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trusted-proxy 127.0.0.1] [--nats nats://127.0.0.1:4222]
   epiloop migrate --db sqlite:PATH|postgres://… [--key-file PATH]
   epiloop key init --key-file PATH
   epiloop key rotate --db … [--key-file PATH]
@@ -54,6 +56,7 @@ Usage:
   epiloop audit verify --db …
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
+  epiloop stream status --db … [--nats-city C] [--nats-stream S]
 `
 
 func main() {
@@ -144,6 +147,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGazetteer(ctx, rest, stdout, stderr)
 	case "retention":
 		return runRetention(ctx, rest, stdout, stderr)
+	case "stream":
+		return runStream(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -168,6 +173,8 @@ type Main struct {
 	// NotifyEvery.
 	Notifier    *notify.Worker
 	NotifyEvery time.Duration
+	// Publisher, when set, publishes the events to NATS JetStream.
+	Publisher *eventstream.Publisher
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -347,10 +354,26 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 	if err := m.Server.Listen(addr); err != nil {
 		return err
 	}
+	if p := m.Publisher; p != nil {
+		// A local commit wakes the publisher as it wakes the broker.
+		notify := m.Service.Notify
+		m.Service.Notify = func() { notify(); p.Wake() }
+	}
 	ctx, m.cancel = context.WithCancel(ctx)
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)
+		// The publisher releases its lease through the store: Close
+		// waits for it before closing the store.
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		if m.Publisher != nil {
+			wg.Go(func() {
+				if err := m.Publisher.Run(ctx); err != nil {
+					m.Logger.Error("event stream stopped", "err", err)
+				}
+			})
+		}
 		go m.Broker.Run(ctx)
 		go m.retentionLoop(ctx)
 		go m.gazetteerLoop(ctx)

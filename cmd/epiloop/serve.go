@@ -20,6 +20,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"addresses or CIDR prefixes of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated; env EPILOOP_TRUSTED_PROXY)")
 	escalateEvery := fs.Duration("escalate-every", 30*time.Second, "how often overdue tasks are escalated")
 	notices := addNotifyFlags(fs)
+	events := addStreamFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if m.Notifier != nil {
 		m.Notifier.Logger = m.Logger
 		m.NotifyEvery = notices.every
+	}
+	if m.Publisher, err = events.publisher(m.Store, m.Logger); err != nil {
+		return err
 	}
 	if err := m.Run(ctx, *addr); err != nil {
 		return err
