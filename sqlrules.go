@@ -127,3 +127,15 @@ func AuditSQL(f AuditFilter, bind func(any) string, bindTime func(time.Time) str
 	}
 	return strings.Join(conds, " AND "), order
 }
+
+// PageLimit bounds the size of a page a store answers: 50 when none is
+// asked, at most 1000.
+func PageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return 50
+	case limit > 1000:
+		return 1000
+	}
+	return limit
+}

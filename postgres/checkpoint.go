@@ -62,7 +62,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+checkpointColumns+checkpointFrom+where+` ORDER BY u.code LIMIT `+
-		a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+		a.add(epiloop.PageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find checkpoints")
 	}
@@ -173,7 +173,7 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
-		ORDER BY id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+		ORDER BY id DESC LIMIT `+a.add(epiloop.PageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find screenings")
 	}
@@ -284,7 +284,7 @@ func (tx *Tx) FindRiskAreaHistory(offset, limit int) ([]epiloop.RiskArea, int, e
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+riskAreaColumns+` FROM risk_areas ORDER BY id DESC LIMIT $1 OFFSET $2`,
-		pageLimit(limit), offset)
+		epiloop.PageLimit(limit), offset)
 	if err != nil {
 		return nil, 0, wrap(err, "find risk area history")
 	}

@@ -207,7 +207,7 @@ func (tx *Tx) FindDutySlots(f epiloop.DutySlotFilter) ([]epiloop.DutySlot, int, 
 		return nil, total, nil
 	}
 	q := `SELECT ` + slotColumns + slotFrom + where + ` ORDER BY s.start_at, s.post_id LIMIT ` +
-		a.add(pageLimit(f.Limit)) + ` OFFSET ` + a.add(offset)
+		a.add(epiloop.PageLimit(f.Limit)) + ` OFFSET ` + a.add(offset)
 	rows, err := tx.query(q, a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find duty slots")

@@ -67,7 +67,7 @@ func (tx *Tx) FindEventsAfter(id int64, limit int) ([]*epiloop.Event, error) {
 		return nil, err
 	}
 	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`,
-		id, pageLimit(limit))
+		id, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find events")
 	}

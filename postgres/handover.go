@@ -130,7 +130,7 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 		conds = append(conds, "h.closed_at IS NULL")
 	}
 	q := `SELECT ` + handoverColumns + handoverFrom + ` WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY h.boundary, h.post_id LIMIT ` + a.add(pageLimit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
+		` ORDER BY h.boundary, h.post_id LIMIT ` + a.add(epiloop.PageLimit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
 	rows, err := tx.query(q, a...)
 	if err != nil {
 		return nil, wrap(err, "find handovers")
@@ -163,7 +163,7 @@ func (tx *Tx) FindDutyItems(userID int64, open bool, limit int) ([]epiloop.DutyI
 	if open {
 		q += ` AND done_at IS NULL`
 	}
-	rows, err := tx.query(q+` ORDER BY id DESC LIMIT $2`, userID, pageLimit(limit))
+	rows, err := tx.query(q+` ORDER BY id DESC LIMIT $2`, userID, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find duty items")
 	}

@@ -305,7 +305,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 		}
 	}
 	q := `SELECT ` + leadColumns + leadFrom + ` WHERE ` + where + ` ORDER BY l.id DESC LIMIT ` +
-		a.add(pageLimit(f.Limit)) + ` OFFSET ` + a.add(offset)
+		a.add(epiloop.PageLimit(f.Limit)) + ` OFFSET ` + a.add(offset)
 	rows, err := tx.query(q, a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find leads")
@@ -337,7 +337,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 // byIDs reports whether f selects a few leads by ID, all on its one page:
 // their total is the number found, with no COUNT.
 func byIDs(f epiloop.LeadFilter) bool {
-	return f.IDs != nil && f.Offset <= 0 && pageLimit(f.Limit) >= len(f.IDs)
+	return f.IDs != nil && f.Offset <= 0 && epiloop.PageLimit(f.Limit) >= len(f.IDs)
 }
 
 // leadWhere builds the WHERE clause of a lead filter. The scope comes

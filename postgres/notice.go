@@ -60,7 +60,7 @@ func (tx *Tx) ClaimNotices(now time.Time, lease time.Duration, limit int) ([]*ep
 			SELECT id FROM notices WHERE status = $4 AND next_attempt_at <= $2 AND lease_until <= $2
 			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
 		RETURNING `+noticeColumns,
-		msUTC(now.Add(lease)), msUTC(now), pageLimit(limit), string(epiloop.NoticePending))
+		msUTC(now.Add(lease)), msUTC(now), epiloop.PageLimit(limit), string(epiloop.NoticePending))
 	if err != nil {
 		return nil, wrap(err, "claim notices")
 	}
@@ -96,7 +96,7 @@ func (tx *Tx) FindNotices(f epiloop.NoticeFilter) ([]*epiloop.Notice, int, error
 		return nil, 0, err
 	}
 	q := `SELECT ` + noticeColumns + ` FROM notices WHERE ` + where + ` ORDER BY id DESC LIMIT ` +
-		a.add(pageLimit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
+		a.add(epiloop.PageLimit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
 	rows, err := tx.query(q, a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find notices")

@@ -173,7 +173,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
-		ORDER BY o.id DESC LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+		ORDER BY o.id DESC LIMIT `+a.add(epiloop.PageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find observations")
 	}
@@ -189,7 +189,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 func (tx *Tx) FindDueObservations(now time.Time, limit int) ([]*epiloop.Observation, error) {
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+`
 		WHERE o.status = 'active' AND o.escalate_at <= $1
-		ORDER BY o.escalate_at, o.id LIMIT $2`, msUTC(now), pageLimit(limit))
+		ORDER BY o.escalate_at, o.id LIMIT $2`, msUTC(now), epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find due observations")
 	}

@@ -137,7 +137,7 @@ func findPatrolRows[T any](tx *Tx, table, columns string, f epiloop.PatrolFilter
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+columns+` FROM `+table+` WHERE `+cond+` ORDER BY `+order+
-		` LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+		` LIMIT `+a.add(epiloop.PageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find "+table)
 	}

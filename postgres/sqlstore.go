@@ -115,7 +115,7 @@ func (c conn) ForUpdate(lock bool, alias string) string { return lockOf(lock, al
 // PersonReferences lists the columns that refer to a person, from the
 // schema (epiloop.MergeTx).
 func (tx *Tx) PersonReferences() ([]epiloop.PersonLink, error) {
-	rows, err := tx.query(`SELECT c.table_name, c.column_name,
+	return tx.Store.PersonReferences(`SELECT c.table_name, c.column_name,
 			EXISTS (SELECT 1 FROM information_schema.key_column_usage k
 				JOIN information_schema.referential_constraints r ON r.constraint_name = k.constraint_name
 					AND r.constraint_schema = k.constraint_schema
@@ -126,22 +126,4 @@ func (tx *Tx) PersonReferences() ([]epiloop.PersonLink, error) {
 		FROM information_schema.columns c JOIN information_schema.tables t
 			ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
 		WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position`)
-	if err != nil {
-		return nil, wrap(err, "person references")
-	}
-	defer rows.Close()
-	var out []epiloop.PersonLink
-	for rows.Next() {
-		var (
-			l  epiloop.PersonLink
-			fk bool
-		)
-		if err := rows.Scan(&l.Table, &l.Column, &fk); err != nil {
-			return nil, wrap(err, "person references")
-		}
-		if fk || epiloop.NamesPerson(l.Column) {
-			out = append(out, l)
-		}
-	}
-	return out, wrap(rows.Err(), "person references")
 }

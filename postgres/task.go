@@ -139,7 +139,7 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	}
 	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE `+where+`
 		ORDER BY `+taskOrder(f)+`
-		LIMIT `+a.add(pageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
+		LIMIT `+a.add(epiloop.PageLimit(f.Limit))+` OFFSET `+a.add(offset), a...)
 	if err != nil {
 		return nil, 0, wrap(err, "find tasks")
 	}
@@ -164,7 +164,7 @@ func taskOrder(f epiloop.TaskFilter) string {
 func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+`
 		WHERE `+openTask+` AND t.escalate_at <= $1
-		ORDER BY t.escalate_at, t.id LIMIT $2`, msUTC(now), pageLimit(limit))
+		ORDER BY t.escalate_at, t.id LIMIT $2`, msUTC(now), epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find due tasks")
 	}
@@ -194,7 +194,7 @@ func (tx *Tx) FindEscalations(after *epiloop.Escalation, limit int) ([]*epiloop.
 	}
 	rows, err := tx.query(`SELECT task_id, deadline, level, at, district FROM escalations
 		WHERE (task_id, deadline, level) > ($1, $2, $3) ORDER BY task_id, deadline, level LIMIT $4`,
-		key.TaskID, msUTC(key.Deadline), key.Level, pageLimit(limit))
+		key.TaskID, msUTC(key.Deadline), key.Level, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find escalations")
 	}

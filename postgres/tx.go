@@ -284,17 +284,6 @@ func nilBytes(b []byte) []byte {
 	return b
 }
 
-// pageLimit bounds a page size: default 50, at most 1000.
-func pageLimit(limit int) int {
-	switch {
-	case limit <= 0:
-		return 50
-	case limit > 1000:
-		return 1000
-	}
-	return limit
-}
-
 // args collects the parameters of a query built piece by piece and names
 // each one's placeholder.
 type args []any

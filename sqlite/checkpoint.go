@@ -63,7 +63,7 @@ func (tx *Tx) FindCheckpoints(f epiloop.CheckpointFilter) ([]epiloop.Checkpoint,
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+checkpointColumns+checkpointFrom+where+` ORDER BY u.code LIMIT ? OFFSET ?`,
-		append(args, pageLimit(f.Limit), offset)...)
+		append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find checkpoints")
 	}
@@ -183,7 +183,7 @@ func (tx *Tx) FindScreenings(f epiloop.ScreeningFilter) ([]*epiloop.Screening, i
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings WHERE `+where+`
-		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)
+		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find screenings")
 	}
@@ -310,7 +310,7 @@ func (tx *Tx) FindRiskAreaHistory(offset, limit int) ([]epiloop.RiskArea, int, e
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+riskAreaColumns+` FROM risk_areas ORDER BY id DESC LIMIT ? OFFSET ?`,
-		pageLimit(limit), offset)
+		epiloop.PageLimit(limit), offset)
 	if err != nil {
 		return nil, 0, wrap(err, "find risk area history")
 	}

@@ -204,7 +204,7 @@ func (tx *Tx) FindDutySlots(f epiloop.DutySlotFilter) ([]epiloop.DutySlot, int, 
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+slotColumns+slotFrom+where+` ORDER BY s.start_at, s.post_id LIMIT ? OFFSET ?`,
-		append(args, pageLimit(f.Limit), offset)...)
+		append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find duty slots")
 	}

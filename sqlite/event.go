@@ -80,7 +80,7 @@ func nullID(id int64) any {
 // limit defaults to 50 and is at most 1000.
 func (tx *Tx) FindEventsAfter(id int64, limit int) ([]*epiloop.Event, error) {
 	rows, err := tx.query(`SELECT `+eventColumns+` FROM events WHERE id > ? ORDER BY id LIMIT ?`,
-		id, pageLimit(limit))
+		id, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find events")
 	}

@@ -125,7 +125,7 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 		conds = append(conds, "h.closed_at IS NULL")
 	}
 	rows, err := tx.query(`SELECT `+handoverColumns+handoverFrom+` WHERE `+strings.Join(conds, " AND ")+
-		` ORDER BY h.boundary, h.post_id LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
+		` ORDER BY h.boundary, h.post_id LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, wrap(err, "find handovers")
 	}
@@ -161,7 +161,7 @@ func (tx *Tx) FindDutyItems(userID int64, open bool, limit int) ([]epiloop.DutyI
 	if open {
 		q += ` AND done_at IS NULL`
 	}
-	rows, err := tx.query(q+` ORDER BY id DESC LIMIT ?`, userID, pageLimit(limit))
+	rows, err := tx.query(q+` ORDER BY id DESC LIMIT ?`, userID, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find duty items")
 	}

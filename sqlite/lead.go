@@ -334,7 +334,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 		}
 	}
 	rows, err := tx.query(`SELECT `+leadColumns+leadFrom+` WHERE `+where+` ORDER BY l.id DESC LIMIT ? OFFSET ?`,
-		append(args, pageLimit(f.Limit), offset)...)
+		append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find leads")
 	}
@@ -373,7 +373,7 @@ func (tx *Tx) FindLeads(f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 // byIDs reports whether f selects a few leads by ID, all on its one page:
 // their total is the number found, with no COUNT.
 func byIDs(f epiloop.LeadFilter) bool {
-	return f.IDs != nil && f.Offset <= 0 && pageLimit(f.Limit) >= len(f.IDs)
+	return f.IDs != nil && f.Offset <= 0 && epiloop.PageLimit(f.Limit) >= len(f.IDs)
 }
 
 // personSearchSQL selects the leads of the persons with a blind index (one

@@ -77,7 +77,7 @@ func (tx *Tx) ClaimNotices(now time.Time, lease time.Duration, limit int) ([]*ep
 			SELECT id FROM notices WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ?
 			ORDER BY next_attempt_at, id LIMIT ?)
 		RETURNING `+noticeColumns,
-		now.Add(lease).UnixMilli(), string(epiloop.NoticePending), now.UnixMilli(), now.UnixMilli(), pageLimit(limit))
+		now.Add(lease).UnixMilli(), string(epiloop.NoticePending), now.UnixMilli(), now.UnixMilli(), epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "claim notices")
 	}
@@ -109,7 +109,7 @@ func (tx *Tx) FindNotices(f epiloop.NoticeFilter) ([]*epiloop.Notice, int, error
 		return nil, 0, err
 	}
 	rows, err := tx.query(`SELECT `+noticeColumns+` FROM notices WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
-		append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
+		append(args, epiloop.PageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find notices")
 	}

@@ -172,7 +172,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+` WHERE `+where+`
-		ORDER BY o.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)
+		ORDER BY o.id DESC LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find observations")
 	}
@@ -188,7 +188,7 @@ func (tx *Tx) FindObservations(f epiloop.ObservationFilter) ([]*epiloop.Observat
 func (tx *Tx) FindDueObservations(now time.Time, limit int) ([]*epiloop.Observation, error) {
 	rows, err := tx.query(`SELECT `+observationColumns+observationFrom+`
 		WHERE o.status = 'active' AND o.escalate_at <= ?
-		ORDER BY o.escalate_at, o.id LIMIT ?`, now.UnixMilli(), pageLimit(limit))
+		ORDER BY o.escalate_at, o.id LIMIT ?`, now.UnixMilli(), epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find due observations")
 	}

@@ -135,7 +135,7 @@ func findPatrolRows[T any](tx *Tx, table, columns string, f epiloop.PatrolFilter
 		return nil, total, nil
 	}
 	rows, err := tx.query(`SELECT `+columns+` FROM `+table+` WHERE `+where+` LIMIT ? OFFSET ?`,
-		append(args, pageLimit(f.Limit), offset)...)
+		append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find "+table)
 	}

@@ -112,26 +112,8 @@ func (c conn) ForUpdate(bool, string) string { return "" }
 // PersonReferences lists the columns that refer to a person, from the
 // schema (epiloop.MergeTx).
 func (tx *Tx) PersonReferences() ([]epiloop.PersonLink, error) {
-	rows, err := tx.query(`SELECT m.name, c.name,
+	return tx.Store.PersonReferences(`SELECT m.name, c.name,
 			EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name) f WHERE f."from" = c.name AND f."table" = 'persons')
 		FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid`)
-	if err != nil {
-		return nil, wrap(err, "person references")
-	}
-	defer rows.Close()
-	var out []epiloop.PersonLink
-	for rows.Next() {
-		var (
-			l  epiloop.PersonLink
-			fk bool
-		)
-		if err := rows.Scan(&l.Table, &l.Column, &fk); err != nil {
-			return nil, wrap(err, "person references")
-		}
-		if fk || epiloop.NamesPerson(l.Column) {
-			out = append(out, l)
-		}
-	}
-	return out, wrap(rows.Err(), "person references")
 }

@@ -140,7 +140,7 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	}
 	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE `+where+`
 		ORDER BY `+taskOrder(f)+`
-		LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), offset)...)
+		LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
 		return nil, 0, wrap(err, "find tasks")
 	}
@@ -165,7 +165,7 @@ func taskOrder(f epiloop.TaskFilter) string {
 func (tx *Tx) FindDueTasks(now time.Time, limit int) ([]*epiloop.Task, error) {
 	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+`
 		WHERE `+openTask+` AND t.escalate_at <= ?
-		ORDER BY t.escalate_at, t.id LIMIT ?`, now.UnixMilli(), pageLimit(limit))
+		ORDER BY t.escalate_at, t.id LIMIT ?`, now.UnixMilli(), epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find due tasks")
 	}
@@ -193,7 +193,7 @@ func (tx *Tx) FindEscalations(after *epiloop.Escalation, limit int) ([]*epiloop.
 	}
 	rows, err := tx.query(`SELECT task_id, deadline, level, at, district FROM escalations
 		WHERE (task_id, deadline, level) > (?, ?, ?) ORDER BY task_id, deadline, level LIMIT ?`,
-		key[0], key[1], key[2], pageLimit(limit))
+		key[0], key[1], key[2], epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find escalations")
 	}

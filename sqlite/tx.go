@@ -262,17 +262,6 @@ func feedbackOf(c epiloop.JSONColumn) (*epiloop.Feedback, error) {
 	return &f, nil
 }
 
-// pageLimit bounds a page size: default 50, at most 1000.
-func pageLimit(limit int) int {
-	switch {
-	case limit <= 0:
-		return 50
-	case limit > 1000:
-		return 1000
-	}
-	return limit
-}
-
 // binder returns a bind function for epiloop's SQL fragments: it adds a
 // value to args and answers its placeholder.
 func binder(args *[]any) func(any) string {

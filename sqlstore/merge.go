@@ -164,7 +164,7 @@ func (s Store) FindPersonMerges(limit, offset int) ([]epiloop.PersonMerge, int, 
 		return nil, 0, wrap(err, "find merges")
 	}
 	rows, err := s.c.Query(`SELECT `+mergeColumns+` FROM person_merges ORDER BY id DESC LIMIT ? OFFSET ?`,
-		pageLimit(limit), max(offset, 0))
+		epiloop.PageLimit(limit), max(offset, 0))
 	out, err := collect(rows, err, func(r Rows) (epiloop.PersonMerge, error) {
 		m, err := s.scanMerge(r)
 		if err != nil {
@@ -220,7 +220,7 @@ func (s Store) FindMergeCandidates(state epiloop.CandidateState, limit, offset i
 		return nil, 0, wrap(err, "find candidates")
 	}
 	rows, err := s.c.Query(`SELECT `+candidateColumns+` FROM merge_candidates WHERE state = ? ORDER BY id LIMIT ? OFFSET ?`,
-		state, pageLimit(limit), max(offset, 0))
+		state, epiloop.PageLimit(limit), max(offset, 0))
 	out, err := collect(rows, err, func(r Rows) (epiloop.MergeCandidate, error) { return scanCandidate(r) })
 	return out, total, wrap(err, "find candidates")
 }
@@ -240,4 +240,32 @@ func (s Store) FindPersonTwins(key string, after epiloop.PersonPair, limit int) 
 		return p, r.Scan(&p.A, &p.B)
 	})
 	return out, wrap(err, "find twins")
+}
+
+// PersonReferences runs an engine's query of its schema's columns (table,
+// column, whether a foreign key to persons) and keeps those that refer to
+// a person: a foreign key to persons, or a name that says so
+// (epiloop.NamesPerson).
+func (s Store) PersonReferences(schemaColumns string) ([]epiloop.PersonLink, error) {
+	rows, err := s.c.Query(schemaColumns)
+	cols, err := collect(rows, err, func(r Rows) (struct {
+		l  epiloop.PersonLink
+		fk bool
+	}, error) {
+		var c struct {
+			l  epiloop.PersonLink
+			fk bool
+		}
+		return c, r.Scan(&c.l.Table, &c.l.Column, &c.fk)
+	})
+	if err != nil {
+		return nil, wrap(err, "person references")
+	}
+	var out []epiloop.PersonLink
+	for _, c := range cols {
+		if c.fk || epiloop.NamesPerson(c.l.Column) {
+			out = append(out, c.l)
+		}
+	}
+	return out, nil
 }

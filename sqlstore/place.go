@@ -116,7 +116,7 @@ func (s Store) FindPlaces(f epiloop.PlaceFilter) ([]epiloop.Place, int, error) {
 		return nil, 0, err
 	}
 	rows, err := s.c.Query(`SELECT `+placeColumns+` FROM places p WHERE `+where+` ORDER BY p.code LIMIT ? OFFSET ?`,
-		append(append([]any{epiloop.DeploymentOnSite}, args...), pageLimit(f.Limit), max(f.Offset, 0))...)
+		append(append([]any{epiloop.DeploymentOnSite}, args...), epiloop.PageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find places")
 	}
@@ -176,7 +176,7 @@ func (s Store) FindInspectionByID(id int64) (*epiloop.Inspection, error) {
 // FindInspections returns a place's inspections, newest first.
 func (s Store) FindInspections(placeID int64, limit int) ([]epiloop.Inspection, error) {
 	rows, err := s.c.Query(`SELECT `+inspectionColumns+` FROM inspections WHERE place_id = ? ORDER BY at DESC, id DESC LIMIT ?`,
-		placeID, pageLimit(limit))
+		placeID, epiloop.PageLimit(limit))
 	if err != nil {
 		return nil, wrap(err, "find inspections")
 	}
@@ -299,7 +299,7 @@ func (s Store) FindRectifications(f epiloop.RectificationFilter) ([]epiloop.Rect
 		return nil, 0, err
 	}
 	rows, err := s.c.Query(`SELECT `+rectificationColumns+rectificationFrom+` WHERE `+where+
-		` ORDER BY r.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
+		` ORDER BY r.id DESC LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find rectifications")
 	}
@@ -381,7 +381,7 @@ func (s Store) FindDeployments(f epiloop.DeploymentFilter) ([]epiloop.Deployment
 		return nil, 0, err
 	}
 	rows, err := s.c.Query(`SELECT `+deploymentColumns+deploymentFrom+` WHERE `+where+
-		` ORDER BY d.id DESC LIMIT ? OFFSET ?`, append(args, pageLimit(f.Limit), max(f.Offset, 0))...)
+		` ORDER BY d.id DESC LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, wrap(err, "find deployments")
 	}

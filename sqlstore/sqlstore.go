@@ -155,14 +155,3 @@ func nonNil[T any](xs []T) []T {
 	}
 	return xs
 }
-
-// pageLimit bounds a page's size: 50 by default, at most 1000.
-func pageLimit(limit int) int {
-	switch {
-	case limit <= 0:
-		return 50
-	case limit > 1000:
-		return 1000
-	}
-	return limit
-}
