@@ -11,8 +11,9 @@ import (
 // field's value, and the merge moves every row that refers to the merged
 // person onto the survivor — PersonLinks says how, table by table, and a
 // test walks both engines' schemas so that a table added without a rule
-// fails. The merged person stays as a tombstone (MergedInto) so that old
-// references (the audit trail, events' data) still resolve; the merge
+// fails. The merged person stays as a tombstone (merged_into; its sealed
+// identity kept, its blind indexes cleared so no lookup finds it) so that
+// old references (the audit trail, events' data) still resolve; the merge
 // records what it moved and can be undone for MergeUndoWindow.
 
 // MergeUndoWindow is how long a merge can be undone.
@@ -332,6 +333,10 @@ type MergeTx interface {
 	// FindPersonByID returns a person's identity and the person it was
 	// merged into (0 when none).
 	FindPersonByID(id int64) (*Person, int64, error)
+	// TombstonePerson takes a merged person (its identity as stored) out
+	// of every lookup and points it at the survivor.
+	TombstonePerson(p *Person, into int64) error
+	// SetPersonMergedInto clears (into 0) or sets the tombstone's mark.
 	SetPersonMergedInto(id, into int64) error
 	// MovePersonRows re-points the rows of a link from one person to
 	// another and returns their ids (kept: the rows LinkMoveUnique left).

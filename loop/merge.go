@@ -298,10 +298,7 @@ func (s *Service) mergePersonsTx(tx epiloop.Tx, u *epiloop.User, survivor, merge
 	}
 	// The tombstone first: the survivor may take the merged person's ID
 	// number, which is unique.
-	if err := tx.UpdatePerson(&epiloop.Person{ID: merged}); err != nil {
-		return nil, err
-	}
-	if err := tx.SetPersonMergedInto(merged, survivor); err != nil {
+	if err := tx.TombstonePerson(mp, survivor); err != nil {
 		return nil, err
 	}
 	if next := choice.Merged(*sp, *mp); next != *sp {

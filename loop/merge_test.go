@@ -130,7 +130,7 @@ func TestPersonMergeMovesEveryLinkAndUndoes(t *testing.T) {
 		f.checkCounters()
 		f.store.View(ctx, func(tx epiloop.Tx) error {
 			p, into, err := tx.FindPersonByID(first.Person.ID)
-			if err != nil || into != second.Person.ID || p.Phone != "" {
+			if err != nil || into != second.Person.ID || p.Phone != "13900139001" {
 				t.Errorf("tombstone %+v into %d %v", p, into, err)
 			}
 			found, err := tx.FindPerson(&epiloop.Person{Name: "李思", Phone: "13900139001"})
@@ -200,5 +200,59 @@ func TestPersonMergeMovesEveryLinkAndUndoes(t *testing.T) {
 			t.Fatalf("undo after 30 days: %v", err)
 		}
 		f.checkCounters()
+	})
+}
+
+// TestPersonMergeTakesTheOtherNumber merges a typo'd ID number into the
+// right one, the survivor taking the merged record's number: the numbers'
+// blind indexes follow on both engines, and the undo gives each back.
+func TestPersonMergeTakesTheOtherNumber(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		right := epiloop.CompleteIDNumber("42010219680312135")
+		typo := epiloop.CompleteIDNumber("42010219680312153")
+		a := &epiloop.Person{Name: "赵秀英", IDNumber: right}
+		b := &epiloop.Person{Name: "赵秀英", IDNumber: typo, Phone: "13900139002"}
+		if err := f.store.Update(ctx, func(tx epiloop.Tx) error {
+			if err := tx.CreatePerson(a); err != nil {
+				return err
+			}
+			return tx.CreatePerson(b)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.svc.SweepMergeCandidates(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		// b (with the phone) survives and takes a's number.
+		m, err := f.svc.MergePersons(commander, b.ID, a.ID, epiloop.MergeChoice{IDNumber: epiloop.SideMerged})
+		if err != nil {
+			t.Fatal(err)
+		}
+		who := func(id string) int64 {
+			var got int64
+			f.store.View(ctx, func(tx epiloop.Tx) error {
+				p, err := tx.FindPerson(&epiloop.Person{IDNumber: id})
+				if err == nil {
+					got = p.ID
+				} else if epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+					t.Fatal(err)
+				}
+				return nil
+			})
+			return got
+		}
+		if got := who(right); got != b.ID {
+			t.Errorf("the right number finds person %d, want the survivor %d", got, b.ID)
+		}
+		if got := who(typo); got != 0 {
+			t.Errorf("the typo still finds person %d", got)
+		}
+		if _, err := f.svc.UndoMerge(commander, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if who(right) != a.ID || who(typo) != b.ID {
+			t.Errorf("after the undo: right → %d (want %d), typo → %d (want %d)", who(right), a.ID, who(typo), b.ID)
+		}
 	})
 }

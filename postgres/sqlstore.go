@@ -127,3 +127,11 @@ func (tx *Tx) PersonReferences() ([]epiloop.PersonLink, error) {
 			ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
 		WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position`)
 }
+
+// TombstonePerson takes a merged person out of every lookup — its blind
+// indexes cleared — keeping its sealed identity for the merge's history,
+// and points it at the survivor (epiloop.MergeTx).
+func (tx *Tx) TombstonePerson(p *epiloop.Person, into int64) error {
+	return wrap(tx.execOne("err.person_not_found", `UPDATE persons SET id_key = NULL, phone_key = NULL, name_key = NULL,
+		merged_into = $1 WHERE id = $2`, into, p.ID), "tombstone person")
+}

@@ -117,3 +117,19 @@ func (tx *Tx) PersonReferences() ([]epiloop.PersonLink, error) {
 		FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid`)
 }
+
+// TombstonePerson takes a merged person out of every lookup — its blind
+// indexes cleared, its ID number's key out of person_ids — keeping its
+// sealed identity for the merge's history, and points it at the survivor
+// (epiloop.MergeTx).
+func (tx *Tx) TombstonePerson(p *epiloop.Person, into int64) error {
+	if key := tx.index("id", p.IDNumber); p.IDNumber != "" {
+		for _, t := range []string{"person_ids", "person_ids_new"} {
+			if _, err := tx.exec(`DELETE FROM `+t+` WHERE id_key = ?`, key); err != nil {
+				return wrap(err, "tombstone person")
+			}
+		}
+	}
+	return wrap(tx.execOne("err.person_not_found", `UPDATE persons SET id_key = NULL, phone_key = NULL, name_key = NULL,
+		merged_into = ? WHERE id = ?`, into, p.ID), "tombstone person")
+}
