@@ -180,8 +180,11 @@ type DutyItem struct {
 	TaskID     int64        `json:"task_id,omitempty"`
 	HandoverID int64        `json:"handover_id,omitempty"`
 	Level      string       `json:"level,omitempty"`
-	CreatedAt  time.Time    `json:"created_at"`
-	DoneAt     *time.Time   `json:"done_at,omitempty"`
+	// Ref names the object the item is about beside a lead, a task or a
+	// hand-over, as kind:id (rectification:12); the inbox links to it.
+	Ref       string     `json:"ref,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	DoneAt    *time.Time `json:"done_at,omitempty"`
 }
 
 // HandoverTx stores hand-overs and the duty inbox.

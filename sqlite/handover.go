@@ -141,55 +141,6 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 	return out, wrap(rows.Err(), "find handovers")
 }
 
-// CreateDutyItem adds an entry to a person's duty inbox.
-func (tx *Tx) CreateDutyItem(it *epiloop.DutyItem) error {
-	res, err := tx.exec(`INSERT INTO duty_items (user_id, kind, node_code, post_id, lead_id, task_id, handover_id,
-			level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.UserID, string(it.Kind), it.NodeCode, it.PostID, it.LeadID, it.TaskID, it.HandoverID, it.Level,
-		it.CreatedAt.UnixMilli())
-	if err != nil {
-		return wrap(constraintError(err, "", "err.duty_person_not_found"), "create duty item")
-	}
-	it.ID, err = res.LastInsertId()
-	return wrap(err, "create duty item")
-}
-
-// FindDutyItems returns a person's inbox, newest first.
-func (tx *Tx) FindDutyItems(userID int64, open bool, limit int) ([]epiloop.DutyItem, error) {
-	q := `SELECT id, user_id, kind, node_code, post_id, lead_id, task_id, handover_id, level, created_at, done_at
-		FROM duty_items WHERE user_id = ?`
-	if open {
-		q += ` AND done_at IS NULL`
-	}
-	rows, err := tx.query(q+` ORDER BY id DESC LIMIT ?`, userID, epiloop.PageLimit(limit))
-	if err != nil {
-		return nil, wrap(err, "find duty items")
-	}
-	defer rows.Close()
-	var out []epiloop.DutyItem
-	for rows.Next() {
-		var (
-			it      epiloop.DutyItem
-			created int64
-			done    sql.NullInt64
-		)
-		if err := rows.Scan(&it.ID, &it.UserID, &it.Kind, &it.NodeCode, &it.PostID, &it.LeadID, &it.TaskID,
-			&it.HandoverID, &it.Level, &created, &done); err != nil {
-			return nil, wrap(err, "find duty items")
-		}
-		it.CreatedAt, it.DoneAt = time.UnixMilli(created).UTC(), timePtrOf(done)
-		out = append(out, it)
-	}
-	return out, wrap(rows.Err(), "find duty items")
-}
-
-// MarkDutyItemDone closes an item of the user.
-func (tx *Tx) MarkDutyItemDone(id, userID int64, at time.Time) error {
-	err := tx.execOne("err.duty_item_not_found", `UPDATE duty_items SET done_at = ?
-		WHERE id = ? AND user_id = ? AND done_at IS NULL`, at.UnixMilli(), id, userID)
-	return wrap(err, "mark duty item done")
-}
-
 func reasonsOf(h *epiloop.Handover) []string {
 	if h.Reasons == nil {
 		return []string{}

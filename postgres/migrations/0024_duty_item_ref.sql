@@ -1,0 +1,3 @@
+-- 0024: a duty inbox item names what it is about (rectification:12, …) so
+-- the inbox links to it (epiloop.DutyItem.Ref).
+ALTER TABLE duty_items ADD COLUMN ref text NOT NULL DEFAULT '';
