@@ -146,4 +146,3 @@ func (tx *Tx) FindHandovers(f epiloop.HandoverFilter) ([]epiloop.Handover, error
 	}
 	return out, wrap(rows.Err(), "find handovers")
 }
-
