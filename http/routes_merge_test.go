@@ -44,13 +44,21 @@ func (m *matrix) mergeCandidate() int64 {
 		if _, err := tx.AddMergeCandidate(c); err != nil {
 			return err
 		}
-		cs, _, err := tx.FindMergeCandidates(epiloop.CandidateOpen, 1000, 0)
-		for _, x := range cs {
-			if x.PersonA == a {
-				id = x.ID
+		for offset := 0; id == 0; offset += 1000 {
+			cs, total, err := tx.FindMergeCandidates(epiloop.CandidateOpen, 1000, offset)
+			if err != nil {
+				return err
+			}
+			for _, x := range cs {
+				if x.PersonA == a {
+					id = x.ID
+				}
+			}
+			if offset+1000 >= total {
+				break
 			}
 		}
-		return err
+		return nil
 	}); err != nil || id == 0 {
 		m.t.Fatalf("candidate %d: %v", id, err)
 	}
