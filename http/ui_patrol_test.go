@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -114,8 +115,18 @@ func TestPatrolEntryBrowser(t *testing.T) {
 		chromedp.SendKeys("#s-drone", "UAV-07", chromedp.ByQuery),
 		chromedp.SendKeys("#s-area", "浑河沿岸", chromedp.ByQuery),
 		chromedp.SendKeys("#s-minutes", "25\r", chromedp.ByQuery),
-		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)
+	// Enter navigates: wait for the new page before reading it (the last
+	// page's flash would otherwise be found, then vanish under the query).
+	for i := 0; i < 100; i++ {
+		var loc string
+		st.run(chromedp.Location(&loc))
+		if strings.Contains(loc, "saved=sortie") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st.run(chromedp.WaitVisible(".flash", chromedp.ByQuery))
 	if flash := st.text(".flash"); !strings.Contains(flash, "架次已保存") {
 		t.Errorf("flash %q", flash)
 	}
