@@ -139,3 +139,12 @@ func PageLimit(limit int) int {
 	}
 	return limit
 }
+
+// NonNil is xs, or an empty slice for nil: stored and answered as []
+// rather than null.
+func NonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

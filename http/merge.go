@@ -57,7 +57,7 @@ func (s *Server) handleCandidateIndex(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNilSlice(items), "total": total})
+	writeJSON(w, http.StatusOK, map[string]any{"items": epiloop.NonNil(items), "total": total})
 	return nil
 }
 
@@ -137,7 +137,7 @@ func (s *Server) handleMergeIndex(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNilSlice(items), "total": total})
+	writeJSON(w, http.StatusOK, map[string]any{"items": epiloop.NonNil(items), "total": total})
 	return nil
 }
 
@@ -152,12 +152,4 @@ func (s *Server) handleMergeUndo(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, m)
 	return nil
-}
-
-// nonNilSlice answers [] rather than null for an empty list.
-func nonNilSlice[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }

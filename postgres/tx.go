@@ -299,11 +299,3 @@ func (a *args) add(v any) string {
 func collect[T any](rows pgx.Rows, fn pgx.RowToFunc[T]) ([]T, error) {
 	return pgx.AppendRows([]T(nil), rows, fn)
 }
-
-// nonNil returns xs, or an empty slice for nil (a JSON array, never null).
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}

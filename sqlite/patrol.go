@@ -41,7 +41,7 @@ func (tx *Tx) patrolArgs(p *epiloop.PatrolLog) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	vehicles, err := jsonText(nonNil(p.Vehicles))
+	vehicles, err := jsonText(epiloop.NonNil(p.Vehicles))
 	if err != nil {
 		return nil, err
 	}

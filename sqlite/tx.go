@@ -270,11 +270,3 @@ func binder(args *[]any) func(any) string {
 		return "?"
 	}
 }
-
-// nonNil returns xs, or an empty slice for nil (a JSON array, never null).
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}

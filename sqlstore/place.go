@@ -153,11 +153,11 @@ func (s Store) scanInspection(sc Row) (*epiloop.Inspection, error) {
 
 // CreateInspection records an inspection.
 func (s Store) CreateInspection(in *epiloop.Inspection) error {
-	items, err := s.sealedJSON(nonNil(in.Items))
+	items, err := s.sealedJSON(epiloop.NonNil(in.Items))
 	if err != nil {
 		return wrap(err, "create inspection")
 	}
-	defects, err := jsonText(nonNil(in.Defects))
+	defects, err := jsonText(epiloop.NonNil(in.Defects))
 	if err != nil {
 		return wrap(err, "create inspection")
 	}
@@ -245,7 +245,7 @@ func (s Store) rectifyArgs(r *epiloop.Rectification) []any {
 
 // SaveRectification creates or updates a rectification.
 func (s Store) SaveRectification(r *epiloop.Rectification) error {
-	reasons, err := jsonText(nonNil(r.Reasons))
+	reasons, err := jsonText(epiloop.NonNil(r.Reasons))
 	if err != nil {
 		return wrap(err, "save rectification")
 	}
@@ -256,7 +256,7 @@ func (s Store) SaveRectification(r *epiloop.Rectification) error {
 			reasons = ?, closed_at = ?, escalated_at = ? WHERE id = ?`, append(vals, r.ID)...)
 		return wrap(err, "save rectification")
 	}
-	items, err := jsonText(nonNil(r.Items))
+	items, err := jsonText(epiloop.NonNil(r.Items))
 	if err != nil {
 		return wrap(err, "save rectification")
 	}

@@ -147,11 +147,3 @@ func collect[T any](rows Rows, err error, scan func(Rows) (T, error)) ([]T, erro
 	}
 	return out, rows.Err()
 }
-
-// nonNil is xs, or an empty slice for nil (stored as [] rather than null).
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}
