@@ -256,10 +256,12 @@ func (c *SLAClock) Status(now time.Time) ClockStatus {
 		return ClockMet
 	case c.Due.IsZero():
 		return ClockIdle
-	case c.BreachedAt != nil || !now.Before(c.Due):
+	case c.BreachedAt != nil:
 		return ClockBreached
 	case c.PausedSince != nil:
 		return ClockPaused
+	case !now.Before(c.Due):
+		return ClockBreached
 	}
 	return ClockRunning
 }
@@ -752,13 +754,16 @@ const (
 	DutyItemDeskGreen    DutyItemKind = "desk_green"
 )
 
+// TicketInScope reports whether t is in scope s: every ticket for the
+// city, the enterprises' of a district, a handling unit's own.
+func TicketInScope(s Scope, t *Ticket) bool {
+	return inScope(s, t.DistrictCode, func(unit string) bool { return unit == t.UnitCode })
+}
+
 // TicketVisible reports whether u may see ticket t: city-wide readers
 // (the desk, commanders) every ticket, a department its unit's.
 func TicketVisible(u *User, t *Ticket) bool {
-	if !u.Can(ActReadDesk) {
-		return false
-	}
-	return inScope(u.Scope(), t.DistrictCode, func(unit string) bool { return unit == t.UnitCode })
+	return u.Can(ActReadDesk) && TicketInScope(u.Scope(), t)
 }
 
 // MayHandleTicket reports whether u may take the unit's steps on t:
@@ -792,8 +797,8 @@ type DeskTx interface {
 	// FindDueClocks returns running clocks due at now not yet recorded
 	// breached, by due time.
 	FindDueClocks(now time.Time, limit int) ([]DueClock, error)
-	// DeskCounts returns every ticket's figures' rows (clocks included,
-	// steps not) of a unit or all, for the figures.
+	// DeskTickets returns the tickets (with clocks, without steps) after
+	// an id, by id, of a unit or all: the figures' pass over the rows.
 	DeskTickets(unit *string, after int64, limit int) ([]Ticket, error)
 	SaveDeskSlot(s *DeskSlot) error
 	FindDeskSlotByID(id int64) (*DeskSlot, error)

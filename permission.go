@@ -146,7 +146,7 @@ var permissions = map[Action][]Role{
 	ActReadAudit:    {RoleAuditor},
 	ActDashboard:    {RoleCommander, RoleDistrict, RoleAnalyst},
 	ActReport:       {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
+	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin, RoleDesk, RoleDepartment},
 	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
