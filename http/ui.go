@@ -144,6 +144,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerReportPages()
 	ui.registerExportPages()
 	ui.registerVolunteerPages()
+	ui.registerDeskPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -385,4 +386,7 @@ var navEntries = []struct {
 	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
 	{"patrols", "/patrols", epiloop.ActReadPatrols},
 	{"forces", "/forces", epiloop.ActReadVolunteers},
+	{"desk_tickets", "/desk/tickets", epiloop.ActReadDesk},
+	{"desk_hotline", "/desk/hotline", epiloop.ActDeskIntake},
+	{"desk_slots", "/desk/slots", epiloop.ActManageDesk},
 }

@@ -810,3 +810,11 @@ func zeroCounts() map[string]int64 {
 	}
 	return m
 }
+
+// DeskDistricts are the districts of the public form's picker (reference
+// data, no account needed).
+func (s *Service) DeskDistricts() []epiloop.District {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.districtList()
+}
