@@ -220,6 +220,7 @@ func (ui *ui) handleDeskQueuePage(w http.ResponseWriter, r *http.Request, p *pag
 type deskTicketData struct {
 	formErrors
 	T       *epiloop.Ticket
+	Clocks  []loop.ClockView
 	Actions []epiloop.TicketAction
 	Handle  bool
 	Contact *loop.TicketContact
@@ -236,7 +237,7 @@ func (ui *ui) deskTicket(r *http.Request, p *page) (*deskTicketData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &deskTicketData{T: t, Handle: epiloop.MayHandleTicket(p.User, t)}
+	d := &deskTicketData{T: t, Clocks: loop.ClockViews(t, p.Now), Handle: epiloop.MayHandleTicket(p.User, t)}
 	if d.Handle {
 		d.Actions = t.State.Actions()
 	}

@@ -446,6 +446,20 @@ type TrackView struct {
 	Steps     []TrackStep `json:"steps"`
 }
 
+// ClockViews are a ticket's clocks as the pages show them at now.
+func ClockViews(t *epiloop.Ticket, now time.Time) []ClockView {
+	out := []ClockView{}
+	for _, c := range t.Clocks {
+		cv := ClockView{Kind: c.Kind, Status: c.Status(now), MetAt: c.MetAt}
+		if !c.Due.IsZero() {
+			due := c.Due
+			cv.Due = &due
+		}
+		out = append(out, cv)
+	}
+	return out
+}
+
 // TrackStep is a step as the enterprise sees it: what and when.
 type TrackStep struct {
 	Action epiloop.TicketAction `json:"action"`
@@ -460,14 +474,7 @@ func (s *Service) trackView(t *epiloop.Ticket, now time.Time) *TrackView {
 		by := t.SolvedAt.Add(s.confirmWindow())
 		v.ConfirmBy = &by
 	}
-	for _, c := range t.Clocks {
-		cv := ClockView{Kind: c.Kind, Status: c.Status(now), MetAt: c.MetAt}
-		if !c.Due.IsZero() {
-			due := c.Due
-			cv.Due = &due
-		}
-		v.Clocks = append(v.Clocks, cv)
-	}
+	v.Clocks = ClockViews(t, now)
 	for _, st := range t.Steps {
 		v.Steps = append(v.Steps, TrackStep{Action: st.Action, At: st.At})
 	}
