@@ -111,9 +111,15 @@ func deskRouteCases() []routeCase {
 	return []routeCase{
 		// desk.go: the public routes.
 		{pattern: "GET /api/v1/desk/measures", in: public(ok),
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return apiCall("GET", "/api/v1/desk/measures", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return apiCall("GET", "/api/v1/desk/measures", nil)
+			}},
 		{pattern: "GET /api/v1/desk/slots", in: public(ok),
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return apiCall("GET", "/api/v1/desk/slots", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return apiCall("GET", "/api/v1/desk/slots", nil)
+			}},
 		{pattern: "POST /api/v1/desk/tickets", in: public(created),
 			call: func(m *matrix, as string, side int) mxCall {
 				m.desk()
@@ -138,17 +144,26 @@ func deskRouteCases() []routeCase {
 					"unit": deptRS, "first_response_min": 60, "update_every_min": 240, "solution_min": 2880, "active": true})
 			}},
 		{pattern: "POST /api/v1/desk/slots", in: all,
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return apiCall("POST", "/api/v1/desk/slots", m.slotBody()) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return apiCall("POST", "/api/v1/desk/slots", m.slotBody())
+			}},
 		{pattern: "POST /api/v1/desk/hotline", in: want{others: created},
 			call: func(m *matrix, as string, side int) mxCall {
 				m.desk()
 				return apiCall("POST", "/api/v1/desk/hotline", m.deskBody(side))
 			}},
 		{pattern: "GET /api/v1/desk/tickets", in: all,
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return apiCall("GET", "/api/v1/desk/tickets?open=true", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return apiCall("GET", "/api/v1/desk/tickets?open=true", nil)
+			}},
 		{pattern: "GET /api/v1/desk/figures", refusesGranted: true,
 			in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uAnalyst: ok, uDesk: ok, uDept: ok, others: forbidden},
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return apiCall("GET", "/api/v1/desk/figures", nil) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return apiCall("GET", "/api/v1/desk/figures", nil)
+			}},
 		{pattern: "GET /api/v1/desk/tickets/{id}", in: all, out: cityOnly(ok),
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", fmt.Sprintf("/api/v1/desk/tickets/%d", id(m, side)), nil)
@@ -179,7 +194,9 @@ func deskRouteCases() []routeCase {
 		{pattern: "GET /desk/tickets", in: all,
 			call: func(m *matrix, as string, side int) mxCall { m.desk(); return pageGet("/desk/tickets?breached=true") }},
 		{pattern: "GET /desk/tickets/{id}", in: all, out: cityOnly(ok),
-			call: func(m *matrix, as string, side int) mxCall { return pageGet(fmt.Sprintf("/desk/tickets/%d", id(m, side))) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				return pageGet(fmt.Sprintf("/desk/tickets/%d", id(m, side)))
+			}},
 		{pattern: "POST /desk/tickets/{id}", in: want{others: seeOther}, out: want{uCommander: seeOther, others: notFound},
 			call: func(m *matrix, as string, side int) mxCall {
 				m.desk()
@@ -192,7 +209,10 @@ func deskRouteCases() []routeCase {
 		{pattern: "GET /desk/hotline", in: all,
 			call: func(m *matrix, as string, side int) mxCall { m.desk(); return pageGet("/desk/hotline") }},
 		{pattern: "POST /desk/hotline", in: want{others: created},
-			call: func(m *matrix, as string, side int) mxCall { m.desk(); return pagePost("/desk/hotline", m.deskForm(side)) }},
+			call: func(m *matrix, as string, side int) mxCall {
+				m.desk()
+				return pagePost("/desk/hotline", m.deskForm(side))
+			}},
 		{pattern: "GET /desk/slots", in: all,
 			call: func(m *matrix, as string, side int) mxCall { m.desk(); return pageGet("/desk/slots") }},
 		{pattern: "POST /desk/slots", in: want{others: seeOther},
@@ -206,4 +226,3 @@ func deskRouteCases() []routeCase {
 			}},
 	}
 }
-
