@@ -2,6 +2,7 @@ package loop_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -449,4 +450,40 @@ func TestDeskAppointmentRefusesAFullSlot(t *testing.T) {
 			t.Errorf("an online-only measure by appointment: %v", err)
 		}
 	})
+}
+
+// TestDeskReportSection reads the desk's section of today's report: each
+// district's open requests as a recount of its rows, the city's their
+// sum.
+func TestDeskReportSection(t *testing.T) {
+	f := newFixture(t)
+	d := newDeskFixture(t, f)
+	want := map[string]int{heping: 2, shenhe: 1}
+	for district, n := range want {
+		for range n {
+			in := deskInput("WGFH")
+			in.District = district
+			d.hotline(t, in)
+		}
+	}
+	rep, err := f.svc.DailyReport(commander, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range rep.Sections {
+		found = found || s.Key == loop.ReportDesk
+	}
+	if !found {
+		t.Fatalf("sections %+v: no desk section", rep.Sections)
+	}
+	for _, row := range rep.Rows {
+		w, ok := want[row.Code]
+		if row.Code == "2101" {
+			w, ok = 3, true
+		}
+		if ok && row.Values[epiloop.MetricDeskOpen] != fmt.Sprint(w) {
+			t.Errorf("%s: %s open, want %d", row.Code, row.Values[epiloop.MetricDeskOpen], w)
+		}
+	}
 }
