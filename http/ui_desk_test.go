@@ -161,6 +161,7 @@ func TestBrowserDeskOnPhone(t *testing.T) {
 	o := b.person("enterprise", 390, 844, true)
 	o.run(chromedp.Navigate(f.url+"/desk"), chromedp.WaitVisible("#desk-form", chromedp.ByQuery))
 	o.fitsPhone("desk")
+	o.shot("desk-form")
 	// The measure's picker has the focus: type to choose, Tab on.
 	o.run(
 		chromedp.SendKeys("#measure", "稳岗", chromedp.ByQuery),
