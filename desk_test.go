@@ -101,3 +101,18 @@ func TestGreenChannelTakesTheShortestSLA(t *testing.T) {
 		t.Error("a plain ticket takes its measure's")
 	}
 }
+
+// FuzzCheckCreditCode: the check never panics, and what it accepts is 18
+// characters of the alphabet with a matching check character.
+func FuzzCheckCreditCode(f *testing.F) {
+	for _, s := range []string{"91350100M000100Y43", "", "９１", "91350100M000100Y4X", "IIIIIIIIIIIIIIIIII"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckCreditCode(s) == nil && (len(s) != 18 || CreditCheckChar(s[:17]) != s[17]) {
+			t.Errorf("accepted %q", s)
+		}
+		in := TicketInput{Measure: "M", District: "210102", Enterprise: "E", CreditCode: s, Contact: "C", Phone: s, Detail: "12345"}
+		in.Normalize()
+	})
+}

@@ -487,3 +487,26 @@ func TestDeskReportSection(t *testing.T) {
 		}
 	}
 }
+
+// atRestDesk stores a desk request's personal data, each marked, for the
+// at-rest tests.
+func atRestDesk(f *fixture, mark func(string) string) error {
+	err := f.store.Update(context.Background(), func(tx epiloop.Tx) error {
+		return tx.UpsertUnits([]epiloop.Unit{{Code: deptRS, Kind: epiloop.UnitDepartment, Name: "市人社局"}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := f.svc.SaveMeasure(commander, &epiloop.ServiceMeasure{Code: "WGFH", Name: "稳岗返还", Mode: epiloop.DeskBoth,
+		UnitCode: deptRS, FirstResponseMin: 60, UpdateEveryMin: 240, SolutionMin: 2880, Active: true}); err != nil {
+		return err
+	}
+	in := deskInput("WGFH")
+	in.Contact, in.Phone, in.Detail = mark("诸葛企联"), mark("13907770777"), mark("企业秘密诉求七七七")
+	sub, err := f.svc.SubmitTicket(context.Background(), in, epiloop.SourceOnline)
+	if err != nil {
+		return err
+	}
+	_, err = f.svc.StepTicket(commander, sub.Ticket.ID, epiloop.TicketWait, mark("请补充秘密材料七七"))
+	return err
+}
