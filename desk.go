@@ -563,6 +563,9 @@ func (t *Ticket) Apply(a TicketAction, sla DeskSLA, user int64, now time.Time) e
 		first.Meet(now)
 		upd.Start(now, sla.UpdateEvery)
 	case TicketUpdate:
+		// A ticket put to wait before its first response comes back in
+		// progress: its first update is its response.
+		first.Meet(now)
 		upd.Start(now, sla.UpdateEvery)
 	case TicketWait:
 		for i := range t.Clocks {
