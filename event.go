@@ -132,6 +132,12 @@ var EventKinds = []EventKind{
 	{Name: EventVolunteerAssigned},
 	{Name: EventVolunteerCheckedIn},
 	{Name: EventVolunteerCheckedOut},
+	// The enterprise service desk (desk.go).
+	{Name: EventTicketCreated},
+	{Name: EventTicketStep},
+	{Name: EventTicketBreached},
+	{Name: EventTicketClosed},
+	{Name: EventMeasureSaved},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -35,12 +35,15 @@ const (
 	UnitPoliceStation UnitKind = "police_station"
 	UnitCommittee     UnitKind = "committee"
 	UnitCheckpoint    UnitKind = "checkpoint"
+	// UnitDepartment is a municipal department that handles the service
+	// desk's tickets (市人社局, 市税务局 …; desk.go).
+	UnitDepartment UnitKind = "department"
 )
 
 // Valid reports whether k is a known unit kind.
 func (k UnitKind) Valid() bool {
 	switch k {
-	case UnitHeadquarters, UnitSubCommand, UnitPoliceStation, UnitCommittee, UnitCheckpoint:
+	case UnitHeadquarters, UnitSubCommand, UnitPoliceStation, UnitCommittee, UnitCheckpoint, UnitDepartment:
 		return true
 	}
 	return false

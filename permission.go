@@ -87,6 +87,16 @@ const (
 	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
 )
 
+// The enterprise resumption service desk (desk.go). The public form and
+// tracking page are ActPublic.
+const (
+	ActReadDesk   Action = "read_desk"   // the desk's queue and tickets, masked (TicketVisible)
+	ActDeskIntake Action = "desk_intake" // type in a hotline ticket
+	ActHandleDesk Action = "handle_desk" // respond, update, wait, resume, solve (MayHandleTicket)
+	ActManageDesk Action = "manage_desk" // the measures' catalogue and the appointment slots
+	ActRevealDesk Action = "reveal_desk" // unmask a ticket's contact, for a purpose, audited
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -141,7 +151,7 @@ var permissions = map[Action][]Role{
 	ActReadAudit:    {RoleAuditor},
 	ActDashboard:    {RoleCommander, RoleDistrict, RoleAnalyst},
 	ActReport:       {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
+	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin, RoleDesk, RoleDepartment},
 	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
 	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
@@ -163,6 +173,12 @@ var permissions = map[Action][]Role{
 	ActRegisterVolunteers: {RoleStation, RoleCommittee},
 	ActVetVolunteers:      {RoleStation},
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+
+	ActReadDesk:   {RoleCommander, RoleDesk, RoleDepartment},
+	ActDeskIntake: {RoleCommander, RoleDesk},
+	ActHandleDesk: {RoleCommander, RoleDepartment},
+	ActManageDesk: {RoleCommander, RoleDesk},
+	ActRevealDesk: {RoleCommander, RoleDesk, RoleDepartment},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -222,6 +222,10 @@ var SealedColumns = []SealedColumn{
 	{Table: "drone_sorties", Column: "pilot"},
 	{Table: "drone_sorties", Column: "area"},
 	{Table: "volunteers", Column: "availability"},
+	{Table: "desk_tickets", Column: "contact"},
+	{Table: "desk_tickets", Column: "phone"},
+	{Table: "desk_tickets", Column: "detail"},
+	{Table: "desk_steps", Column: "note"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

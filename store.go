@@ -58,6 +58,7 @@ type Tx interface {
 	VolunteerTx
 	MergeTx
 	StreamTx
+	DeskTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -17,10 +17,17 @@ const (
 	RoleAnalyst    Role = "analyst"
 	RoleAuditor    Role = "auditor"
 	RoleAdmin      Role = "admin"
+	// RoleDesk operates the enterprise service desk (服务专班/热线):
+	// types in hotline tickets, sees the queue city-wide (desk.go).
+	RoleDesk Role = "desk"
+	// RoleDepartment is staff of a handling unit (职能部门): sees and
+	// handles its own unit's desk tickets only.
+	RoleDepartment Role = "department"
 )
 
 // Roles lists every role, in the order the demo prints them.
-var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin}
+var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin,
+	RoleDesk, RoleDepartment}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -44,6 +51,8 @@ func (r Role) UnitKind() UnitKind {
 		return UnitCommittee
 	case RoleCheckpoint:
 		return UnitCheckpoint
+	case RoleDepartment:
+		return UnitDepartment
 	}
 	return ""
 }
@@ -90,7 +99,7 @@ type Scope struct {
 // Scope returns the user's jurisdiction.
 func (u *User) Scope() Scope {
 	switch u.Role {
-	case RoleCommander, RoleAnalyst, RoleAuditor, RoleAdmin:
+	case RoleCommander, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDesk:
 		return Scope{All: true}
 	case RoleDistrict:
 		return Scope{District: u.DistrictCode}

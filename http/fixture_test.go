@@ -46,6 +46,15 @@ const (
 	uAnalyst    = "analyst"
 	uAuditor    = "auditor"
 	uCheckpoint = "checkpoint"
+	uDesk       = "desk"
+	uDept       = "department"
+)
+
+// The service desk's departments: uDept is of deptRS; deptSW has no
+// user of the fixture (the other side of the matrix).
+const (
+	deptRS = "DEPT-RS"
+	deptSW = "DEPT-SW"
 )
 
 // id1 is a valid ID number whose masked form the contract names.
@@ -68,6 +77,8 @@ var users = []struct {
 	{uAnalyst, epiloop.RoleAnalyst, ""},
 	{uAuditor, epiloop.RoleAuditor, ""},
 	{uCheckpoint, epiloop.RoleCheckpoint, checkpoint},
+	{uDesk, epiloop.RoleDesk, ""},
+	{uDept, epiloop.RoleDepartment, deptRS},
 }
 
 var (
@@ -135,7 +146,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	err = store.Update(ctx, func(tx epiloop.Tx) error {
-		return tx.UpsertUnits([]epiloop.Unit{{Code: checkpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳站卡点", DistrictCode: heping}})
+		return tx.UpsertUnits([]epiloop.Unit{{Code: checkpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳站卡点", DistrictCode: heping},
+			{Code: deptRS, Kind: epiloop.UnitDepartment, Name: "市人社局"}, {Code: deptSW, Kind: epiloop.UnitDepartment, Name: "市税务局"}})
 	})
 	if err != nil {
 		t.Fatal(err)

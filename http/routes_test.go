@@ -38,7 +38,8 @@ const (
 )
 
 // matrixRoles are the callers of every route, in the order they run.
-var matrixRoles = []string{uCommander, uHeping, uShenhe, uStation, uCommittee, uOther, uAnalyst, uAuditor, uCheckpoint, uAdmin, anonymous}
+var matrixRoles = []string{uCommander, uHeping, uShenhe, uStation, uCommittee, uOther, uAnalyst, uAuditor, uCheckpoint, uAdmin,
+	uDesk, uDept, anonymous}
 
 // The city's two sides: 和平区 (水源地社区, its station and committee,
 // CK0001) and 沈河区 (永顺社区, its station, CK0002). Persons of each side
@@ -907,7 +908,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
-	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases())
+	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's

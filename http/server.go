@@ -44,10 +44,16 @@ type Server struct {
 	// and static files aside); beyond it the server answers 503 with
 	// Retry-After at once rather than queueing until clients time out.
 	MaxInFlight int
+	// DeskSubmitLimit and DeskTrackLimit are the public service desk's
+	// limits per client address and DeskWindow (0: the defaults).
+	DeskSubmitLimit, DeskTrackLimit int
 
 	// logins and ipLogins limit failed sign-ins per name and address and
 	// per address (loginGate).
 	logins, ipLogins *loginLimiter
+	// deskSubmits and deskTracks count the public desk's submissions and
+	// failed look-ups per address (http/desk.go).
+	deskSubmits, deskTracks deskLimiter
 
 	mux *routeMux
 	srv *http.Server
@@ -97,6 +103,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerPatrolRoutes()
 	s.registerVolunteerRoutes()
 	s.registerMergeRoutes()
+	s.registerDeskRoutes()
 	s.registerUIRoutes()
 	s.mux.handle("/api/", epiloop.ActPublic, s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "err.no_such_api_route")

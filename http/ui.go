@@ -145,6 +145,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerExportPages()
 	ui.registerVolunteerPages()
 	ui.registerMergePages()
+	ui.registerDeskPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -387,4 +388,7 @@ var navEntries = []struct {
 	{"patrols", "/patrols", epiloop.ActReadPatrols},
 	{"forces", "/forces", epiloop.ActReadVolunteers},
 	{"merge", "/persons/merge", epiloop.ActMergePersons},
+	{"desk_tickets", "/desk/tickets", epiloop.ActReadDesk},
+	{"desk_hotline", "/desk/hotline", epiloop.ActDeskIntake},
+	{"desk_slots", "/desk/slots", epiloop.ActManageDesk},
 }

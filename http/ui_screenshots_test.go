@@ -49,7 +49,16 @@ func TestScreenshots(t *testing.T) {
 		user  string
 		shots []shot
 	}{
-		{"", []shot{{"login", "/login", "#login-submit"}}},
+		{"", []shot{{"login", "/login", "#login-submit"},
+			{"desk", "/desk", "#desk-form"},
+			{"desk-track", "/desk/track", "#desk-track-form"},
+		}},
+		{"desk-hotline", []shot{
+			{"desk-tickets", "/desk/tickets", "#desk-table"},
+			{"desk-ticket", "/desk/tickets/1", "#desk-clocks"},
+			{"desk-hotline", "/desk/hotline", "#desk-form"},
+			{"desk-slots", "/desk/slots", "#desk-slots"},
+		}},
 		{uiCommander, []shot{
 			{"dashboard", "/dashboard", "#dash-live"},
 			{"leads", "/leads", "#lead-table"},

@@ -94,6 +94,10 @@ func atRest(t *testing.T, f *fixture) []string {
 	if err := atRestPatrols(f, mark); err != nil {
 		t.Fatal(err)
 	}
+	// A desk request's contact, phone, text and a step's note (desk.go).
+	if err := atRestDesk(f, mark); err != nil {
+		t.Fatal(err)
+	}
 	return secrets
 }
 

@@ -15,12 +15,15 @@ import (
 const (
 	ReportPlaces     = "places"
 	ReportVolunteers = "volunteers"
+	// ReportDesk is the service desk's section (loop/desk.go): its
+	// figures by the enterprises' district.
+	ReportDesk = "desk"
 )
 
 // forcesReportSections are the places and volunteers sections of today's
 // report.
 func forcesReportSections() []ReportSection {
-	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}}
+	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}, {ReportDesk, epiloop.DeskMetrics}}
 }
 
 // forcesReportCells returns the places and volunteers sections' cells of
@@ -32,6 +35,10 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 		return nil, err
 	}
 	vols, err := s.VolunteerFigures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	desk, err := s.DeskFigures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +56,9 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 	}
 	for _, v := range vols {
 		add(v.District, v.Figures)
+	}
+	for _, d := range desk.Districts {
+		add(d.Code, d.Counts)
 	}
 	out := map[string]map[string]string{}
 	for _, a := range areas {

@@ -49,6 +49,11 @@ type Service struct {
 	// event broker can deliver without waiting for its poll.
 	Notify func()
 
+	// DeskConfirmWindow is how long a solved desk ticket waits for the
+	// enterprise's confirmation before it closes as unconfirmed; zero
+	// takes epiloop.DefaultDeskConfirmDays.
+	DeskConfirmWindow time.Duration
+
 	// AnchorPath is the audit trail's anchor file (AnchorAudit); empty,
 	// the trail is not anchored.
 	AnchorPath string
@@ -60,6 +65,8 @@ type Service struct {
 	placeTiles placeTiles
 	// volunteerTiles keeps the volunteer figures (loop/volunteer.go).
 	volunteerTiles volunteerTiles
+	// deskTiles keeps the service desk's figures (loop/desk.go).
+	deskTiles deskTiles
 
 	noiseMu sync.Mutex
 	noise   map[string]*noiseCount

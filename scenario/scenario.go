@@ -45,6 +45,8 @@ var Accounts = []Account{
 	{"analyst", Password, epiloop.RoleAnalyst, ""},
 	{"auditor", Password, epiloop.RoleAuditor, ""},
 	{"admin", Password, epiloop.RoleAdmin, ""},
+	{"desk-hotline", Password, epiloop.RoleDesk, ""},
+	{"dept-hrss", Password, epiloop.RoleDepartment, "DEPT-RS"},
 }
 
 // CreateAccounts adds the demo checkpoint unit and the demo accounts; it
@@ -58,10 +60,10 @@ func CreateAccounts(ctx context.Context, svc *loop.Service) (bool, error) {
 		} else if epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
 			return err
 		}
-		return tx.UpsertUnits([]epiloop.Unit{
+		return tx.UpsertUnits(append([]epiloop.Unit{
 			{Code: DemoCheckpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳站卡点", DistrictCode: DemoDistrict},
 			{Code: DemoRoadCheckpoint, Kind: epiloop.UnitCheckpoint, Name: "沈阳西收费站卡点", DistrictCode: "210114"},
-		})
+		}, DeskUnits...))
 	})
 	if err != nil || exists {
 		return false, err
@@ -143,6 +145,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 		return sum, err
 	}
 	if err := seedMerges(cmd, svc, clock, g, now, byDistrict[DemoDistrict]); err != nil {
+		return sum, err
+	}
+	if err := seedDesk(cmd, svc, clock, g, now, districts); err != nil {
 		return sum, err
 	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"IncidentStats", testIncidentStats},
 		{"Volunteers", testVolunteers},
 		{"StreamPositions", testStreamPositions},
+		{"Desk", testDesk},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

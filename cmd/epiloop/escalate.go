@@ -34,5 +34,10 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "%d overdue rectifications escalated\n", r)
+	d, err := m.Service.EscalateDesk(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d service desk clocks breached, %d tickets closed unconfirmed\n", d.Breached, d.Unconfirmed)
 	return nil
 }

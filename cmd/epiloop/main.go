@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -295,6 +296,16 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 	}
 	m.Service.Divisions, m.Service.Regions = regions, regionCodes{regions}
 	m.Service.Risk = &loop.RiskAreas{Store: store, Logger: logger}
+	// EPILOOP_DESK_CONFIRM_DAYS: how long a solved desk ticket waits for
+	// the enterprise's confirmation (default epiloop.DefaultDeskConfirmDays).
+	if v := os.Getenv("EPILOOP_DESK_CONFIRM_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 90 {
+			store.Close()
+			return nil, fmt.Errorf("EPILOOP_DESK_CONFIRM_DAYS=%q: want 1 to 90 days", v)
+		}
+		m.Service.DeskConfirmWindow = time.Duration(n) * 24 * time.Hour
+	}
 	if err := seedTree(ctx, m.Service); err != nil {
 		store.Close()
 		return nil, err
@@ -415,6 +426,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("rectification escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("overdue rectifications escalated", "count", n)
+		}
+		if r, err := m.Service.EscalateDesk(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("service desk escalation failed", "err", err)
+		} else if r.Breached+r.Unconfirmed > 0 {
+			m.Logger.Info("service desk clocks breached, tickets closed unconfirmed", "breached", r.Breached, "unconfirmed", r.Unconfirmed)
 		}
 		select {
 		case <-ctx.Done():
