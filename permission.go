@@ -82,6 +82,14 @@ const (
 	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
 )
 
+// The epidemic-related case register (case.go).
+const (
+	ActReadCases      Action = "read_cases"      // list and open cases of one's scope, suspects masked (CaseVisible)
+	ActManageCases    Action = "manage_cases"    // register cases, record transitions, suspects, measures, goods and custody (MayManageCase)
+	ActRevealSuspects Action = "reveal_suspects" // unmask a case's suspects, for a purpose, audited (MayRevealSuspects)
+	ActCaseFigures    Action = "case_figures"    // the register's figures (analysts: figures only)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -157,6 +165,10 @@ var permissions = map[Action][]Role{
 	ActRegisterVolunteers: {RoleStation, RoleCommittee},
 	ActVetVolunteers:      {RoleStation},
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReadCases:          {RoleCommander, RoleDistrict, RoleStation},
+	ActManageCases:        {RoleCommander, RoleDistrict, RoleStation},
+	ActRevealSuspects:     {RoleCommander, RoleDistrict, RoleStation},
+	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleStation, RoleAnalyst},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -222,6 +222,14 @@ var SealedColumns = []SealedColumn{
 	{Table: "drone_sorties", Column: "pilot"},
 	{Table: "drone_sorties", Column: "area"},
 	{Table: "volunteers", Column: "availability"},
+	{Table: "cases", Column: "title"},
+	{Table: "cases", Column: "summary"},
+	{Table: "cases", Column: "addresses"},
+	{Table: "case_transitions", Column: "note"},
+	{Table: "case_measures", Column: "note"},
+	{Table: "case_custody", Column: "place", AppendOnly: true},
+	{Table: "case_custody", Column: "holder", AppendOnly: true},
+	{Table: "case_custody", Column: "note", AppendOnly: true},
 }
 
 var occupantKey = []string{"screening_id", "seq"}
