@@ -418,7 +418,9 @@ type CaseTx interface {
 	// SetCaseState moves a case from state from to to; ECONFLICT when
 	// it is no longer in from (someone moved it first).
 	SetCaseState(id int64, from, to CaseState, at time.Time) error
-	FindCaseByID(id int64) (*Case, error)
+	// FindCaseByID loads a case; with lock the case is locked for
+	// update until the transaction ends.
+	FindCaseByID(id int64, lock bool) (*Case, error)
 	// FindCases returns one page of cases, newest first, and the total.
 	FindCases(f CaseFilter) ([]Case, int, error)
 	CreateCaseTransition(t *CaseTransition) error

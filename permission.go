@@ -168,7 +168,7 @@ var permissions = map[Action][]Role{
 	ActReadCases:          {RoleCommander, RoleDistrict, RoleStation},
 	ActManageCases:        {RoleCommander, RoleDistrict, RoleStation},
 	ActRevealSuspects:     {RoleCommander, RoleDistrict, RoleStation},
-	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleStation, RoleAnalyst},
+	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleAnalyst},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -116,8 +116,15 @@ func (s Store) scanCase(r Row) (epiloop.Case, error) {
 	return c, nil
 }
 
-// FindCaseByID loads one case.
-func (s Store) FindCaseByID(id int64) (*epiloop.Case, error) {
+// FindCaseByID loads one case; with lock, its row is held until the
+// transaction ends (the no-op update takes PostgreSQL's row lock; SQLite
+// runs one writer at a time).
+func (s Store) FindCaseByID(id int64, lock bool) (*epiloop.Case, error) {
+	if lock {
+		if err := s.execOne("err.case_not_found", `UPDATE cases SET updated_at = updated_at WHERE id = ?`, id); err != nil {
+			return nil, wrap(err, "find case")
+		}
+	}
 	c, err := s.scanCase(s.c.QueryRow(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ?`, id))
 	if err != nil {
 		return nil, wrap(noRows(err, "err.case_not_found"), "find case")

@@ -53,7 +53,7 @@ func testCases(t *testing.T, s epiloop.Store) {
 		return tx.CreateCase(mk("A1", 9, epiloop.CaseFraud, ps1, d1))
 	})
 	view(t, s, func(tx epiloop.Tx) error {
-		got, err := tx.FindCaseByID(a.ID)
+		got, err := tx.FindCaseByID(a.ID, false)
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func testCases(t *testing.T, s epiloop.Store) {
 		return nil
 	})
 	viewCode(t, s, "a missing case", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
-		_, err := tx.FindCaseByID(a.ID + 100)
+		_, err := tx.FindCaseByID(a.ID+100, true)
 		return err
 	})
 
@@ -79,7 +79,7 @@ func testCases(t *testing.T, s epiloop.Store) {
 		return tx.SetCaseState(a.ID, epiloop.CaseAccepted, epiloop.CaseDeclined, at(3*time.Minute))
 	})
 	view(t, s, func(tx epiloop.Tx) error {
-		got, err := tx.FindCaseByID(a.ID)
+		got, err := tx.FindCaseByID(a.ID, false)
 		if err != nil {
 			return err
 		}
@@ -212,7 +212,7 @@ func testCases(t *testing.T, s epiloop.Store) {
 		if err != nil {
 			return err
 		}
-		cs, err := tx.FindCaseByID(a.ID)
+		cs, err := tx.FindCaseByID(a.ID, false)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,487 @@
+package loop
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/divisions"
+)
+
+// The case register (epiloop/case.go): registering a case, moving it
+// through the procedure, its suspects (masked; revealed for a purpose),
+// the measures taken, goods and their custody log, and the figures. Every
+// change writes its event, audit line and counters in its transaction; a
+// case outside the caller's scope reads as missing.
+
+func caseNotFound() error { return epiloop.Errorf(epiloop.ENOTFOUND, "err.case_not_found") }
+
+func caseObject(id int64) string { return fmt.Sprintf("case:%d", id) }
+
+// caseEvent is an event of c: its district and its handling unit see it;
+// its data carries ids, states and codes only.
+func caseEvent(kind string, c *epiloop.Case, now time.Time, u *epiloop.User, data map[string]any) *epiloop.Event {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["case"], data["number"] = c.ID, c.Number
+	e := epiloop.NewEvent(kind, nil, now, u.ID, data)
+	e.District, e.Units = c.DistrictCode, []string{c.UnitCode}
+	return e
+}
+
+// recordCase writes c's event, audit line and the change of its counters
+// from before (nil for a new case).
+func (s *Service) recordCase(tx epiloop.Tx, u *epiloop.User, kind string, before, c *epiloop.Case, now time.Time, data map[string]any) error {
+	if err := tx.AddStatCounters(epiloop.DeltaDiff(epiloop.CaseContribution(before), epiloop.CaseContribution(c))); err != nil {
+		return err
+	}
+	if err := tx.CreateEvent(caseEvent(kind, c, now, u, data)); err != nil {
+		return err
+	}
+	return s.audit(tx, u, epiloop.AuditChange, caseObject(c.ID), kind)
+}
+
+// visibleCase loads a case u may read (ENOTFOUND otherwise, as a
+// missing one); with manage, one u may change (EFORBIDDEN for a reader
+// who may not).
+func visibleCase(tx epiloop.Tx, u *epiloop.User, id int64, lock, manage bool) (*epiloop.Case, error) {
+	c, err := tx.FindCaseByID(id, lock)
+	if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || err == nil && !epiloop.CaseVisible(u, c) {
+		return nil, caseNotFound()
+	}
+	if err == nil && manage && !epiloop.MayManageCase(u, c) {
+		return nil, forbidden()
+	}
+	return c, err
+}
+
+// CaseInput is what a person types for a case: its details and, for a
+// new case, the handling unit (the caller's own unit when empty).
+type CaseInput struct {
+	Kind         epiloop.CaseKind `json:"kind"`
+	Unit         string           `json:"unit"`
+	Title        string           `json:"title"`
+	Summary      string           `json:"summary"`
+	AmountFen    int64            `json:"amount_fen"`
+	RecoveredFen int64            `json:"recovered_fen"`
+	Places       []string         `json:"places"`
+	Addresses    []string         `json:"addresses"`
+	Provinces    []string         `json:"provinces"`
+	Cities       []string         `json:"cities"`
+}
+
+func (in CaseInput) apply(c *epiloop.Case) {
+	c.Kind, c.Title, c.Summary, c.AmountFen, c.RecoveredFen = in.Kind, in.Title, in.Summary, in.AmountFen, in.RecoveredFen
+	c.Places, c.Addresses, c.Provinces, c.Cities = in.Places, in.Addresses, in.Provinces, in.Cities
+}
+
+// checkCaseRefs checks a case's places against the registry and its
+// provinces and cities against the division codes.
+func (s *Service) checkCaseRefs(tx epiloop.Tx, c *epiloop.Case) error {
+	for _, code := range c.Places {
+		if _, err := tx.FindPlaceByCode(code); epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			return epiloop.FieldError("places", "err.case_place_unknown", code)
+		} else if err != nil {
+			return err
+		}
+	}
+	idx, err := s.RegionIndex()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		field, level string
+		codes        []string
+	}{{"provinces", divisions.LevelProvince, c.Provinces}, {"cities", divisions.LevelCity, c.Cities}} {
+		for _, code := range f.codes {
+			if r, ok := idx.Lookup(code); !ok || r.Level != f.level {
+				return epiloop.FieldError(f.field, "err.case_division_unknown", code)
+			}
+		}
+	}
+	return nil
+}
+
+// caseNumberParts returns the agency prefix of the city's case numbers
+// and the short name of district ("" for headquarters).
+func (s *Service) caseNumberParts(district string) (agency, short string) {
+	s.mu.RLock()
+	var names []string
+	var name, city string
+	for code, d := range s.districts {
+		names = append(names, d.Name)
+		if code == district {
+			name = d.Name
+		}
+		if city == "" && len(code) >= 4 {
+			city = code[:4]
+		}
+	}
+	s.mu.RUnlock()
+	agency = epiloop.CaseAgency("")
+	if idx, err := s.RegionIndex(); err == nil && city != "" {
+		if r, ok := idx.Lookup(city); ok {
+			agency = epiloop.CaseAgency(r.Name)
+		}
+	}
+	if name != "" {
+		short = epiloop.DistrictShortName(name, names)
+	}
+	return agency, short
+}
+
+// RegisterCase registers a case (受案) handled by in.Unit (the caller's
+// unit when empty), numbered in its district's year.
+func (s *Service) RegisterCase(ctx context.Context, in CaseInput) (*epiloop.Case, error) {
+	u, err := allowed(ctx, epiloop.ActManageCases)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	c := &epiloop.Case{State: epiloop.CaseAccepted, AcceptedAt: now, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
+	in.apply(c)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if in.Unit == "" {
+		in.Unit = u.UnitCode
+	}
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		unit, err := tx.FindUnitByCode(in.Unit)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
+			return epiloop.FieldError("unit", "err.case_unit")
+		} else if err != nil {
+			return err
+		}
+		if !epiloop.MayHandleCaseAt(u, unit) {
+			return epiloop.FieldError("unit", "err.case_unit")
+		}
+		if err := s.checkCaseRefs(tx, c); err != nil {
+			return err
+		}
+		c.UnitCode, c.DistrictCode = unit.Code, unit.DistrictCode
+		c.Year, _ = strconv.Atoi(epiloop.CivilDate(now)[:4])
+		if c.Seq, err = tx.NextCaseSeq(c.DistrictCode, c.Year); err != nil {
+			return err
+		}
+		agency, short := s.caseNumberParts(c.DistrictCode)
+		c.Number = epiloop.CaseNumber(agency, short, c.Year, c.Seq)
+		if err := tx.CreateCase(c); err != nil {
+			return err
+		}
+		return s.recordCase(tx, u, epiloop.EventCaseRegistered, nil, c, now,
+			map[string]any{"kind": c.Kind, "unit": c.UnitCode, "state": c.State})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return c, nil
+}
+
+// UpdateCase changes a case's details (not its unit or state).
+func (s *Service) UpdateCase(ctx context.Context, id int64, in CaseInput) (*epiloop.Case, error) {
+	return s.changeCase(ctx, id, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		in.apply(c)
+		if err := c.Validate(); err != nil {
+			return "", nil, err
+		}
+		if err := s.checkCaseRefs(tx, c); err != nil {
+			return "", nil, err
+		}
+		return epiloop.EventCaseUpdated, map[string]any{"kind": c.Kind}, tx.UpdateCase(c)
+	})
+}
+
+// TransitionCase moves a case one step along the procedure under a
+// document number, recording who, when, the document and a note.
+func (s *Service) TransitionCase(ctx context.Context, id int64, to epiloop.CaseState, docNo, note string) (*epiloop.Case, error) {
+	return s.changeCase(ctx, id, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		t, err := c.Transition(to, docNo, note)
+		if err != nil {
+			return "", nil, err
+		}
+		t.ActorID, t.Actor, t.At = u.ID, u.Name, now
+		if err := tx.SetCaseState(c.ID, t.From, t.To, now); err != nil {
+			return "", nil, err
+		}
+		if err := tx.CreateCaseTransition(t); err != nil {
+			return "", nil, err
+		}
+		return epiloop.EventCaseTransitioned, map[string]any{"from": t.From, "to": t.To, "doc_no": t.DocNo, "note": t.Note}, nil
+	})
+}
+
+// changeCase runs change on a locked case u may change, then writes its
+// event, audit line and counters.
+func (s *Service) changeCase(ctx context.Context, id int64,
+	change func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error)) (*epiloop.Case, error) {
+	u, err := allowed(ctx, epiloop.ActManageCases)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *epiloop.Case
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, err := visibleCase(tx, u, id, true, true)
+		if err != nil {
+			return err
+		}
+		before := *c
+		c.UpdatedAt = now
+		kind, data, err := change(tx, u, c, now)
+		if err != nil {
+			return err
+		}
+		out = c
+		return s.recordCase(tx, u, kind, &before, c, now, data)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return out, nil
+}
+
+// AddSuspect records a person as a suspect of a case (found by blind
+// index, or recorded); it returns the suspect masked.
+func (s *Service) AddSuspect(ctx context.Context, caseID int64, p epiloop.Person) (*epiloop.CaseSuspect, error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	var sp epiloop.CaseSuspect
+	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		if c.Suspects >= epiloop.MaxCaseSuspects {
+			return "", nil, epiloop.Errorf(epiloop.ECONFLICT, "err.case_suspects_full", epiloop.MaxCaseSuspects)
+		}
+		if err := personOf(tx, &p); err != nil {
+			return "", nil, err
+		}
+		sp = epiloop.CaseSuspect{CaseID: c.ID, Person: p, Measures: []epiloop.CaseMeasure{}, CreatedBy: u.ID, CreatedAt: now}
+		if err := tx.CreateCaseSuspect(&sp); err != nil {
+			return "", nil, err
+		}
+		c.Suspects++
+		return epiloop.EventCaseSuspectAdded, map[string]any{"suspect": sp.ID}, tx.UpdateCase(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := sp.Masked()
+	return &m, nil
+}
+
+// AddMeasure records a measure taken against a suspect of a case. A
+// measure that detains names a detention facility, and the suspect's
+// admission there (detainSuspect) is part of the same transaction.
+func (s *Service) AddMeasure(ctx context.Context, caseID, suspectID int64, m epiloop.CaseMeasure) (*epiloop.CaseMeasure, error) {
+	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		sp, err := tx.FindCaseSuspectByID(suspectID)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || err == nil && sp.CaseID != c.ID {
+			return "", nil, epiloop.Errorf(epiloop.ENOTFOUND, "err.case_suspect_not_found")
+		} else if err != nil {
+			return "", nil, err
+		}
+		if err := m.Validate(c); err != nil {
+			return "", nil, err
+		}
+		m.ID, m.SuspectID, m.CaseID, m.CreatedBy, m.CreatedAt = 0, sp.ID, c.ID, u.ID, now
+		if m.Kind.Detains() {
+			if err := s.detainSuspect(tx, u, now, c, sp.Person.ID, m.FacilityCode); err != nil {
+				return "", nil, err
+			}
+		}
+		if err := tx.CreateCaseMeasure(&m); err != nil {
+			return "", nil, err
+		}
+		if len(sp.Measures) == 0 {
+			c.Handled++
+			if err := tx.UpdateCase(c); err != nil {
+				return "", nil, err
+			}
+		}
+		return epiloop.EventCaseMeasure, map[string]any{"suspect": sp.ID, "measure": m.Kind, "facility": m.FacilityCode, "note": m.Note}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// AddGoods records a lot of goods seized in a case.
+func (s *Service) AddGoods(ctx context.Context, caseID int64, g epiloop.CaseGoods) (*epiloop.CaseGoods, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		g.ID, g.CaseID, g.CreatedBy, g.CreatedAt = 0, c.ID, u.ID, now
+		if err := tx.CreateCaseGoods(&g); err != nil {
+			return "", nil, err
+		}
+		return epiloop.EventCaseGoodsSeized, map[string]any{"goods": g.ID, "quantity": g.Quantity}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// RecordCustody appends an entry to a case's custody log, chained to the
+// last one (the goods, when named, must be the case's).
+func (s *Service) RecordCustody(ctx context.Context, caseID int64, e epiloop.CustodyEntry) (*epiloop.CustodyEntry, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+		if e.GoodsID != 0 {
+			gs, err := tx.FindCaseGoods(c.ID)
+			if err != nil {
+				return "", nil, err
+			}
+			if !slices.ContainsFunc(gs, func(g epiloop.CaseGoods) bool { return g.ID == e.GoodsID }) {
+				return "", nil, epiloop.FieldError("goods", "err.case_goods_unknown")
+			}
+		}
+		e.ID, e.CaseID, e.ActorID, e.At = 0, c.ID, u.ID, now
+		if err := tx.AppendCustody(&e, tx.AuditSigner()); err != nil {
+			return "", nil, err
+		}
+		c.CustodyCount, c.CustodyHead = e.Seq, e.Hash
+		return epiloop.EventCaseCustody, map[string]any{"seq": e.Seq, "action": e.Action, "goods": e.GoodsID}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// CaseList is one page of cases and the total.
+type CaseList struct {
+	Cases []epiloop.Case `json:"cases"`
+	Total int            `json:"total"`
+}
+
+// FindCases returns a page of the cases f selects within the caller's
+// scope.
+func (s *Service) FindCases(ctx context.Context, f epiloop.CaseFilter) (*CaseList, error) {
+	u, err := allowed(ctx, epiloop.ActReadCases)
+	if err != nil {
+		return nil, err
+	}
+	narrowToScope(u, &f.District, &f.Unit)
+	out := &CaseList{}
+	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+		out.Cases, out.Total, err = tx.FindCases(f)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CaseView is a case's page: the case, the states it may move to, its
+// steps, its suspects (masked) with their measures, its goods, its
+// custody log and the log's verification.
+type CaseView struct {
+	epiloop.Case
+	Next        []epiloop.CaseState      `json:"next"`
+	Transitions []epiloop.CaseTransition `json:"transitions"`
+	Suspects    []epiloop.CaseSuspect    `json:"suspect_list"`
+	Goods       []epiloop.CaseGoods      `json:"goods"`
+	Custody     []epiloop.CustodyEntry   `json:"custody"`
+	Check       epiloop.CustodyCheck     `json:"custody_check"`
+	// Manage and Reveal say what the caller may do here.
+	Manage bool `json:"manage"`
+	Reveal bool `json:"reveal"`
+}
+
+// FindCase returns a case of the caller's scope with everything on it,
+// the suspects masked and the custody log verified.
+func (s *Service) FindCase(ctx context.Context, id int64) (*CaseView, error) {
+	u, err := allowed(ctx, epiloop.ActReadCases)
+	if err != nil {
+		return nil, err
+	}
+	v := &CaseView{}
+	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
+		c, err := visibleCase(tx, u, id, false, false)
+		if err != nil {
+			return err
+		}
+		v.Case = *c
+		if v.Transitions, err = tx.FindCaseTransitions(id); err != nil {
+			return err
+		}
+		if v.Suspects, err = tx.FindCaseSuspects(id); err != nil {
+			return err
+		}
+		if v.Goods, err = tx.FindCaseGoods(id); err != nil {
+			return err
+		}
+		if v.Custody, err = tx.FindCustody(id); err != nil {
+			return err
+		}
+		v.Check = epiloop.VerifyCustody(c, v.Custody, tx.AuditSigner())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range v.Suspects {
+		v.Suspects[i] = v.Suspects[i].Masked()
+	}
+	v.Manage, v.Reveal = epiloop.MayManageCase(u, &v.Case), epiloop.MayRevealSuspects(u, &v.Case)
+	if v.Manage {
+		v.Next = v.State.Next()
+	}
+	v.Next = nonNilList(v.Next)
+	return v, nil
+}
+
+// VerifyCaseCustody verifies a case's custody log.
+func (s *Service) VerifyCaseCustody(ctx context.Context, id int64) (epiloop.CustodyCheck, error) {
+	v, err := s.FindCase(ctx, id)
+	if err != nil {
+		return epiloop.CustodyCheck{}, err
+	}
+	return v.Check, nil
+}
+
+// RevealSuspect returns a suspect's full identity for a stated purpose,
+// audited like a lead's reveal.
+func (s *Service) RevealSuspect(ctx context.Context, caseID, suspectID int64, purpose string) (epiloop.Person, error) {
+	u, err := allowed(ctx, epiloop.ActReadCases)
+	if err != nil {
+		return epiloop.Person{}, err
+	}
+	if purpose, err = checkPurpose(purpose); err != nil {
+		return epiloop.Person{}, err
+	}
+	var p epiloop.Person
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, err := visibleCase(tx, u, caseID, false, false)
+		if err != nil {
+			return err
+		}
+		if !epiloop.MayRevealSuspects(u, c) {
+			return forbidden()
+		}
+		sp, err := tx.FindCaseSuspectByID(suspectID)
+		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || err == nil && sp.CaseID != c.ID {
+			return epiloop.Errorf(epiloop.ENOTFOUND, "err.case_suspect_not_found")
+		} else if err != nil {
+			return err
+		}
+		p = sp.Person
+		p.ID = 0
+		e := epiloop.NewAuditEntry(u, epiloop.AuditReveal, fmt.Sprintf("case:%d/suspect:%d", caseID, suspectID), s.now())
+		e.Purpose = purpose
+		return tx.AppendAudit(e)
+	})
+	return p, err
+}
