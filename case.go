@@ -349,7 +349,7 @@ func (c *Case) Transition(to CaseState, docNo, note string) (*CaseTransition, er
 	case !to.Valid():
 		return nil, FieldError("to", "err.case_state")
 	case !c.State.CanBecome(to):
-		return nil, Errorf(ECONFLICT, "err.case_transition", string(c.State), string(to)).WithReason("case_transition")
+		return nil, Errorf(ECONFLICT, "err.case_transition", M("case.state."+string(c.State)), M("case.state."+string(to))).WithReason("case_transition")
 	case docNo == "" || len(docNo) > MaxCaseText:
 		return nil, FieldError("doc_no", "err.case_doc_no", MaxCaseText)
 	case len(note) > MaxCaseSummary:

@@ -167,7 +167,7 @@ var permissions = map[Action][]Role{
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 	ActReadCases:          {RoleCommander, RoleDistrict, RoleStation},
 	ActManageCases:        {RoleCommander, RoleDistrict, RoleStation},
-	ActRevealSuspects:     {RoleCommander, RoleDistrict, RoleStation},
+	ActRevealSuspects:     {RoleCommander, RoleStation},
 	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleAnalyst},
 }
 

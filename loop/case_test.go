@@ -296,16 +296,21 @@ func TestCaseSuspectsMeasuresAndCustody(t *testing.T) {
 		if _, err := f.svc.RevealSuspect(cu.station, c.ID, sp.ID, ""); epiloop.ErrorField(err) != "purpose" {
 			t.Errorf("reveal without purpose: %v", err)
 		}
-		if _, err := f.svc.RevealSuspect(cu.shenhe, c.ID, sp.ID, "核查身份"); epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
-			t.Errorf("another district reveals: %v", err)
+		if _, err := f.svc.RevealSuspect(cu.other, c.ID, sp.ID, "核查身份"); epiloop.ErrorCode(err) != epiloop.ENOTFOUND {
+			t.Errorf("another station reveals: %v", err)
 		}
-		p, err := f.svc.RevealSuspect(cu.heping, c.ID, sp.ID, "提请逮捕核对身份")
+		// A district commander reads the case but does not unmask (as
+		// with leads).
+		if _, err := f.svc.RevealSuspect(cu.heping, c.ID, sp.ID, "核查身份"); epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
+			t.Errorf("the district reveals: %v", err)
+		}
+		p, err := f.svc.RevealSuspect(cu.station, c.ID, sp.ID, "提请逮捕核对身份")
 		if err != nil || p.IDNumber != id1 || p.Name != "王大锤" {
 			t.Errorf("reveal %v: %+v", err, p)
 		}
 		entries, _, err := f.svc.FindAudit(asUser(&epiloop.User{ID: 99, Name: "auditor", Role: epiloop.RoleAuditor}),
 			epiloop.AuditFilter{Action: ptrTo(epiloop.AuditReveal)})
-		if err != nil || len(entries) != 1 || entries[0].Purpose != "提请逮捕核对身份" || entries[0].Actor != "c-heping" {
+		if err != nil || len(entries) != 1 || entries[0].Purpose != "提请逮捕核对身份" || entries[0].Actor != "c-station" {
 			t.Errorf("reveal audit %v: %+v", err, entries)
 		}
 
