@@ -337,3 +337,22 @@ func caseCount(s, field string) (int64, error) {
 
 // CaseStates lists the procedure's states, for the templates' columns.
 func (p *page) CaseStates() []epiloop.CaseState { return epiloop.CaseStates }
+
+// casesTile is the dashboard's case register section.
+type casesTile struct {
+	Figures *loop.CaseFigures
+	Names   map[string]string
+}
+
+// casesTile reads the figures for the dashboard: none for a role that
+// does not read them.
+func (ui *ui) casesTile(r *http.Request, p *page) (*casesTile, error) {
+	if !p.User.Can(epiloop.ActCaseFigures) {
+		return nil, nil
+	}
+	f, err := ui.s.Service.CaseFigures(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return &casesTile{Figures: f, Names: ui.districtNames(r)}, nil
+}

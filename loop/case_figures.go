@@ -109,3 +109,40 @@ func recountCases(tx epiloop.Tx, want map[epiloop.CounterKey]int64) error {
 		before = cs[len(cs)-1].ID
 	}
 }
+
+// The daily report's case register section (ReportCases): figures of the
+// moment from the same counters as the dashboard's tile, so a report
+// carries them for today only. A district's row holds its own cases; the
+// city's row also those handled by headquarters.
+const (
+	ReportCases = "cases"
+	// MetricCaseAmountYuan is the amount involved as the report shows it:
+	// yuan with separators.
+	MetricCaseAmountYuan = "case_amount_yuan"
+)
+
+var caseReportSection = ReportSection{ReportCases, []string{epiloop.MetricCases, epiloop.MetricCasesSolved,
+	epiloop.MetricCaseSuspects, epiloop.MetricCaseHandled, MetricCaseAmountYuan}}
+
+// caseReportCells returns the section's cells of each area, by area code;
+// none for the undetermined row.
+func caseReportCells(tx epiloop.Tx, areas []reportArea, suppressed bool) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, a := range areas {
+		if !a.city && a.district == "" {
+			continue
+		}
+		c, err := tx.FindStatCounters(epiloop.CaseScope(a.district))
+		if err != nil {
+			return nil, err
+		}
+		out[a.code] = map[string]string{
+			epiloop.MetricCases:        cell(c[epiloop.MetricCases], suppressed),
+			epiloop.MetricCasesSolved:  cell(c[epiloop.MetricCasesSolved], suppressed),
+			epiloop.MetricCaseSuspects: cell(c[epiloop.MetricCaseSuspects], suppressed),
+			epiloop.MetricCaseHandled:  cell(c[epiloop.MetricCaseHandled], suppressed),
+			MetricCaseAmountYuan:       epiloop.FormatYuan(c[epiloop.MetricCaseAmountFen]),
+		}
+	}
+	return out, nil
+}

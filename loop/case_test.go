@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -474,6 +476,23 @@ func TestCaseFiguresAgreeWithTheRows(t *testing.T) {
 		for _, k := range fig.Kinds {
 			if k.Cases != perKind[epiloop.CaseKind(k.Key)] {
 				t.Errorf("kind %s: %d, recount %d", k.Key, k.Cases, perKind[epiloop.CaseKind(k.Key)])
+			}
+		}
+		// The daily report's section carries the same figures.
+		rep, err := f.svc.DailyReport(cu.commander, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(rep.Sections, func(s loop.ReportSection) bool { return s.Key == loop.ReportCases }) {
+			t.Errorf("no cases section in %+v", rep.Sections)
+		}
+		for _, row := range rep.Rows {
+			want := strconv.FormatInt(perDistrict[row.Code], 10)
+			if row.Code == "2101" {
+				want = strconv.FormatInt(fig.Total.Cases, 10)
+			}
+			if row.Values[epiloop.MetricCases] != want {
+				t.Errorf("report row %s: %s cases, want %s", row.Code, row.Values[epiloop.MetricCases], want)
 			}
 		}
 		// Analysts read figures with small counts suppressed; a district
