@@ -144,11 +144,16 @@ func (s *Server) handleCaseSuspectCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	var p epiloop.Person
-	if err := decodeJSON(w, r, &p); err != nil {
+	var req struct {
+		epiloop.Person
+		// Measure, when given, is the measure taken as the suspect came
+		// into the case.
+		Measure *epiloop.CaseMeasure `json:"measure"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sp, err := s.Service.AddSuspect(r.Context(), id, p)
+	sp, err := s.Service.AddSuspect(r.Context(), id, req.Person, req.Measure)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ var caseAPIDocs = map[string]apiDoc{
 	"GET /api/v1/cases/{id}":                              {Tag: "cases", Summary: "A case with its next allowed states, transitions, suspects (masked) and their measures, goods, custody log and the log's verification"},
 	"POST /api/v1/cases/{id}":                             {Tag: "cases", Summary: "Change a case's details (not its unit or state)", Body: "{kind, title, summary, amount_fen, recovered_fen, places, addresses, provinces, cities}"},
 	"POST /api/v1/cases/{id}/transitions":                 {Tag: "cases", Summary: "Move a case one step along the procedure (受案→立案→侦查→破案→移送起诉, 不予立案, 撤案) under a document number", Body: "{to, doc_no, note}"},
-	"POST /api/v1/cases/{id}/suspects":                    {Tag: "cases", Summary: "Add a suspect (a person, sealed); returned masked", Body: "{id_number, name, phone}"},
+	"POST /api/v1/cases/{id}/suspects":                    {Tag: "cases", Summary: "Add a suspect (a person, sealed), with the measure taken as they came into the case if given; returned masked", Body: "{id_number, name, phone, measure: {kind, date, facility, doc_no, note}}"},
 	"POST /api/v1/cases/{id}/suspects/{suspect}/measures": {Tag: "cases", Summary: "Record a measure taken (summons, criminal_detain, admin_detain, bail, surveillance, arrest, release, fine); one that detains names a detention facility of the places registry", Body: "{kind, date, facility, doc_no, note}"},
 	"POST /api/v1/cases/{id}/suspects/{suspect}/reveal":   {Tag: "cases", Summary: "Unmask a suspect's identity for a stated purpose (audited)", Body: "{purpose}"},
 	"POST /api/v1/cases/{id}/goods":                       {Tag: "cases", Summary: "Record a lot of seized goods", Body: "{description, quantity, unit, value_fen}"},

@@ -247,7 +247,12 @@ func (ui *ui) handleCaseTransitionPost(w http.ResponseWriter, r *http.Request, p
 
 func (ui *ui) handleCaseSuspectPost(w http.ResponseWriter, r *http.Request, p *page) error {
 	return ui.casePost(w, r, p, "suspect", "suspect", "suspects", func(id int64, v url.Values) error {
-		_, err := ui.s.Service.AddSuspect(r.Context(), id, epiloop.Person{IDNumber: v.Get("id_number"), Name: v.Get("name"), Phone: v.Get("phone")})
+		var first *epiloop.CaseMeasure
+		if k := v.Get("kind"); k != "" {
+			first = &epiloop.CaseMeasure{Kind: epiloop.MeasureKind(k), Date: strings.TrimSpace(v.Get("date")),
+				FacilityCode: v.Get("facility"), DocNo: v.Get("doc_no")}
+		}
+		_, err := ui.s.Service.AddSuspect(r.Context(), id, epiloop.Person{IDNumber: v.Get("id_number"), Name: v.Get("name"), Phone: v.Get("phone")}, first)
 		return err
 	})
 }

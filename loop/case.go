@@ -197,42 +197,81 @@ func (s *Service) UpdateCase(ctx context.Context, id int64, in CaseInput) (*epil
 	})
 }
 
+// CaseStep is one step of the procedure as a person records it.
+type CaseStep struct {
+	To    epiloop.CaseState `json:"to"`
+	DocNo string            `json:"doc_no"`
+	Note  string            `json:"note"`
+}
+
 // TransitionCase moves a case one step along the procedure under a
 // document number, recording who, when, the document and a note.
 func (s *Service) TransitionCase(ctx context.Context, id int64, to epiloop.CaseState, docNo, note string) (*epiloop.Case, error) {
-	return s.changeCase(ctx, id, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
-		t, err := c.Transition(to, docNo, note)
-		if err != nil {
-			return "", nil, err
+	return s.TransitionCaseSteps(ctx, id, []CaseStep{{To: to, DocNo: docNo, Note: note}})
+}
+
+// TransitionCaseSteps records several steps of the procedure at once (a
+// case registered after the fact: 受案, 立案 and 侦查 the same day), each
+// one state on from the last as the procedure's table allows, each with
+// its document, event and audit line; all or none.
+func (s *Service) TransitionCaseSteps(ctx context.Context, id int64, steps []CaseStep) (*epiloop.Case, error) {
+	if len(steps) == 0 {
+		return nil, epiloop.FieldError("to", "err.case_state")
+	}
+	var out *epiloop.Case
+	err := s.withCase(ctx, id, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error {
+		for _, st := range steps {
+			before := *c
+			t, err := c.Transition(st.To, st.DocNo, st.Note)
+			if err != nil {
+				return err
+			}
+			t.ActorID, t.Actor, t.At = u.ID, u.Name, now
+			if err := tx.SetCaseState(c.ID, t.From, t.To, now); err != nil {
+				return err
+			}
+			if err := tx.CreateCaseTransition(t); err != nil {
+				return err
+			}
+			if err := s.recordCase(tx, u, epiloop.EventCaseTransitioned, &before, c, now,
+				map[string]any{"from": t.From, "to": t.To, "doc_no": t.DocNo, "note": t.Note}); err != nil {
+				return err
+			}
 		}
-		t.ActorID, t.Actor, t.At = u.ID, u.Name, now
-		if err := tx.SetCaseState(c.ID, t.From, t.To, now); err != nil {
-			return "", nil, err
-		}
-		if err := tx.CreateCaseTransition(t); err != nil {
-			return "", nil, err
-		}
-		return epiloop.EventCaseTransitioned, map[string]any{"from": t.From, "to": t.To, "doc_no": t.DocNo, "note": t.Note}, nil
+		out = c
+		return nil
 	})
+	return out, err
+}
+
+// withCase runs fn on a locked case u may change, in one transaction.
+func (s *Service) withCase(ctx context.Context, id int64, fn func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error) error {
+	u, err := allowed(ctx, epiloop.ActManageCases)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
+		c, err := visibleCase(tx, u, id, true, true)
+		if err != nil {
+			return err
+		}
+		c.UpdatedAt = now
+		return fn(tx, u, c, now)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
 }
 
 // changeCase runs change on a locked case u may change, then writes its
 // event, audit line and counters.
 func (s *Service) changeCase(ctx context.Context, id int64,
 	change func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error)) (*epiloop.Case, error) {
-	u, err := allowed(ctx, epiloop.ActManageCases)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
 	var out *epiloop.Case
-	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
-		c, err := visibleCase(tx, u, id, true, true)
-		if err != nil {
-			return err
-		}
+	err := s.withCase(ctx, id, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error {
 		before := *c
-		c.UpdatedAt = now
 		kind, data, err := change(tx, u, c, now)
 		if err != nil {
 			return err
@@ -243,30 +282,46 @@ func (s *Service) changeCase(ctx context.Context, id int64,
 	if err != nil {
 		return nil, err
 	}
-	s.notify()
 	return out, nil
 }
 
 // AddSuspect records a person as a suspect of a case (found by blind
-// index, or recorded); it returns the suspect masked.
-func (s *Service) AddSuspect(ctx context.Context, caseID int64, p epiloop.Person) (*epiloop.CaseSuspect, error) {
+// index, or recorded) and, when first is given, the measure taken when
+// they came into the case, in the same transaction; it returns the
+// suspect masked.
+func (s *Service) AddSuspect(ctx context.Context, caseID int64, p epiloop.Person, first *epiloop.CaseMeasure) (*epiloop.CaseSuspect, error) {
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
 	var sp epiloop.CaseSuspect
-	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+	err := s.withCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error {
+		before := *c
 		if c.Suspects >= epiloop.MaxCaseSuspects {
-			return "", nil, epiloop.Errorf(epiloop.ECONFLICT, "err.case_suspects_full", epiloop.MaxCaseSuspects)
+			return epiloop.Errorf(epiloop.ECONFLICT, "err.case_suspects_full", epiloop.MaxCaseSuspects)
 		}
 		if err := personOf(tx, &p); err != nil {
-			return "", nil, err
+			return err
 		}
 		sp = epiloop.CaseSuspect{CaseID: c.ID, Person: p, Measures: []epiloop.CaseMeasure{}, CreatedBy: u.ID, CreatedAt: now}
 		if err := tx.CreateCaseSuspect(&sp); err != nil {
-			return "", nil, err
+			return err
 		}
 		c.Suspects++
-		return epiloop.EventCaseSuspectAdded, map[string]any{"suspect": sp.ID}, tx.UpdateCase(c)
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		if err := s.recordCase(tx, u, epiloop.EventCaseSuspectAdded, &before, c, now, map[string]any{"suspect": sp.ID}); err != nil {
+			return err
+		}
+		if first == nil {
+			return nil
+		}
+		m := *first
+		if err := s.takeMeasure(tx, u, c, &sp, &m, now); err != nil {
+			return err
+		}
+		sp.Measures = append(sp.Measures, m)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -279,37 +334,46 @@ func (s *Service) AddSuspect(ctx context.Context, caseID int64, p epiloop.Person
 // measure that detains names a detention facility, and the suspect's
 // admission there (detainSuspect) is part of the same transaction.
 func (s *Service) AddMeasure(ctx context.Context, caseID, suspectID int64, m epiloop.CaseMeasure) (*epiloop.CaseMeasure, error) {
-	_, err := s.changeCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) (string, map[string]any, error) {
+	err := s.withCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error {
 		sp, err := tx.FindCaseSuspectByID(suspectID)
 		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND || err == nil && sp.CaseID != c.ID {
-			return "", nil, epiloop.Errorf(epiloop.ENOTFOUND, "err.case_suspect_not_found")
+			return epiloop.Errorf(epiloop.ENOTFOUND, "err.case_suspect_not_found")
 		} else if err != nil {
-			return "", nil, err
+			return err
 		}
-		if err := m.Validate(c); err != nil {
-			return "", nil, err
-		}
-		m.ID, m.SuspectID, m.CaseID, m.CreatedBy, m.CreatedAt = 0, sp.ID, c.ID, u.ID, now
-		if m.Kind.Detains() {
-			if err := s.detainSuspect(tx, u, now, c, sp.Person.ID, m.FacilityCode); err != nil {
-				return "", nil, err
-			}
-		}
-		if err := tx.CreateCaseMeasure(&m); err != nil {
-			return "", nil, err
-		}
-		if len(sp.Measures) == 0 {
-			c.Handled++
-			if err := tx.UpdateCase(c); err != nil {
-				return "", nil, err
-			}
-		}
-		return epiloop.EventCaseMeasure, map[string]any{"suspect": sp.ID, "measure": m.Kind, "facility": m.FacilityCode, "note": m.Note}, nil
+		return s.takeMeasure(tx, u, c, sp, &m, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// takeMeasure validates and records m against suspect sp of c (whose
+// measures so far sp holds), with the detention it starts, the handled
+// count, the event, audit line and counters.
+func (s *Service) takeMeasure(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, sp *epiloop.CaseSuspect, m *epiloop.CaseMeasure, now time.Time) error {
+	before := *c
+	if err := m.Validate(c); err != nil {
+		return err
+	}
+	m.ID, m.SuspectID, m.CaseID, m.CreatedBy, m.CreatedAt = 0, sp.ID, c.ID, u.ID, now
+	if m.Kind.Detains() {
+		if err := s.detainSuspect(tx, u, now, c, sp.Person.ID, m.FacilityCode); err != nil {
+			return err
+		}
+	}
+	if err := tx.CreateCaseMeasure(m); err != nil {
+		return err
+	}
+	if len(sp.Measures) == 0 {
+		c.Handled++
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+	}
+	return s.recordCase(tx, u, epiloop.EventCaseMeasure, &before, c, now,
+		map[string]any{"suspect": sp.ID, "measure": m.Kind, "facility": m.FacilityCode, "note": m.Note})
 }
 
 // AddGoods records a lot of goods seized in a case.

@@ -253,17 +253,17 @@ func TestCaseSuspectsMeasuresAndCustody(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sp, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id1, Name: "王大锤", Phone: "13800138000"})
+		sp, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id1, Name: "王大锤", Phone: "13800138000"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if sp.Person.Name != "王**" || strings.Contains(sp.Person.IDNumber, id1[6:14]) {
 			t.Errorf("suspect returned unmasked: %+v", sp.Person)
 		}
-		if _, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id1, Name: "王大锤"}); epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+		if _, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id1, Name: "王大锤"}, nil); epiloop.ErrorCode(err) != epiloop.ECONFLICT {
 			t.Errorf("a suspect twice: %v", err)
 		}
-		if _, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id2, Name: "李四"}); err != nil {
+		if _, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id2, Name: "李四"}, nil); err != nil {
 			t.Fatal(err)
 		}
 
@@ -406,11 +406,11 @@ func TestCaseFiguresAgreeWithTheRows(t *testing.T) {
 		mustT(ids[0], epiloop.CaseFiled, epiloop.CaseInvestigating, epiloop.CaseSolved, epiloop.CaseProsecuted)
 		mustT(ids[1], epiloop.CaseDeclined)
 		mustT(ids[2], epiloop.CaseFiled, epiloop.CaseWithdrawn)
-		sp, err := f.svc.AddSuspect(cu.commander, ids[0], epiloop.Person{IDNumber: id1, Name: "甲"})
+		sp, err := f.svc.AddSuspect(cu.commander, ids[0], epiloop.Person{IDNumber: id1, Name: "甲"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.AddSuspect(cu.commander, ids[3], epiloop.Person{IDNumber: id2, Name: "乙"}); err != nil {
+		if _, err := f.svc.AddSuspect(cu.commander, ids[3], epiloop.Person{IDNumber: id2, Name: "乙"}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
