@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,8 @@ type casesData struct {
 	Districts []epiloop.District
 	Names     map[string]string
 	Figures   *loop.CaseFigures
+	// Prev and Next are the neighbouring pages' links ("" for none).
+	Prev, Next string
 }
 
 func (ui *ui) handleCasesPage(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -49,7 +52,6 @@ func (ui *ui) handleCasesPage(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	f.Limit = 200
 	d := &casesData{Kinds: epiloop.CaseKinds, States: epiloop.CaseStates, Names: ui.districtNames(r)}
 	if f.Kind != nil {
 		d.Kind = string(*f.Kind)
@@ -70,6 +72,18 @@ func (ui *ui) handleCasesPage(w http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	d.Items, d.Total = l.Cases, l.Total
+	page := f.Offset/f.Limit + 1
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		return "/cases?" + q.Encode()
+	}
+	if page > 1 {
+		d.Prev = link(page - 1)
+	}
+	if f.Offset+len(d.Items) < d.Total {
+		d.Next = link(page + 1)
+	}
 	if p.User.Can(epiloop.ActCaseFigures) {
 		if d.Figures, err = ui.s.Service.CaseFigures(r.Context()); err != nil {
 			return err
@@ -152,6 +166,9 @@ type caseData struct {
 	formErrors
 	RevealedID int64
 	Revealed   *epiloop.Person
+	// Stray is the refusal of a step the page offers no form for (a
+	// step that would skip one, posted by hand or from a stale page).
+	Stray string
 }
 
 // Val returns what was typed into field of form, when form is the one
@@ -234,6 +251,9 @@ func (ui *ui) casePost(w http.ResponseWriter, r *http.Request, p *page, form, sa
 	}
 	d.Form, d.V = form, r.PostForm
 	d.set(p, err, epiloop.ErrorField(err))
+	if to, ok := strings.CutPrefix(form, "transition:"); ok && !slices.Contains(d.Next, epiloop.CaseState(to)) {
+		d.Stray = p.errText(err)
+	}
 	return ui.renderCase(w, formStatus(err), p, d)
 }
 

@@ -510,3 +510,43 @@ func TestCaseFiguresAgreeWithTheRows(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseStepsAllOrNone: several steps at once still move one state at a
+// time; a list that skips one records none of them. A suspect whose
+// first measure is refused is not recorded either.
+func TestCaseStepsAllOrNone(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		cu := newCaseUsers(t, f)
+		c, err := f.svc.RegisterCase(cu.station, maskCase())
+		if err != nil {
+			t.Fatal(err)
+		}
+		skip := []loop.CaseStep{{To: epiloop.CaseFiled, DocNo: "立1"}, {To: epiloop.CaseSolved, DocNo: "破1"}}
+		if _, err := f.svc.TransitionCaseSteps(cu.station, c.ID, skip); epiloop.ErrorCode(err) != epiloop.ECONFLICT {
+			t.Errorf("立案 then 破案: %v, want conflict", err)
+		}
+		v, err := f.svc.FindCase(cu.station, c.ID)
+		if err != nil || v.State != epiloop.CaseAccepted || len(v.Transitions) != 0 {
+			t.Errorf("after the refused steps: %v %s %d steps", err, v.State, len(v.Transitions))
+		}
+		steps := []loop.CaseStep{{To: epiloop.CaseFiled, DocNo: "立1"}, {To: epiloop.CaseInvestigating, DocNo: "侦1"}, {To: epiloop.CaseSolved, DocNo: "破1"}}
+		if got, err := f.svc.TransitionCaseSteps(cu.station, c.ID, steps); err != nil || got.State != epiloop.CaseSolved {
+			t.Fatalf("three steps: %v", err)
+		}
+		bad := &epiloop.CaseMeasure{Kind: epiloop.MeasureArrest, Date: "2020-02-01", FacilityCode: "NOPE"}
+		if _, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id3, Name: "丙"}, bad); epiloop.ErrorField(err) != "facility" {
+			t.Errorf("suspect with an unknown facility: %v", err)
+		}
+		good := &epiloop.CaseMeasure{Kind: epiloop.MeasureArrest, Date: "2020-02-01", FacilityCode: kss}
+		sp, err := f.svc.AddSuspect(cu.station, c.ID, epiloop.Person{IDNumber: id3, Name: "丙"}, good)
+		if err != nil || len(sp.Measures) != 1 {
+			t.Fatalf("suspect with an arrest: %v %+v", err, sp)
+		}
+		if v, _ = f.svc.FindCase(cu.station, c.ID); len(v.Transitions) != 3 || v.Case.Suspects != 1 || v.Case.Handled != 1 {
+			t.Errorf("case %+v", v.Case)
+		}
+		if drift, err := f.svc.VerifyStats(context.Background()); err != nil || len(drift) != 0 {
+			t.Errorf("drift %v %v", err, drift)
+		}
+	})
+}
