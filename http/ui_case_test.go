@@ -171,4 +171,5 @@ func TestBrowserCaseByKeyboard(t *testing.T) {
 		t.Errorf("the custody log's check reads %q", got)
 	}
 	o.fitsPhone("case-custody")
+	o.shot("case-custody")
 }

@@ -61,6 +61,9 @@ func TestScreenshots(t *testing.T) {
 			{"place", "/places/" + scenario.DemoFoundOpen, "#rectifications"},
 			{"place-inspect", "/places/" + scenario.DemoFoundOpen + "/inspect", "#inspect-form"},
 			{"deployments", "/forces/deployments", "#coverage"},
+			{"cases", "/cases", "#cases-table"},
+			{"case", "/cases/1", "#custody-check"}, // the demo's first case: the large counterfeit-mask case
+			{"case-new", "/cases/new", "#case-form"},
 		}},
 		{uiStation, []shot{
 			{"patrols", "/patrols", "#patrol-form"},
