@@ -326,3 +326,23 @@ func TestCaseVisibility(t *testing.T) {
 		t.Error("commander's handling units")
 	}
 }
+
+// FuzzParseYuan: whatever is typed, ParseYuan never panics, never returns
+// a negative or out-of-bounds amount, and reads its own formatting back.
+func FuzzParseYuan(f *testing.F) {
+	for _, s := range []string{"22,000,000", "1.5", "￥3.05元", "-1", "9999999999999999999", "１２", ".5", "5."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fen, ok := epiloop.ParseYuan(s)
+		if !ok {
+			return
+		}
+		if fen < 0 || fen > epiloop.MaxCaseFen {
+			t.Fatalf("ParseYuan(%q) = %d", s, fen)
+		}
+		if back, ok := epiloop.ParseYuan(epiloop.FormatYuan(fen)); !ok || back != fen {
+			t.Fatalf("ParseYuan(FormatYuan(%d)) = %d, %v", fen, back, ok)
+		}
+	})
+}

@@ -550,3 +550,26 @@ func TestCaseStepsAllOrNone(t *testing.T) {
 		}
 	})
 }
+
+// atRestCases drives the case register's paths that store personal data
+// (a title, a summary, an address, a suspect, a step's and a measure's
+// notes, a custody row's place and holder), each with a value found
+// nowhere else.
+func atRestCases(f *fixture, mark func(string) string) error {
+	ctx := as(epiloop.RoleStation, shuiyuandiPS)
+	c, err := f.svc.RegisterCase(ctx, loop.CaseInput{Kind: epiloop.CaseFraud, Title: mark("诸葛某某诈骗案"),
+		Summary: mark("嫌疑人自称卫健委工作人员"), Addresses: []string{mark("秘密仓库十三号")}})
+	if err != nil {
+		return err
+	}
+	if _, err := f.svc.TransitionCase(ctx, c.ID, epiloop.CaseFiled, "立字1号", mark("受害人提供转账记录")); err != nil {
+		return err
+	}
+	if _, err := f.svc.AddSuspect(ctx, c.ID, epiloop.Person{IDNumber: mark(epiloop.CompleteIDNumber("21010219800101123")), Name: mark("慕容嫌疑"), Phone: mark("13900139011")},
+		&epiloop.CaseMeasure{Kind: epiloop.MeasureBail, Date: "2020-02-01", Note: mark("家属担保人在场")}); err != nil {
+		return err
+	}
+	_, err = f.svc.RecordCustody(ctx, c.ID, epiloop.CustodyEntry{Action: epiloop.CustodySeized, Place: mark("暗格保管柜"),
+		Holder: mark("东方保管员"), Note: mark("封存编号不外传")})
+	return err
+}
