@@ -6,7 +6,7 @@ import "maps"
 // apiDocs at start.
 var caseAPIDocs = map[string]apiDoc{
 	"GET /api/v1/cases":                                   {Tag: "cases", Summary: "Cases of the caller's jurisdiction, newest first (?kind=counterfeit|illegal_business|fraud|violence_medics|obstruction|other&state=accepted|filed|investigating|solved|prosecuted|declined|withdrawn&district=)"},
-	"POST /api/v1/cases":                                  {Tag: "cases", Summary: "Register a case (受案), numbered in its district's year; unit is the handling unit (the caller's own when empty)", Body: "{kind, unit, title, summary, amount_fen, recovered_fen, places, addresses, provinces, cities}"},
+	"POST /api/v1/cases":                                  {Tag: "cases", Summary: "Register a case (受案), numbered in its district's year; unit is the handling unit (the caller's own when empty)", Body: "{kind, unit, title, summary, amount_fen, recovered_fen, places, addresses, provinces, cities, suspects: [{id_number, name, phone, measure}]}"},
 	"GET /api/v1/cases/figures":                           {Tag: "cases", Summary: "The register's figures of the caller's scope: cases by state, solved, suspects and suspects handled, amounts; by district and by kind"},
 	"GET /api/v1/cases/{id}":                              {Tag: "cases", Summary: "A case with its next allowed states, transitions, suspects (masked) and their measures, goods, custody log and the log's verification"},
 	"POST /api/v1/cases/{id}":                             {Tag: "cases", Summary: "Change a case's details (not its unit or state)", Body: "{kind, title, summary, amount_fen, recovered_fen, places, addresses, provinces, cities}"},

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -72,6 +73,17 @@ type CaseInput struct {
 	Addresses    []string         `json:"addresses"`
 	Provinces    []string         `json:"provinces"`
 	Cities       []string         `json:"cities"`
+	// Suspects, for a new case, are those known at registration (caught
+	// in the act, named by the hospital), each with the measure taken
+	// then if any.
+	Suspects []SuspectInput `json:"suspects,omitempty"`
+}
+
+// SuspectInput is a suspect as registered: the person and the measure
+// taken as they came into the case (nil for none yet).
+type SuspectInput struct {
+	epiloop.Person
+	Measure *epiloop.CaseMeasure `json:"measure,omitempty"`
 }
 
 func (in CaseInput) apply(c *epiloop.Case) {
@@ -150,6 +162,11 @@ func (s *Service) RegisterCase(ctx context.Context, in CaseInput) (*epiloop.Case
 	if in.Unit == "" {
 		in.Unit = u.UnitCode
 	}
+	for i := range in.Suspects {
+		if err := in.Suspects[i].Normalize(); err != nil {
+			return nil, prefixCaseField(err, fmt.Sprintf("suspects.%d.", i))
+		}
+	}
 	err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
 		unit, err := tx.FindUnitByCode(in.Unit)
 		if epiloop.ErrorCode(err) == epiloop.ENOTFOUND {
@@ -173,8 +190,16 @@ func (s *Service) RegisterCase(ctx context.Context, in CaseInput) (*epiloop.Case
 		if err := tx.CreateCase(c); err != nil {
 			return err
 		}
-		return s.recordCase(tx, u, epiloop.EventCaseRegistered, nil, c, now,
-			map[string]any{"kind": c.Kind, "unit": c.UnitCode, "state": c.State})
+		if err := s.recordCase(tx, u, epiloop.EventCaseRegistered, nil, c, now,
+			map[string]any{"kind": c.Kind, "unit": c.UnitCode, "state": c.State}); err != nil {
+			return err
+		}
+		for i, in := range in.Suspects {
+			if _, err := s.addSuspect(tx, u, c, in.Person, in.Measure, now); err != nil {
+				return prefixCaseField(err, fmt.Sprintf("suspects.%d.", i))
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -293,41 +318,61 @@ func (s *Service) AddSuspect(ctx context.Context, caseID int64, p epiloop.Person
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	var sp epiloop.CaseSuspect
+	var sp *epiloop.CaseSuspect
 	err := s.withCase(ctx, caseID, func(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, now time.Time) error {
-		before := *c
-		if c.Suspects >= epiloop.MaxCaseSuspects {
-			return epiloop.Errorf(epiloop.ECONFLICT, "err.case_suspects_full", epiloop.MaxCaseSuspects)
-		}
-		if err := personOf(tx, &p); err != nil {
-			return err
-		}
-		sp = epiloop.CaseSuspect{CaseID: c.ID, Person: p, Measures: []epiloop.CaseMeasure{}, CreatedBy: u.ID, CreatedAt: now}
-		if err := tx.CreateCaseSuspect(&sp); err != nil {
-			return err
-		}
-		c.Suspects++
-		if err := tx.UpdateCase(c); err != nil {
-			return err
-		}
-		if err := s.recordCase(tx, u, epiloop.EventCaseSuspectAdded, &before, c, now, map[string]any{"suspect": sp.ID}); err != nil {
-			return err
-		}
-		if first == nil {
-			return nil
-		}
-		m := *first
-		if err := s.takeMeasure(tx, u, c, &sp, &m, now); err != nil {
-			return err
-		}
-		sp.Measures = append(sp.Measures, m)
-		return nil
+		var err error
+		sp, err = s.addSuspect(tx, u, c, p, first, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	m := sp.Masked()
 	return &m, nil
+}
+
+// addSuspect records person p (normalised) as a suspect of c with its
+// first measure if any, its events, audit lines and counters.
+func (s *Service) addSuspect(tx epiloop.Tx, u *epiloop.User, c *epiloop.Case, p epiloop.Person, first *epiloop.CaseMeasure, now time.Time) (*epiloop.CaseSuspect, error) {
+	before := *c
+	if c.Suspects >= epiloop.MaxCaseSuspects {
+		return nil, epiloop.Errorf(epiloop.ECONFLICT, "err.case_suspects_full", epiloop.MaxCaseSuspects)
+	}
+	if err := personOf(tx, &p); err != nil {
+		return nil, err
+	}
+	sp := &epiloop.CaseSuspect{CaseID: c.ID, Person: p, Measures: []epiloop.CaseMeasure{}, CreatedBy: u.ID, CreatedAt: now}
+	if err := tx.CreateCaseSuspect(sp); err != nil {
+		return nil, err
+	}
+	c.Suspects++
+	if err := tx.UpdateCase(c); err != nil {
+		return nil, err
+	}
+	if err := s.recordCase(tx, u, epiloop.EventCaseSuspectAdded, &before, c, now, map[string]any{"suspect": sp.ID}); err != nil {
+		return nil, err
+	}
+	if first == nil {
+		return sp, nil
+	}
+	m := *first
+	if err := s.takeMeasure(tx, u, c, sp, &m, now); err != nil {
+		return nil, err
+	}
+	sp.Measures = append(sp.Measures, m)
+	return sp, nil
+}
+
+// prefixCaseField names a suspect's field in a registration's error
+// (suspects.0.person.id_number).
+func prefixCaseField(err error, prefix string) error {
+	var e *epiloop.Error
+	if errors.As(err, &e) && e.Field != "" {
+		c := *e
+		c.Field = prefix + c.Field
+		return &c
+	}
+	return err
 }
 
 // AddMeasure records a measure taken against a suspect of a case. A

@@ -545,6 +545,21 @@ func TestCaseStepsAllOrNone(t *testing.T) {
 		if v, _ = f.svc.FindCase(cu.station, c.ID); len(v.Transitions) != 3 || v.Case.Suspects != 1 || v.Case.Handled != 1 {
 			t.Errorf("case %+v", v.Case)
 		}
+		// Registered with its suspects: a bad one refuses the whole case.
+		in := maskCase()
+		in.Suspects = []loop.SuspectInput{{Person: epiloop.Person{IDNumber: id4, Name: "丁"}},
+			{Person: epiloop.Person{IDNumber: "210102199001011230", Name: "戊"}}}
+		if _, err := f.svc.RegisterCase(cu.station, in); epiloop.ErrorField(err) != "suspects.1.person.id_number" {
+			t.Errorf("a bad suspect's ID: %v (field %q)", err, epiloop.ErrorField(err))
+		}
+		in.Suspects[1] = loop.SuspectInput{Person: epiloop.Person{IDNumber: id2, Name: "戊"}, Measure: good}
+		withSuspects, err := f.svc.RegisterCase(cu.station, in)
+		if err != nil || withSuspects.Suspects != 2 || withSuspects.Handled != 1 {
+			t.Fatalf("registered with suspects: %v %+v", err, withSuspects)
+		}
+		if l, _ := f.svc.FindCases(cu.station, epiloop.CaseFilter{}); l.Total != 2 {
+			t.Errorf("%d cases, want 2 (the refused one not registered)", l.Total)
+		}
 		if drift, err := f.svc.VerifyStats(context.Background()); err != nil || len(drift) != 0 {
 			t.Errorf("drift %v %v", err, drift)
 		}

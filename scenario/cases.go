@@ -149,17 +149,16 @@ func seedCase(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock, 
 		in.AmountFen = int64(2_000+g.Intn(198_000)) * 100
 		in.RecoveredFen = in.AmountFen / int64(2+g.Intn(3))
 	}
-	c, err := svc.RegisterCase(cmd, in)
-	if err != nil {
-		return err
-	}
 	// The suspects come with the case (caught selling, reported by the
 	// hospital), each with the measure taken then.
 	for j := range n {
 		m := seedMeasure(clock, mix.kind, i+j)
-		if _, err := svc.AddSuspect(cmd, c.ID, epiloop.Person{IDNumber: g.IDNumber(d.Code), Name: g.Name(), Phone: g.Phone()}, &m); err != nil {
-			return err
-		}
+		in.Suspects = append(in.Suspects, loop.SuspectInput{Person: epiloop.Person{IDNumber: g.IDNumber(d.Code), Name: g.Name(), Phone: g.Phone()},
+			Measure: &m})
+	}
+	c, err := svc.RegisterCase(cmd, in)
+	if err != nil {
+		return err
 	}
 	// The procedure's steps, recorded together when the case was
 	// brought up to date.
