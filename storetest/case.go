@@ -63,6 +63,10 @@ func testCases(t *testing.T, s epiloop.Store) {
 		return nil
 	})
 	viewCode(t, s, "a missing case", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
+		_, err := tx.FindCaseByID(a.ID+100, false)
+		return err
+	})
+	updateCode(t, s, "a missing case locked", epiloop.ENOTFOUND, func(tx epiloop.Tx) error {
 		_, err := tx.FindCaseByID(a.ID+100, true)
 		return err
 	})
