@@ -1,9 +1,10 @@
 package epiloop
 
 // The case register's figures (docs/figures.md), kept in stat counters in
-// the transaction of every change to a case, in three kinds of scope: the
-// city (CaseScope("")), each district (CaseScope(code); headquarters'
-// cases count in the city only), and each kind (CaseKindScope):
+// the transaction of every change to a case, in the scopes of the city
+// (CaseScope("")), each district (CaseScope(code); headquarters' cases
+// count in the city only), and each kind in the city and in each district
+// (CaseKindScope):
 //
 //   - cases: cases registered; case_state.<state>: those now in a state
 //     (CaseStates), so the states add up to cases;
@@ -37,8 +38,14 @@ func CaseScope(district string) string {
 	return "cs:d:" + district
 }
 
-// CaseKindScope names the stat counter scope of a kind's cases.
-func CaseKindScope(k CaseKind) string { return "cs:k:" + string(k) }
+// CaseKindScope names the stat counter scope of a kind's cases in a
+// district, or in the city with district "".
+func CaseKindScope(district string, k CaseKind) string {
+	if district == "" {
+		return "cs:k:" + string(k)
+	}
+	return "cs:d:" + district + ":k:" + string(k)
+}
 
 // CaseContribution is what one case adds to the counters, as a pure
 // function of its row (nil for none).
@@ -56,18 +63,18 @@ func CaseContribution(c *Case) []CounterDelta {
 	if c.State.Solved() {
 		m[MetricCasesSolved] = 1
 	}
-	scopes := []string{CaseScope(""), CaseKindScope(c.Kind)}
+	scopes := []string{CaseScope(""), CaseKindScope("", c.Kind)}
 	if c.DistrictCode != "" {
-		scopes = append(scopes, CaseScope(c.DistrictCode))
+		scopes = append(scopes, CaseScope(c.DistrictCode), CaseKindScope(c.DistrictCode, c.Kind))
 	}
 	var out []CounterDelta
-	for _, scope := range scopes {
+	for i, scope := range scopes {
 		for metric, n := range m {
 			if n != 0 {
 				out = append(out, CounterDelta{CounterKey{scope, metric}, n})
 			}
 		}
-		if scope != CaseKindScope(c.Kind) {
+		if i%2 == 0 { // the city's and the district's scopes count the kinds
 			out = append(out, CounterDelta{CounterKey{scope, CaseKindMetric(c.Kind)}, 1})
 		}
 	}

@@ -265,7 +265,8 @@ func TestCaseContribution(t *testing.T) {
 	for _, d := range epiloop.CaseContribution(c) {
 		got[d.CounterKey] += d.N
 	}
-	for _, scope := range []string{epiloop.CaseScope(""), epiloop.CaseScope("210102"), epiloop.CaseKindScope(epiloop.CaseFraud)} {
+	for _, scope := range []string{epiloop.CaseScope(""), epiloop.CaseScope("210102"), epiloop.CaseKindScope("", epiloop.CaseFraud),
+		epiloop.CaseKindScope("210102", epiloop.CaseFraud)} {
 		tot := epiloop.CaseTotalsOf("", counters(got, scope))
 		if tot.Cases != 1 || tot.Solved != 1 || tot.Suspects != 3 || tot.Handled != 2 || tot.AmountFen != 500 || tot.States[epiloop.CaseSolved] != 1 {
 			t.Errorf("%s: %+v", scope, tot)
@@ -279,7 +280,7 @@ func TestCaseContribution(t *testing.T) {
 		if d.Scope == epiloop.CaseScope("") && d.Metric == epiloop.MetricCasesSolved {
 			t.Error("an accepted case counts as solved")
 		}
-		if d.Scope != epiloop.CaseScope("") && d.Scope != epiloop.CaseKindScope(epiloop.CaseFraud) {
+		if d.Scope != epiloop.CaseScope("") && d.Scope != epiloop.CaseKindScope("", epiloop.CaseFraud) {
 			t.Errorf("headquarters' case counts in %s", d.Scope)
 		}
 	}

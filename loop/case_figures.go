@@ -59,7 +59,11 @@ func (s *Service) caseFigures(tx epiloop.Tx, sc epiloop.Scope) (epiloop.CaseTota
 		t := epiloop.CaseTotalsOf(sc.District, c)
 		districts = append(districts, t)
 		for _, k := range epiloop.CaseKinds {
-			kinds = append(kinds, epiloop.CaseTotals{Key: string(k), Cases: t.Kinds[k], States: map[epiloop.CaseState]int64{}})
+			c, err := tx.FindStatCounters(epiloop.CaseKindScope(sc.District, k))
+			if err != nil {
+				return t, nil, nil, err
+			}
+			kinds = append(kinds, epiloop.CaseTotalsOf(string(k), c))
 		}
 		return t, districts, kinds, nil
 	}
@@ -80,7 +84,7 @@ func (s *Service) caseFigures(tx epiloop.Tx, sc epiloop.Scope) (epiloop.CaseTota
 		districts = append(districts, epiloop.CaseTotalsOf(d.Code, c))
 	}
 	for _, k := range epiloop.CaseKinds {
-		c, err := tx.FindStatCounters(epiloop.CaseKindScope(k))
+		c, err := tx.FindStatCounters(epiloop.CaseKindScope("", k))
 		if err != nil {
 			return total, nil, nil, err
 		}

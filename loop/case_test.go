@@ -505,6 +505,13 @@ func TestCaseFiguresAgreeWithTheRows(t *testing.T) {
 		if err != nil || hp.Total.Cases != perDistrict[heping] || len(hp.Districts) != 1 {
 			t.Errorf("district's figures %v %+v", err, hp)
 		}
+		var byKind, solvedByKind int64
+		for _, k := range hp.Kinds {
+			byKind, solvedByKind = byKind+k.Cases, solvedByKind+k.Solved
+		}
+		if byKind != hp.Total.Cases || solvedByKind != hp.Total.Solved {
+			t.Errorf("the district's kinds add up to %d cases, %d solved; want %d, %d", byKind, solvedByKind, hp.Total.Cases, hp.Total.Solved)
+		}
 		if _, err := f.svc.CaseFigures(cu.committee); epiloop.ErrorCode(err) != epiloop.EFORBIDDEN {
 			t.Errorf("committee's figures: %v", err)
 		}
