@@ -3,6 +3,7 @@ package epiloop
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"time"
 )
 
@@ -75,28 +76,48 @@ func (e *AuditEntry) Valid(prev []byte, s AuditSigner, legacy bool) bool {
 // digest hashes every field with length prefixes, so that no two distinct
 // entries share an encoding.
 func (e *AuditEntry) digest() []byte {
-	h := sha256.New()
-	var b [8]byte
-	num := func(v int64) {
-		binary.BigEndian.PutUint64(b[:], uint64(v))
-		h.Write(b[:])
-	}
-	str := func(s string) {
-		num(int64(len(s)))
-		h.Write([]byte(s))
-	}
-	num(e.ID)
-	num(e.Time.UTC().UnixMilli())
-	num(e.ActorID)
-	str(e.Actor)
-	str(string(e.Role))
-	str(e.Action)
-	str(e.Object)
-	str(e.Purpose)
-	str(e.Detail)
-	str(string(e.Prev))
-	return h.Sum(nil)
+	h := NewChainDigest()
+	h.Num(e.ID)
+	h.Num(e.Time.UTC().UnixMilli())
+	h.Num(e.ActorID)
+	h.Str(e.Actor)
+	h.Str(string(e.Role))
+	h.Str(e.Action)
+	h.Str(e.Object)
+	h.Str(e.Purpose)
+	h.Str(e.Detail)
+	h.Str(string(e.Prev))
+	return h.Sum()
 }
+
+// ChainDigest is the hashing rule of every hash-chained list (the audit
+// trail, a case's custody log): SHA-256 over the row's fields in a fixed
+// order, numbers as 8 big-endian bytes and strings with their length
+// before them, so that no two distinct rows share an encoding. The row's
+// hash is then the keyed MAC of the digest (AuditSigner), which names the
+// key.
+type ChainDigest struct {
+	h hash.Hash
+	b [8]byte
+}
+
+// NewChainDigest starts a digest.
+func NewChainDigest() *ChainDigest { return &ChainDigest{h: sha256.New()} }
+
+// Num writes a number.
+func (d *ChainDigest) Num(v int64) {
+	binary.BigEndian.PutUint64(d.b[:], uint64(v))
+	d.h.Write(d.b[:])
+}
+
+// Str writes a string with its length.
+func (d *ChainDigest) Str(s string) {
+	d.Num(int64(len(s)))
+	d.h.Write([]byte(s))
+}
+
+// Sum returns the digest.
+func (d *ChainDigest) Sum() []byte { return d.h.Sum(nil) }
 
 // AuditFilter selects audit entries.
 type AuditFilter struct {

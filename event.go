@@ -138,6 +138,14 @@ var EventKinds = []EventKind{
 	{Name: EventTicketBreached},
 	{Name: EventTicketClosed},
 	{Name: EventMeasureSaved},
+	// The case register (case.go).
+	{Name: EventCaseRegistered},
+	{Name: EventCaseUpdated},
+	{Name: EventCaseTransitioned, FreeText: []string{"note"}},
+	{Name: EventCaseSuspectAdded},
+	{Name: EventCaseMeasure, FreeText: []string{"note"}},
+	{Name: EventCaseGoodsSeized},
+	{Name: EventCaseCustody},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

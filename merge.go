@@ -59,6 +59,7 @@ var PersonLinks = []PersonLink{
 	{"leads", "person_id", LinkMoveOpenLead, ""},
 	{"observations", "person_id", LinkMove, ""},
 	{"volunteers", "person_id", LinkMoveUnique, "unit_code"},
+	{"case_suspects", "person_id", LinkMoveUnique, "case_id"},
 	{"person_ids", "person_id", LinkIdentityKey, ""},
 	{"person_ids_new", "person_id", LinkIdentityKey, ""},
 	{"persons", "merged_into", LinkHistory, ""},

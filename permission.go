@@ -97,6 +97,14 @@ const (
 	ActRevealDesk Action = "reveal_desk" // unmask a ticket's contact, for a purpose, audited
 )
 
+// The epidemic-related case register (case.go).
+const (
+	ActReadCases      Action = "read_cases"      // list and open cases of one's scope, suspects masked (CaseVisible)
+	ActManageCases    Action = "manage_cases"    // register cases, record transitions, suspects, measures, goods and custody (MayManageCase)
+	ActRevealSuspects Action = "reveal_suspects" // unmask a case's suspects, for a purpose, audited (MayRevealSuspects)
+	ActCaseFigures    Action = "case_figures"    // the register's figures (analysts: figures only)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -179,6 +187,10 @@ var permissions = map[Action][]Role{
 	ActHandleDesk: {RoleCommander, RoleDepartment},
 	ActManageDesk: {RoleCommander, RoleDesk},
 	ActRevealDesk: {RoleCommander, RoleDesk, RoleDepartment},
+	ActReadCases:          {RoleCommander, RoleDistrict, RoleStation},
+	ActManageCases:        {RoleCommander, RoleDistrict, RoleStation},
+	ActRevealSuspects:     {RoleCommander, RoleStation},
+	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleAnalyst},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -226,6 +226,14 @@ var SealedColumns = []SealedColumn{
 	{Table: "desk_tickets", Column: "phone"},
 	{Table: "desk_tickets", Column: "detail"},
 	{Table: "desk_steps", Column: "note"},
+	{Table: "cases", Column: "title"},
+	{Table: "cases", Column: "summary"},
+	{Table: "cases", Column: "addresses"},
+	{Table: "case_transitions", Column: "note"},
+	{Table: "case_measures", Column: "note"},
+	{Table: "case_custody", Column: "place", AppendOnly: true},
+	{Table: "case_custody", Column: "holder", AppendOnly: true},
+	{Table: "case_custody", Column: "note", AppendOnly: true},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

@@ -59,6 +59,7 @@ type Tx interface {
 	MergeTx
 	StreamTx
 	DeskTx
+	CaseTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

@@ -908,7 +908,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
-	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases())
+	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases(), caseRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's

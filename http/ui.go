@@ -146,6 +146,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerVolunteerPages()
 	ui.registerMergePages()
 	ui.registerDeskPages()
+	ui.registerCasePages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -391,4 +392,5 @@ var navEntries = []struct {
 	{"desk_tickets", "/desk/tickets", epiloop.ActReadDesk},
 	{"desk_hotline", "/desk/hotline", epiloop.ActDeskIntake},
 	{"desk_slots", "/desk/slots", epiloop.ActManageDesk},
+	{"cases", "/cases", epiloop.ActReadCases},
 }

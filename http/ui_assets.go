@@ -122,6 +122,7 @@ func (ui *ui) funcs() template.FuncMap {
 		"total":  total,
 		"navFor": navFor,
 		"region": ui.regionName,
+		"yuan":   epiloop.FormatYuan,
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
 			return string(b), err

@@ -65,6 +65,9 @@ type dashData struct {
 	// Patrol is the patrol tile (ui_patrol.go), for readers of the
 	// patrol figures.
 	Patrol *patrolPageData
+	// Cases are the case register's figures (ui_case.go), for their
+	// readers.
+	Cases *casesTile
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -126,6 +129,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	if d.Patrol, err = ui.patrolTile(r, p); err != nil {
+		return err
+	}
+	if d.Cases, err = ui.casesTile(r, p); err != nil {
 		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d

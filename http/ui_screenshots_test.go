@@ -71,6 +71,9 @@ func TestScreenshots(t *testing.T) {
 			{"place-inspect", "/places/" + scenario.DemoFoundOpen + "/inspect", "#inspect-form"},
 			{"deployments", "/forces/deployments", "#coverage"},
 			{"merge", "/persons/merge", "#candidates"},
+			{"cases", "/cases", "#cases-table"},
+			{"case", "/cases/1", "#custody-check"}, // the demo's first case: the large counterfeit-mask case
+			{"case-new", "/cases/new", "#case-form"},
 		}},
 		{uiStation, []shot{
 			{"patrols", "/patrols", "#patrol-form"},

@@ -98,6 +98,11 @@ func atRest(t *testing.T, f *fixture) []string {
 	if err := atRestDesk(f, mark); err != nil {
 		t.Fatal(err)
 	}
+	// A case's title, summary, address, suspect, notes and custody row
+	// (case.go).
+	if err := atRestCases(f, mark); err != nil {
+		t.Fatal(err)
+	}
 	return secrets
 }
 

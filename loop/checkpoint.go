@@ -460,5 +460,9 @@ func recountStats(tx epiloop.Tx) (map[epiloop.CounterKey]int64, error) {
 	if err := recountPatrols(tx, want); err != nil {
 		return nil, err
 	}
+	// The case register's counters (case_figures.go).
+	if err := recountCases(tx, want); err != nil {
+		return nil, err
+	}
 	return want, nil
 }

@@ -158,6 +158,7 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 	rep.Sections = reportSections(rep.Today)
 	if rep.Today {
 		rep.Sections = append(rep.Sections, forcesReportSections()...)
+		rep.Sections = append(rep.Sections, caseReportSection)
 	}
 	for _, sec := range rep.Sections {
 		rep.Metrics = append(rep.Metrics, sec.Metrics...)
@@ -165,11 +166,16 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 	scope := u.Scope()
 	areas := s.reportAreas(scope)
 	vals := make([]map[string]int64, len(areas))
-	var patrolCells map[string]map[string]string
+	var patrolCells, caseCells map[string]map[string]string
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		rep.Issuer = issuerOf(tx, scope)
 		if patrolCells, err = patrolReportCells(tx, u, areas, date, rep.Suppressed); err != nil {
 			return err
+		}
+		if rep.Today {
+			if caseCells, err = caseReportCells(tx, areas, rep.Suppressed); err != nil {
+				return err
+			}
 		}
 		for i, a := range areas {
 			v, err := areaCounts(tx, a, date, rep.Today)
@@ -215,6 +221,7 @@ func (s *Service) DailyReport(ctx context.Context, date string) (*Report, error)
 		}
 		maps.Copy(row.Values, patrolCells[a.code])
 		maps.Copy(row.Values, forcesCells[a.code])
+		maps.Copy(row.Values, caseCells[a.code])
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, s.Audit(ctx, epiloop.AuditExport, "report:daily", rep.Date)

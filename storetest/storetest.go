@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Volunteers", testVolunteers},
 		{"StreamPositions", testStreamPositions},
 		{"Desk", testDesk},
+		{"Cases", testCases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
