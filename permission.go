@@ -82,6 +82,17 @@ const (
 	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
 )
 
+// Detention facilities' actions (detention.go).
+const (
+	ActReadDetention     Action = "read_detention"     // the facilities' page and figures (DetentionFacilityVisible)
+	ActReadDetainees     Action = "read_detainees"     // a facility's detainees (masked) and staff (DetaineesVisible)
+	ActAdmitDetainee     Action = "admit_detainee"     // admit, move within the rules, release (MayActAtFacility)
+	ActOverrideIsolation Action = "override_isolation" // move a detainee out of isolation early, with a reason (MayOverrideIsolation)
+	ActRotateStaff       Action = "rotate_staff"       // start cohorts, confirm hand-overs (MayActAtFacility, HandoverParty)
+	ActRevealDetainee    Action = "reveal_detainee"    // unmask a detainee or staff member, for a purpose, audited
+	ActManageDetention   Action = "manage_detention"   // a facility's areas and closed management (MayManageDetention)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -124,8 +135,8 @@ var permissions = map[Action][]Role{
 	ActOrigins:      {RoleCheckpoint, RoleCommander},
 	ActManageCheck:  {RoleCommander, RoleAdmin},
 	ActManageRisk:   {RoleCommander},
-	ActReadObs:      {RoleCommander, RoleDistrict, RoleCommittee},
-	ActCheckObs:     {RoleCommander, RoleDistrict, RoleCommittee},
+	ActReadObs:      {RoleCommander, RoleDistrict, RoleCommittee, RoleDetention},
+	ActCheckObs:     {RoleCommander, RoleDistrict, RoleCommittee, RoleDetention},
 	ActPlaceObs:     {RoleCommander, RoleDistrict},
 	ActReadSites:    {RoleCommander, RoleDistrict},
 	ActManageSites:  {RoleCommander, RoleAdmin},
@@ -136,10 +147,10 @@ var permissions = map[Action][]Role{
 	ActReadAudit:    {RoleAuditor},
 	ActDashboard:    {RoleCommander, RoleDistrict, RoleAnalyst},
 	ActReport:       {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin},
-	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin, RoleDetention},
+	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDetention},
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
-	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDetention},
 	ActReadNotices:  {RoleAuditor, RoleAdmin},
 
 	ActReadPlaces:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin},
@@ -157,6 +168,13 @@ var permissions = map[Action][]Role{
 	ActRegisterVolunteers: {RoleStation, RoleCommittee},
 	ActVetVolunteers:      {RoleStation},
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReadDetention:      {RoleCommander, RoleDistrict, RoleDetention},
+	ActReadDetainees:      {RoleCommander, RoleDetention},
+	ActAdmitDetainee:      {RoleCommander, RoleDetention},
+	ActOverrideIsolation:  {RoleCommander, RoleDistrict},
+	ActRotateStaff:        {RoleCommander, RoleDetention},
+	ActRevealDetainee:     {RoleCommander, RoleDetention},
+	ActManageDetention:    {RoleCommander, RoleDistrict},
 }
 
 // Actions lists the actions of the table, sorted.

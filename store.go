@@ -56,6 +56,7 @@ type Tx interface {
 	PlaceTx
 	PatrolTx
 	VolunteerTx
+	DetentionTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

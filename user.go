@@ -17,10 +17,13 @@ const (
 	RoleAnalyst    Role = "analyst"
 	RoleAuditor    Role = "auditor"
 	RoleAdmin      Role = "admin"
+	// RoleDetention is a detention facility's staff (监所民警): their
+	// unit is the facility's responsible unit (detention.go).
+	RoleDetention Role = "detention"
 )
 
 // Roles lists every role, in the order the demo prints them.
-var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin}
+var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDetention}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -73,7 +76,7 @@ func (u *User) Validate() error {
 		return FieldError("name", "err.name_required_at_most_64")
 	case !u.Role.Valid():
 		return FieldError("role", "err.unknown_role")
-	case u.Role.UnitKind() != "" && u.UnitCode == "":
+	case (u.Role.UnitKind() != "" || u.Role == RoleDetention) && u.UnitCode == "":
 		return FieldError("unit", "err.this_role_needs_unit")
 	}
 	return nil
