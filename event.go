@@ -126,6 +126,18 @@ var EventKinds = []EventKind{
 	{Name: EventVolunteerAssigned},
 	{Name: EventVolunteerCheckedIn},
 	{Name: EventVolunteerCheckedOut},
+	// Detention facilities (detention.go).
+	{Name: EventDetentionAreaSaved},
+	{Name: EventDetaineeAdmitted},
+	{Name: EventDetaineeMoved},
+	{Name: EventDetaineeOverride, FreeText: []string{"reason"}},
+	{Name: EventDetaineeReleased, FreeText: []string{"reason"}},
+	{Name: EventCohortStarted},
+	{Name: EventCohortPlanned},
+	{Name: EventCohortHandoverConfirmed},
+	{Name: EventCohortRelieved},
+	{Name: EventCohortOverdue},
+	{Name: EventDetentionClosure},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

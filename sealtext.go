@@ -222,6 +222,12 @@ var SealedColumns = []SealedColumn{
 	{Table: "drone_sorties", Column: "pilot"},
 	{Table: "drone_sorties", Column: "area"},
 	{Table: "volunteers", Column: "availability"},
+	{Table: "detainees", Column: "reason"},
+	{Table: "detainees", Column: "override_reason"},
+	{Table: "detainees", Column: "end_reason"},
+	{Table: "detention_cohorts", Column: "out_note"},
+	{Table: "detention_cohorts", Column: "in_note"},
+	{Table: "detention_orders", Column: "exceptions"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}
