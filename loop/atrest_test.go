@@ -94,6 +94,8 @@ func atRest(t *testing.T, f *fixture) []string {
 	if err := atRestPatrols(f, mark); err != nil {
 		t.Fatal(err)
 	}
+	// A detainee, a cohort, a closure's exemptions (detention.go).
+	atRestDetention(t, f, mark)
 	return secrets
 }
 

@@ -450,3 +450,37 @@ func TestStaffFeverRaisesTheAlert(t *testing.T) {
 		}
 	})
 }
+
+// atRestDetention stores a facility's personal data for the at-rest
+// tests: a detainee's identity, the intake note and override reason, a
+// cohort's members and hand-over notes, a closure's exemptions.
+func atRestDetention(t *testing.T, f *fixture, mark func(string) string) {
+	t.Helper()
+	du := newDetention(t, f)
+	d, err := f.svc.AdmitPerson(du.staff, epiloop.Person{Name: mark("监所甲某"), Phone: "13912345678"},
+		epiloop.DetaineeIntake{FacilityCode: facility, Reason: mark("收押备注秘密")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.MoveDetainee(du.heping, d.ID, loop.MoveInput{Area: "G1", Override: true, Reason: mark("提前解除隔离理由")}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.svc.StartCohort(du.staff, facility, loop.CohortInput{Name: "一班", Leader: du.users["d-staff"].ID,
+		Members: []epiloop.Person{{Name: mark("轮值民警乙"), Phone: "13812345678"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := f.svc.StartCohort(du.staff, facility, loop.CohortInput{Name: "二班", Leader: du.users["d-staff2"].ID,
+		Members: []epiloop.Person{{Name: mark("轮值民警丙"), Phone: "13812345679"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.ConfirmCohortHandover(du.staff, first.ID, epiloop.CohortConfirmation{Next: next.ID, Note: mark("交接备注秘密")}); err != nil {
+		t.Fatal(err)
+	}
+	today := epiloop.CivilDate(f.clock.Now())
+	if _, err := f.svc.SetClosedManagement(du.heping, facility, epiloop.ClosedManagement{State: epiloop.ClosureClosed, From: today,
+		OrderNo: "3号", Exemptions: []epiloop.Exemption{{Name: mark("豁免医生丁"), Reason: mark("豁免理由秘密"), From: today, To: today}}}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -34,5 +34,10 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "%d overdue rectifications escalated\n", r)
+	c, err := m.Service.EscalateCohorts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d detention cohorts overdue for relief escalated\n", c)
 	return nil
 }

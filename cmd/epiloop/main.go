@@ -392,6 +392,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Info("overdue rectifications escalated", "count", n)
 		}
+		if n, err := m.Service.EscalateCohorts(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("cohort escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("detention cohorts overdue for relief escalated", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
