@@ -46,6 +46,10 @@ const (
 	uAnalyst    = "analyst"
 	uAuditor    = "auditor"
 	uCheckpoint = "checkpoint"
+	// uDetention and uDetentionB are the staff of each side's detention
+	// facility, whose responsible unit is the side's police station.
+	uDetention  = "detention"
+	uDetentionB = "detention-other"
 )
 
 // id1 is a valid ID number whose masked form the contract names.
@@ -68,6 +72,8 @@ var users = []struct {
 	{uAnalyst, epiloop.RoleAnalyst, ""},
 	{uAuditor, epiloop.RoleAuditor, ""},
 	{uCheckpoint, epiloop.RoleCheckpoint, checkpoint},
+	{uDetention, epiloop.RoleDetention, shuiyuandiPS},
+	{uDetentionB, epiloop.RoleDetention, otherPS},
 }
 
 var (
