@@ -144,6 +144,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerReportPages()
 	ui.registerExportPages()
 	ui.registerVolunteerPages()
+	ui.registerDetentionPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -385,4 +386,5 @@ var navEntries = []struct {
 	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
 	{"patrols", "/patrols", epiloop.ActReadPatrols},
 	{"forces", "/forces", epiloop.ActReadVolunteers},
+	{"detention", "/detention", epiloop.ActReadDetention},
 }

@@ -121,6 +121,8 @@ type FacilityView struct {
 	Handover  *epiloop.AgreementDecision[int64] `json:"handover,omitempty"`
 	// People reports whether the caller reads the detainees and staff.
 	People bool `json:"people"`
+	// Today is the civil day the figures and days left are of.
+	Today string `json:"today"`
 }
 
 // FindFacility returns one facility's page; reading its detainees and
@@ -130,8 +132,8 @@ func (s *Service) FindFacility(ctx context.Context, code string) (*FacilityView,
 	if err != nil {
 		return nil, err
 	}
-	v := &FacilityView{}
 	today := epiloop.CivilDate(s.now())
+	v := &FacilityView{Today: today}
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
 		p, err := visibleFacility(tx, u, code)
 		if err != nil {

@@ -15,12 +15,16 @@ import (
 const (
 	ReportPlaces     = "places"
 	ReportVolunteers = "volunteers"
+	// ReportDetention is the detention facilities' section
+	// (FindDetentionFigures, detention_read.go).
+	ReportDetention = "detention"
 )
 
 // forcesReportSections are the places and volunteers sections of today's
 // report.
 func forcesReportSections() []ReportSection {
-	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}}
+	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics},
+		{ReportDetention, epiloop.DetentionMetrics}}
 }
 
 // forcesReportCells returns the places and volunteers sections' cells of
@@ -32,6 +36,10 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 		return nil, err
 	}
 	vols, err := s.VolunteerFigures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	det, err := s.FindDetentionFigures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +57,9 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 	}
 	for _, v := range vols {
 		add(v.District, v.Figures)
+	}
+	for _, d := range det.Districts {
+		add(d.Code, d.Counts)
 	}
 	out := map[string]map[string]string{}
 	for _, a := range areas {

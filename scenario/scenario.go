@@ -142,6 +142,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedVolunteers(cmd, svc, clock, g, now, byDistrict[DemoDistrict]); err != nil {
 		return sum, err
 	}
+	if err := seedDetention(cmd, svc, clock, now, byDistrict); err != nil {
+		return sum, err
+	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {
 		return sum, err
 	}
