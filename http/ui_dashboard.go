@@ -65,6 +65,9 @@ type dashData struct {
 	// Patrol is the patrol tile (ui_patrol.go), for readers of the
 	// patrol figures.
 	Patrol *patrolPageData
+	// Detention are the detention facilities' figures by district
+	// (ui_detention.go).
+	Detention *detentionTiles
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -126,6 +129,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	if d.Patrol, err = ui.patrolTile(r, p); err != nil {
+		return err
+	}
+	if d.Detention, err = ui.detentionTiles(r); err != nil {
 		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
