@@ -3,6 +3,7 @@ package http_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 )
 
 // The detention facilities' entries of the role × jurisdiction matrix.
@@ -77,8 +78,8 @@ func (m *matrix) cohortBody(side int, leader string) map[string]any {
 
 // freshHandover is a new facility of a side whose cohort on site (led by
 // the side's staff) hands over to a next one led by the commander; it
-// answers the on-site cohort and the next.
-func (m *matrix) freshHandover(side int) (int64, int64) {
+// answers the facility, the on-site cohort and the next.
+func (m *matrix) freshHandover(side int) (string, int64, int64) {
 	m.t.Helper()
 	code := m.freshFacility(side, 0)
 	staff := []string{uDetention, uDetentionB}[side]
@@ -87,13 +88,14 @@ func (m *matrix) freshHandover(side int) (int64, int64) {
 	}
 	m.f.call(request{Method: "POST", Path: "/detention/" + code + "/cohorts", As: uCommander, Body: m.cohortBody(side, staff)}, http.StatusCreated, &c)
 	m.f.call(request{Method: "POST", Path: "/detention/" + code + "/cohorts", As: uCommander, Body: m.cohortBody(side, uCommander)}, http.StatusCreated, &next)
-	return c.ID, next.ID
+	return code, c.ID, next.ID
 }
 
 func detentionRouteCases() []routeCase {
 	const (
 		ok        = http.StatusOK
 		created   = http.StatusCreated
+		seeOther  = http.StatusSeeOther
 		forbidden = http.StatusForbidden
 		notFound  = http.StatusNotFound
 	)
@@ -160,8 +162,55 @@ func detentionRouteCases() []routeCase {
 		{pattern: "POST /api/v1/cohorts/{id}/handover", in: all, out: cityOnly(ok),
 			call: func(m *matrix, as string, side int) mxCall {
 				m.detention()
-				c, next := m.freshHandover(side)
+				_, c, next := m.freshHandover(side)
 				return apiCall("POST", fmt.Sprintf("/api/v1/cohorts/%d/handover", c), map[string]any{"next_id": next, "note": "交接"})
+			}},
+
+		// ui_detention.go
+		{pattern: "GET /detention", in: all,
+			call: func(m *matrix, as string, side int) mxCall { m.detention(); return pageGet("/detention") }},
+		{pattern: "GET /detention/{code}", in: all, out: cityOnly(ok),
+			call: func(m *matrix, as string, side int) mxCall {
+				m.freshDetainee(side)
+				return pageGet("/detention/" + m.detention().facility[side])
+			}},
+		{pattern: "POST /detention/{code}/intake", in: want{others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				m.seq++
+				return pagePost("/detention/"+m.detention().facility[side]+"/intake", url.Values{
+					"name": {fmt.Sprintf("%s押%d", mxName[side], m.seq)}, "phone": {fmt.Sprintf("137%08d", m.seq)}})
+			}},
+		{pattern: "POST /detention/{code}/move", refusesGranted: true,
+			in: want{uDetention: forbidden, uDetentionB: forbidden, others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				id := m.freshDetainee(side)
+				return pagePost("/detention/"+m.detention().facility[side]+"/move", url.Values{"detainee": {fmt.Sprint(id)},
+					"area": {"G1"}, "override": {"1"}, "override_reason": {"转监区医务室治疗"}})
+			}},
+		{pattern: "POST /detention/{code}/release", in: want{others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				id := m.freshDetainee(side)
+				return pagePost("/detention/"+m.detention().facility[side]+"/release", url.Values{"detainee": {fmt.Sprint(id)},
+					"status": {"transferred"}, "reason": {"移送市看守所"}})
+			}},
+		{pattern: "POST /detention/{code}/cohorts", in: want{others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				m.detention()
+				m.seq++
+				return pagePost("/detention/"+m.freshFacility(side, 0)+"/cohorts", url.Values{"name": {fmt.Sprintf("矩阵班%d", m.seq)},
+					"members": {fmt.Sprintf("%s警%d 136%08d", mxName[side], m.seq, m.seq)}})
+			}},
+		{pattern: "POST /detention/{code}/handover", in: want{others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				m.detention()
+				code, c, next := m.freshHandover(side)
+				return pagePost("/detention/"+code+"/handover", url.Values{"cohort": {fmt.Sprint(c)},
+					"next_id": {fmt.Sprint(next)}})
+			}},
+		{pattern: "POST /detention/{code}/closure", in: want{others: seeOther}, out: cityOnly(seeOther),
+			call: func(m *matrix, as string, side int) mxCall {
+				return pagePost("/detention/"+m.detention().facility[side]+"/closure", url.Values{"state": {"closed"},
+					"from": {"2020-02-21"}, "order_no": {"矩阵监令2号"}})
 			}},
 	}
 }
