@@ -146,6 +146,18 @@ var EventKinds = []EventKind{
 	{Name: EventCaseMeasure, FreeText: []string{"note"}},
 	{Name: EventCaseGoodsSeized},
 	{Name: EventCaseCustody},
+	// Detention facilities (detention.go).
+	{Name: EventDetentionAreaSaved},
+	{Name: EventDetaineeAdmitted},
+	{Name: EventDetaineeMoved},
+	{Name: EventDetaineeOverride, FreeText: []string{"reason"}},
+	{Name: EventDetaineeReleased, FreeText: []string{"reason"}},
+	{Name: EventCohortStarted},
+	{Name: EventCohortPlanned},
+	{Name: EventCohortHandoverConfirmed},
+	{Name: EventCohortRelieved},
+	{Name: EventCohortOverdue},
+	{Name: EventDetentionClosure},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -60,6 +60,10 @@ var PersonLinks = []PersonLink{
 	{"observations", "person_id", LinkMove, ""},
 	{"volunteers", "person_id", LinkMoveUnique, "unit_code"},
 	{"case_suspects", "person_id", LinkMoveUnique, "case_id"},
+	// A stay moves; two stays present at once (one person in two
+	// facilities) refuse the merge (err.merge_link_conflict).
+	{"detainees", "person_id", LinkMove, ""},
+	{"detention_cohort_members", "person_id", LinkMoveUnique, "cohort_id"},
 	{"person_ids", "person_id", LinkIdentityKey, ""},
 	{"person_ids_new", "person_id", LinkIdentityKey, ""},
 	{"persons", "merged_into", LinkHistory, ""},

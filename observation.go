@@ -324,7 +324,9 @@ type ObservationTx interface {
 	// cannot both take its last place.
 	FindSiteByCode(code string, lock bool) (*Site, error)
 	// CreateObservation inserts a plan for o.Person (who must exist) and
-	// o.LeadID, and sets its ID. A second plan for a lead is ECONFLICT.
+	// o.LeadID (0: a plan of no lead, as a detainee's or a detention
+	// staff member's), and sets its ID. A second plan for a lead is
+	// ECONFLICT.
 	CreateObservation(o *Observation) error
 	// UpdateObservation writes the plan's mutable fields.
 	UpdateObservation(o *Observation) error

@@ -105,6 +105,17 @@ const (
 	ActCaseFigures    Action = "case_figures"    // the register's figures (analysts: figures only)
 )
 
+// Detention facilities' actions (detention.go).
+const (
+	ActReadDetention     Action = "read_detention"     // the facilities' page and figures (DetentionFacilityVisible)
+	ActReadDetainees     Action = "read_detainees"     // a facility's detainees (masked) and staff (DetaineesVisible)
+	ActAdmitDetainee     Action = "admit_detainee"     // admit, move within the rules, release (MayActAtFacility)
+	ActOverrideIsolation Action = "override_isolation" // move a detainee out of isolation early, with a reason (MayOverrideIsolation)
+	ActRotateStaff       Action = "rotate_staff"       // start cohorts, confirm hand-overs (MayActAtFacility, HandoverParty)
+	ActRevealDetainee    Action = "reveal_detainee"    // unmask a detainee or staff member, for a purpose, audited
+	ActManageDetention   Action = "manage_detention"   // a facility's areas and closed management (MayManageDetention)
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -147,8 +158,8 @@ var permissions = map[Action][]Role{
 	ActOrigins:      {RoleCheckpoint, RoleCommander},
 	ActManageCheck:  {RoleCommander, RoleAdmin},
 	ActManageRisk:   {RoleCommander},
-	ActReadObs:      {RoleCommander, RoleDistrict, RoleCommittee},
-	ActCheckObs:     {RoleCommander, RoleDistrict, RoleCommittee},
+	ActReadObs:      {RoleCommander, RoleDistrict, RoleCommittee, RoleDetention},
+	ActCheckObs:     {RoleCommander, RoleDistrict, RoleCommittee, RoleDetention},
 	ActPlaceObs:     {RoleCommander, RoleDistrict},
 	ActReadSites:    {RoleCommander, RoleDistrict},
 	ActManageSites:  {RoleCommander, RoleAdmin},
@@ -159,10 +170,10 @@ var permissions = map[Action][]Role{
 	ActReadAudit:    {RoleAuditor},
 	ActDashboard:    {RoleCommander, RoleDistrict, RoleAnalyst},
 	ActReport:       {RoleCommander, RoleDistrict, RoleAnalyst},
-	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin, RoleDesk, RoleDepartment},
-	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActExactCounts:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAuditor, RoleAdmin, RoleDesk, RoleDepartment, RoleDetention},
+	ActReadCommand:  {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDetention},
 	ActManageRoster: {RoleCommander, RoleDistrict, RoleAdmin},
-	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin},
+	ActCheckIn:      {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin, RoleDetention},
 	ActReadNotices:  {RoleAuditor, RoleAdmin},
 
 	ActReadPlaces:         {RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleAdmin},
@@ -182,15 +193,22 @@ var permissions = map[Action][]Role{
 	ActVetVolunteers:      {RoleStation},
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 
-	ActReadDesk:   {RoleCommander, RoleDesk, RoleDepartment},
-	ActDeskIntake: {RoleCommander, RoleDesk},
-	ActHandleDesk: {RoleCommander, RoleDepartment},
-	ActManageDesk: {RoleCommander, RoleDesk},
-	ActRevealDesk: {RoleCommander, RoleDesk, RoleDepartment},
-	ActReadCases:          {RoleCommander, RoleDistrict, RoleStation},
-	ActManageCases:        {RoleCommander, RoleDistrict, RoleStation},
-	ActRevealSuspects:     {RoleCommander, RoleStation},
-	ActCaseFigures:        {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActReadDesk:          {RoleCommander, RoleDesk, RoleDepartment},
+	ActDeskIntake:        {RoleCommander, RoleDesk},
+	ActHandleDesk:        {RoleCommander, RoleDepartment},
+	ActManageDesk:        {RoleCommander, RoleDesk},
+	ActRevealDesk:        {RoleCommander, RoleDesk, RoleDepartment},
+	ActReadCases:         {RoleCommander, RoleDistrict, RoleStation},
+	ActManageCases:       {RoleCommander, RoleDistrict, RoleStation},
+	ActRevealSuspects:    {RoleCommander, RoleStation},
+	ActCaseFigures:       {RoleCommander, RoleDistrict, RoleAnalyst},
+	ActReadDetention:     {RoleCommander, RoleDistrict, RoleDetention},
+	ActReadDetainees:     {RoleCommander, RoleDetention},
+	ActAdmitDetainee:     {RoleCommander, RoleDetention},
+	ActOverrideIsolation: {RoleCommander, RoleDistrict},
+	ActRotateStaff:       {RoleCommander, RoleDetention},
+	ActRevealDetainee:    {RoleCommander, RoleDetention},
+	ActManageDetention:   {RoleCommander, RoleDistrict},
 }
 
 // Actions lists the actions of the table, sorted.

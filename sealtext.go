@@ -234,6 +234,12 @@ var SealedColumns = []SealedColumn{
 	{Table: "case_custody", Column: "place", AppendOnly: true},
 	{Table: "case_custody", Column: "holder", AppendOnly: true},
 	{Table: "case_custody", Column: "note", AppendOnly: true},
+	{Table: "detainees", Column: "reason"},
+	{Table: "detainees", Column: "override_reason"},
+	{Table: "detainees", Column: "end_reason"},
+	{Table: "detention_cohorts", Column: "out_note"},
+	{Table: "detention_cohorts", Column: "in_note"},
+	{Table: "detention_orders", Column: "exceptions"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

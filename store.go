@@ -60,6 +60,7 @@ type Tx interface {
 	StreamTx
 	DeskTx
 	CaseTx
+	DetentionTx
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

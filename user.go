@@ -23,11 +23,14 @@ const (
 	// RoleDepartment is staff of a handling unit (职能部门): sees and
 	// handles its own unit's desk tickets only.
 	RoleDepartment Role = "department"
+	// RoleDetention is a detention facility's staff (监所民警): their
+	// unit is the facility's responsible unit (detention.go).
+	RoleDetention Role = "detention"
 )
 
 // Roles lists every role, in the order the demo prints them.
 var Roles = []Role{RoleCommander, RoleDistrict, RoleStation, RoleCommittee, RoleCheckpoint, RoleAnalyst, RoleAuditor, RoleAdmin,
-	RoleDesk, RoleDepartment}
+	RoleDesk, RoleDepartment, RoleDetention}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -82,7 +85,7 @@ func (u *User) Validate() error {
 		return FieldError("name", "err.name_required_at_most_64")
 	case !u.Role.Valid():
 		return FieldError("role", "err.unknown_role")
-	case u.Role.UnitKind() != "" && u.UnitCode == "":
+	case (u.Role.UnitKind() != "" || u.Role == RoleDetention) && u.UnitCode == "":
 		return FieldError("unit", "err.this_role_needs_unit")
 	}
 	return nil

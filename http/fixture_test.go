@@ -48,6 +48,10 @@ const (
 	uCheckpoint = "checkpoint"
 	uDesk       = "desk"
 	uDept       = "department"
+	// uDetention and uDetentionB are the staff of each side's detention
+	// facility, whose responsible unit is the side's police station.
+	uDetention  = "detention"
+	uDetentionB = "detention-other"
 )
 
 // The service desk's departments: uDept is of deptRS; deptSW has no
@@ -79,6 +83,8 @@ var users = []struct {
 	{uCheckpoint, epiloop.RoleCheckpoint, checkpoint},
 	{uDesk, epiloop.RoleDesk, ""},
 	{uDept, epiloop.RoleDepartment, deptRS},
+	{uDetention, epiloop.RoleDetention, shuiyuandiPS},
+	{uDetentionB, epiloop.RoleDetention, otherPS},
 }
 
 var (

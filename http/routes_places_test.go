@@ -199,7 +199,7 @@ func placeRouteCases() []routeCase {
 			}},
 		{pattern: "POST /api/v1/places/import", in: all,
 			call: func(m *matrix, as string, side int) mxCall { return m.placeImportCall(side) }},
-		{pattern: "GET /api/v1/places/figures", in: want{uAuditor: forbidden, uCheckpoint: forbidden, uDesk: forbidden, uDept: forbidden, others: ok}, refusesGranted: true,
+		{pattern: "GET /api/v1/places/figures", in: want{uAuditor: forbidden, uCheckpoint: forbidden, uDesk: forbidden, uDept: forbidden, uDetention: forbidden, uDetentionB: forbidden, others: ok}, refusesGranted: true,
 			call: func(m *matrix, as string, side int) mxCall {
 				m.places()
 				return apiCall("GET", "/api/v1/places/figures", nil)

@@ -39,7 +39,7 @@ const (
 
 // matrixRoles are the callers of every route, in the order they run.
 var matrixRoles = []string{uCommander, uHeping, uShenhe, uStation, uCommittee, uOther, uAnalyst, uAuditor, uCheckpoint, uAdmin,
-	uDesk, uDept, anonymous}
+	uDesk, uDept, uDetention, uDetentionB, anonymous}
 
 // The city's two sides: 和平区 (水源地社区, its station and committee,
 // CK0001) and 沈河区 (永顺社区, its station, CK0002). Persons of each side
@@ -62,7 +62,7 @@ const (
 // sideOf is the side whose objects are inside a role's jurisdiction.
 // City-wide roles take 和平区; for them the other side is inside too.
 func sideOf(as string) int {
-	if as == uShenhe || as == uOther {
+	if as == uShenhe || as == uOther || as == uDetentionB {
 		return 1
 	}
 	return 0
@@ -290,10 +290,10 @@ func routeTable() []routeCase {
 	fieldPageOut := want{uStation: notFound, uCommittee: notFound, uOther: notFound, others: forbidden}
 	adminOnly := func(st int) want { return want{uAdmin: st, others: forbidden} }
 	obsPage := func(st int) want {
-		return want{uCommander: st, uHeping: st, uShenhe: st, uCommittee: st, others: forbidden}
+		return want{uCommander: st, uHeping: st, uShenhe: st, uCommittee: st, uDetention: notFound, uDetentionB: notFound, others: forbidden}
 	}
 	obsPageOut := func(st int) want {
-		return want{uCommander: st, uHeping: notFound, uShenhe: notFound, uCommittee: notFound, others: forbidden}
+		return want{uCommander: st, uHeping: notFound, uShenhe: notFound, uCommittee: notFound, uDetention: notFound, uDetentionB: notFound, others: forbidden}
 	}
 	intakePage := func(st int) want {
 		return want{uCommander: st, uHeping: st, uShenhe: st, uAdmin: st, uCheckpoint: st, others: forbidden}
@@ -555,7 +555,9 @@ func routeTable() []routeCase {
 
 		// observation.go. A home observation is its committee's: the
 		// station that found the person does not see the plan.
-		{pattern: "GET /api/v1/observations", in: leadReaders,
+		// A facility's staff read their facility's plans (none here).
+		{pattern: "GET /api/v1/observations", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uStation: ok, uCommittee: ok, uOther: ok, uAdmin: ok,
+			uDetention: ok, uDetentionB: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall {
 				return apiCall("GET", "/api/v1/observations?per_page=500", nil)
 			}},
@@ -823,7 +825,7 @@ func routeTable() []routeCase {
 
 		// ui_observation.go. The plan's committee, its district's
 		// commander and commanders; placing is for commanders.
-		{pattern: "GET /observations", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uCommittee: ok, others: forbidden},
+		{pattern: "GET /observations", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uCommittee: ok, uDetention: ok, uDetentionB: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/observations?status=all") }},
 		{pattern: "GET /observations/sites", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/observations/sites") }},
@@ -899,7 +901,7 @@ func routeTable() []routeCase {
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/conflicts.xlsx") }},
 		{pattern: "GET /unroutable.xlsx", in: want{uCommander: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/unroutable.xlsx") }},
-		{pattern: "GET /observations.xlsx", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uCommittee: ok, others: forbidden},
+		{pattern: "GET /observations.xlsx", in: want{uCommander: ok, uHeping: ok, uShenhe: ok, uCommittee: ok, uDetention: ok, uDetentionB: ok, others: forbidden},
 			call: func(m *matrix, as string, side int) mxCall { return pageGet("/observations.xlsx?status=all") }},
 		{pattern: "GET /checkpoints/{code}/screenings.xlsx",
 			in:  want{uCheckpoint: ok, uCommander: ok, uHeping: ok, uShenhe: ok, others: forbidden},
@@ -908,7 +910,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
-	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases(), caseRouteCases())
+	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases(), caseRouteCases(), detentionRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's
@@ -1270,9 +1272,9 @@ func (m *matrix) leaks(as string, rc routeCase, status int, body []byte) []strin
 	var foreign []string
 	switch as {
 	case uCommander, uAdmin:
-	case uHeping, uStation, uCommittee:
+	case uHeping, uStation, uCommittee, uDetention:
 		foreign = []string{mxName[1], mxAddr[1], mxUnroutableName}
-	case uShenhe, uOther:
+	case uShenhe, uOther, uDetentionB:
 		foreign = []string{mxName[0], mxAddr[0], mxUnroutableName}
 	default:
 		foreign = []string{mxName[0], mxName[1], mxAddr[0], mxAddr[1], mxUnroutableName}

@@ -147,6 +147,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerMergePages()
 	ui.registerDeskPages()
 	ui.registerCasePages()
+	ui.registerDetentionPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -393,4 +394,5 @@ var navEntries = []struct {
 	{"desk_hotline", "/desk/hotline", epiloop.ActDeskIntake},
 	{"desk_slots", "/desk/slots", epiloop.ActManageDesk},
 	{"cases", "/cases", epiloop.ActReadCases},
+	{"detention", "/detention", epiloop.ActReadDetention},
 }

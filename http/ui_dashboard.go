@@ -68,6 +68,9 @@ type dashData struct {
 	// Cases are the case register's figures (ui_case.go), for their
 	// readers.
 	Cases *casesTile
+	// Detention are the detention facilities' figures by district
+	// (ui_detention.go).
+	Detention *detentionTiles
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -132,6 +135,9 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	if d.Cases, err = ui.casesTile(r, p); err != nil {
+		return err
+	}
+	if d.Detention, err = ui.detentionTiles(r); err != nil {
 		return err
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d

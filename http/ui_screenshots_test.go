@@ -111,6 +111,10 @@ func TestScreenshots(t *testing.T) {
 		{"auditor", []shot{
 			{"audit", "/audit", "#audit-table"},
 		}},
+		{scenario.DetentionAccounts[0].Name, []shot{
+			{"detention", "/detention", "#facilities"},
+			{"detention-facility", "/detention/" + scenario.DemoFacility, "#intake-form"},
+		}},
 		{uiCommander, []shot{
 			{"report", "/reports/daily", "#report-day"},
 			{"report-print", "/reports/daily/print", "#print-title"},

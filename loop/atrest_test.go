@@ -103,6 +103,8 @@ func atRest(t *testing.T, f *fixture) []string {
 	if err := atRestCases(f, mark); err != nil {
 		t.Fatal(err)
 	}
+	// A detainee, a cohort, a closure's exemptions (detention.go).
+	atRestDetention(t, f, mark)
 	return secrets
 }
 

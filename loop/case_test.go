@@ -119,6 +119,12 @@ func newCaseUsers(t *testing.T, f *fixture) *caseUsers {
 		DistrictCode: heping, UnitCode: shuiyuandiPS, DetentionKind: "detention_center", Capacity: 300}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.svc.SaveDetentionAreas(cu.commander, kss, []epiloop.DetentionArea{
+		{Code: "G1", Name: "一监区", Kind: epiloop.AreaGeneral, Capacity: 20},
+		{Code: "X1", Name: "过渡1", Kind: epiloop.AreaIsolation}, {Code: "X2", Name: "过渡2", Kind: epiloop.AreaIsolation},
+		{Code: "X3", Name: "过渡3", Kind: epiloop.AreaIsolation}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.svc.SavePlace(cu.commander, gatheringPlace("MKT1", heping, shuiyuandi, shuiyuandiPS)); err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +298,45 @@ func TestCaseSuspectsMeasuresAndCustody(t *testing.T) {
 		}
 		if v.Case.Suspects != 2 || v.Case.Handled != 1 {
 			t.Errorf("suspects %d, handled %d; want 2, 1", v.Case.Suspects, v.Case.Handled)
+		}
+		// The detention admitted the suspect to an isolation cell of the
+		// facility, with the new detainee's 15-day observation, under the
+		// case's number.
+		if err := f.store.View(context.Background(), func(tx epiloop.Tx) error {
+			ds, _, err := tx.FindDetainees(epiloop.DetaineeFilter{Facility: kss})
+			if err != nil {
+				return err
+			}
+			if len(ds) != 1 || ds[0].Person.Name != "王大锤" || ds[0].AreaKind != epiloop.AreaIsolation ||
+				ds[0].CaseRef != c.Number || ds[0].ObservationID == 0 || ds[0].Status != epiloop.DetaineePresent {
+				t.Errorf("detainees after the detention: %+v (suspect person %d, case %q)", ds, sp.Person.ID, c.Number)
+				return nil
+			}
+			o, err := tx.FindObservationByID(ds[0].ObservationID, false)
+			if err != nil {
+				return err
+			}
+			if o.Kind != epiloop.ObservationNewDetainee || epiloop.AddDays(o.Start, 15) != o.End {
+				t.Errorf("the detainee's observation %s %s..%s, want new_detainee for 15 days", o.Kind, o.Start, o.End)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// An arrest of the detained suspect keeps the stay: no second
+		// admission, the isolation not restarted.
+		if _, err := f.svc.AddMeasure(cu.station, c.ID, sp.ID, epiloop.CaseMeasure{Kind: epiloop.MeasureArrest, Date: "2020-02-05",
+			FacilityCode: kss, DocNo: "捕字1号"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.View(context.Background(), func(tx epiloop.Tx) error {
+			ds, _, err := tx.FindDetainees(epiloop.DetaineeFilter{Facility: kss})
+			if err == nil && (len(ds) != 1 || ds[0].IsolationEnd != "2020-02-16") {
+				t.Errorf("detainees after the arrest: %d, isolation to %s", len(ds), ds[0].IsolationEnd)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 
 		// The reveal: a purpose, audited; not for another district.

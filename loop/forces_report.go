@@ -18,12 +18,16 @@ const (
 	// ReportDesk is the service desk's section (loop/desk.go): its
 	// figures by the enterprises' district.
 	ReportDesk = "desk"
+	// ReportDetention is the detention facilities' section
+	// (FindDetentionFigures, detention_read.go).
+	ReportDetention = "detention"
 )
 
 // forcesReportSections are the places and volunteers sections of today's
 // report.
 func forcesReportSections() []ReportSection {
-	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}, {ReportDesk, epiloop.DeskMetrics}}
+	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics},
+		{ReportDesk, epiloop.DeskMetrics}, {ReportDetention, epiloop.DetentionMetrics}}
 }
 
 // forcesReportCells returns the places and volunteers sections' cells of
@@ -39,6 +43,10 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 		return nil, err
 	}
 	desk, err := s.DeskFigures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	det, err := s.FindDetentionFigures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +66,9 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 		add(v.District, v.Figures)
 	}
 	for _, d := range desk.Districts {
+		add(d.Code, d.Counts)
+	}
+	for _, d := range det.Districts {
 		add(d.Code, d.Counts)
 	}
 	out := map[string]map[string]string{}

@@ -65,7 +65,7 @@ func (tx *Tx) FindSiteByCode(code string, lock bool) (*epiloop.Site, error) {
 	return &s, nil
 }
 
-const observationColumns = `o.id, o.lead_id, o.kind, o.status, o.start_date, o.end_date, o.unit_code,
+const observationColumns = `o.id, COALESCE(o.lead_id, 0), o.kind, o.status, o.start_date, o.end_date, o.unit_code,
 	o.district_code, o.site, o.proposal, o.overdue, o.missed, o.last_check, o.check_due, o.escalate_at,
 	o.override, o.end_reason, o.hospital, o.created_at, o.updated_at, o.ended_at,
 	p.id, p.id_enc, p.name, p.phone_enc`
@@ -112,7 +112,7 @@ func (tx *Tx) CreateObservation(o *epiloop.Observation) error {
 	err := tx.queryRow(`INSERT INTO observations (status, unit_code, district_code, site, proposal, overdue,
 			missed, last_check, check_due, escalate_at, override, end_reason, hospital, updated_at, ended_at,
 			lead_id, person_id, kind, start_date, end_date, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16::bigint, 0), $17, $18, $19, $20, $21)
 		RETURNING id`,
 		append(tx.observationValues(o), o.LeadID, o.Person.ID, string(o.Kind), o.Start, o.End, ts(o.CreatedAt))...).Scan(&o.ID)
 	return wrap(constraintError(err, "err.lead_already_has_observation_plan", "err.lead_or_person_not_found"), "create observation")

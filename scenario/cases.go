@@ -25,7 +25,13 @@ const (
 	DemoBigCaseAmount = 22_310_000_00 // fen
 	demoCaseDays      = 42
 	demoBigSuspects   = 23
-	demoFacility      = "DT210102001" // the demo's detention centre (places.go)
+	// DemoCaseFacility is where the cases' detained suspects go: the
+	// city's transition facility for new detainees (新收押人员过渡监所),
+	// with a single cell for each intake's 15 days and general areas
+	// after.
+	DemoCaseFacility = "DT210102003"
+	demoFacility     = DemoCaseFacility
+	demoCaseCells    = 240
 )
 
 // demoBigProvinces and demoBigCities are the large case's 23 provinces
@@ -85,6 +91,10 @@ func seedCases(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock,
 	byDistrict map[string][]epiloop.Community, districts []epiloop.District) error {
 	defer clock.Set(now)
 	start := now.AddDate(0, 0, -demoCaseDays)
+	clock.Set(start.AddDate(0, 0, -1))
+	if err := seedCaseFacility(cmd, svc, byDistrict[DemoDistrict]); err != nil {
+		return err
+	}
 	if err := seedBigCase(cmd, svc, clock, g, start, now); err != nil {
 		return fmt.Errorf("the large case: %w", err)
 	}
@@ -121,6 +131,9 @@ func seedCases(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock,
 			seen++
 		}
 		clock.Set(start.Add(time.Duration(i) * demoCaseDays * 24 * time.Hour / time.Duration(len(finals)+1)))
+		if err := moveOnFromIsolation(cmd, svc, clock); err != nil {
+			return err
+		}
 		if err := seedCase(cmd, svc, clock, g, now, station, d, final, n, i); err != nil {
 			return fmt.Errorf("case %d in %s: %w", i, d.Code, err)
 		}
@@ -152,7 +165,7 @@ func seedCase(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock, 
 	// The suspects come with the case (caught selling, reported by the
 	// hospital), each with the measure taken then.
 	for j := range n {
-		m := seedMeasure(clock, mix.kind, i+j)
+		m := seedMeasure(clock, now, mix.kind, i+j)
 		in.Suspects = append(in.Suspects, loop.SuspectInput{Person: epiloop.Person{IDNumber: g.IDNumber(d.Code), Name: g.Name(), Phone: g.Phone()},
 			Measure: &m})
 	}
@@ -180,12 +193,15 @@ var caseDocWord = map[epiloop.CaseState]string{epiloop.CaseFiled: "立", epiloop
 	epiloop.CaseSolved: "破", epiloop.CaseProsecuted: "诉", epiloop.CaseDeclined: "不立", epiloop.CaseWithdrawn: "撤"}
 
 // seedMeasure is the measure taken against a suspect fitting the case's
-// kind: detention at the demo's detention centre for most criminal cases,
+// kind: detention at the transition facility for most criminal cases,
 // bail or residential surveillance for some, administrative detention for
-// obstruction.
-func seedMeasure(clock *epiloop.FakeClock, kind epiloop.CaseKind, i int) epiloop.CaseMeasure {
+// obstruction. The cases of the last 15 days take no custodial measure,
+// so no intake isolation of the demo is open without its daily checks.
+func seedMeasure(clock *epiloop.FakeClock, now time.Time, kind epiloop.CaseKind, i int) epiloop.CaseMeasure {
 	m := epiloop.CaseMeasure{Date: epiloop.CivilDate(clock.Now()), DocNo: fmt.Sprintf("措字%d号", i+1)}
 	switch {
+	case clock.Now().After(now.AddDate(0, 0, -16)):
+		m.Kind = epiloop.MeasureBail
 	case kind == epiloop.CaseObstruction:
 		m.Kind, m.FacilityCode = epiloop.MeasureAdminDetain, demoFacility
 	case i%5 == 0:
@@ -279,4 +295,68 @@ func seedBigCase(cmd context.Context, svc *loop.Service, clock *epiloop.FakeCloc
 		}
 	}
 	return step(35, epiloop.CaseProsecuted, doc("诉", 203))
+}
+
+// seedCaseFacility registers the transition facility the cases' detained
+// suspects enter, with its single cells and general areas, under closed
+// management since before the first case.
+func seedCaseFacility(cmd context.Context, svc *loop.Service, cs []epiloop.Community) error {
+	var c epiloop.Community
+	for _, x := range cs {
+		if x.Station != "" && x.Station != DemoStation {
+			c = x
+			break
+		}
+	}
+	if c.Code == "" {
+		return fmt.Errorf("case facility: no station of %s besides %s", DemoDistrict, DemoStation)
+	}
+	p := &epiloop.Place{Code: DemoCaseFacility, Kind: epiloop.PlaceDetention, Name: "沈阳市新收押人员过渡监所", DistrictCode: DemoDistrict,
+		CommunityCode: c.Code, UnitCode: c.Station, DetentionKind: "detention_center", Capacity: 1000}
+	if _, err := svc.SavePlace(cmd, p); err != nil {
+		return fmt.Errorf("case facility: %w", err)
+	}
+	var areas []epiloop.DetentionArea
+	for i := 1; i <= demoCaseCells; i++ {
+		areas = append(areas, epiloop.DetentionArea{Code: fmt.Sprintf("GD%03d", i), Name: fmt.Sprintf("过渡监室%d", i), Kind: epiloop.AreaIsolation})
+	}
+	for g := 1; g <= 4; g++ {
+		areas = append(areas, epiloop.DetentionArea{Code: fmt.Sprintf("JQ%d", g), Name: fmt.Sprintf("%d监区", g), Kind: epiloop.AreaGeneral, Capacity: 150})
+	}
+	if _, err := svc.SaveDetentionAreas(cmd, p.Code, areas); err != nil {
+		return fmt.Errorf("case facility areas: %w", err)
+	}
+	return nil
+}
+
+// moveOnFromIsolation moves the transition facility's detainees whose 15
+// days of isolation are over to a general area, as its staff do each day.
+func moveOnFromIsolation(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock) error {
+	present := epiloop.DetaineePresent
+	var due []epiloop.Detainee
+	today := epiloop.CivilDate(clock.Now())
+	if err := svc.Store.View(cmd, func(tx epiloop.Tx) error {
+		for off := 0; ; off += 1000 {
+			ds, total, err := tx.FindDetainees(epiloop.DetaineeFilter{Facility: DemoCaseFacility, Status: &present, Offset: off, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				if d.AreaKind == epiloop.AreaIsolation && today >= d.IsolationEnd {
+					due = append(due, d)
+				}
+			}
+			if off+len(ds) >= total || len(ds) == 0 {
+				return nil
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	for _, d := range due {
+		if _, err := svc.MoveDetainee(cmd, d.ID, loop.MoveInput{Area: fmt.Sprintf("JQ%d", 1+d.ID%4)}); err != nil {
+			return fmt.Errorf("move detainee on: %w", err)
+		}
+	}
+	return nil
 }

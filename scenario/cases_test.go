@@ -32,6 +32,17 @@ func TestSeedCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("seeded the case register in %v", time.Since(began))
+	// The detained suspects entered the transition facility, each alone
+	// for 15 days and then moved on; none of the demo is isolated now
+	// (the last 15 days' cases took no custodial measure).
+	fv, err := svc.FindFacility(cmd, DemoCaseFacility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fv.Stats; st.Present < demoBigSuspects || st.Isolated != 0 || st.IsolationCellsFree != demoCaseCells {
+		t.Errorf("the transition facility: %+v", st)
+	}
+	t.Logf("%d suspects held at the transition facility", fv.Stats.Present)
 	if !clock.Now().Equal(now) {
 		t.Errorf("clock left at %v", clock.Now())
 	}

@@ -150,6 +150,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedDesk(cmd, svc, clock, g, now, districts); err != nil {
 		return sum, err
 	}
+	if err := seedDetention(cmd, svc, clock, now, byDistrict); err != nil {
+		return sum, err
+	}
 	if err := seedCases(cmd, svc, clock, g, now, byDistrict, districts); err != nil {
 		return sum, err
 	}

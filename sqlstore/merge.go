@@ -66,7 +66,7 @@ func (s Store) MovePersonRows(l epiloop.PersonLink, from, to int64) (moved, kept
 		args = append(args, to)
 	}
 	if moved, err = s.ids(q+` RETURNING id`, args...); err != nil {
-		return nil, nil, wrap(err, "move "+l.Key())
+		return nil, nil, wrap(s.c.Constraint(err, "err.merge_link_conflict", "err.person_not_found"), "move "+l.Key())
 	}
 	if l.Rule == epiloop.LinkMoveUnique {
 		kept, err = s.ids(`SELECT id FROM `+l.Table+` WHERE `+l.Column+` = ? ORDER BY id`, from)

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"StreamPositions", testStreamPositions},
 		{"Desk", testDesk},
 		{"Cases", testCases},
+		{"Detention", testDetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,7 +70,7 @@ func printDemo(ctx context.Context, w io.Writer, m *Main, path string) {
 	fmt.Fprintf(w, "Demo accounts (password %q):\n", scenario.Password)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tUNIT\tBEARER TOKEN")
-	for _, a := range append(slices.Clone(scenario.Accounts), scenario.DutyAccounts...) {
+	for _, a := range slices.Concat(scenario.Accounts, scenario.DutyAccounts, scenario.DetentionAccounts) {
 		tok, err := m.Service.CreateToken(ctx, a.Name, 7*24*time.Hour)
 		if err != nil {
 			tok = "(" + err.Error() + ")"

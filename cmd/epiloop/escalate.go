@@ -39,5 +39,10 @@ func runEscalate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "%d service desk clocks breached, %d tickets closed unconfirmed\n", d.Breached, d.Unconfirmed)
+	c, err := m.Service.EscalateCohorts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d detention cohorts overdue for relief escalated\n", c)
 	return nil
 }

@@ -427,6 +427,11 @@ func (m *Main) escalateLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Info("overdue rectifications escalated", "count", n)
 		}
+		if n, err := m.Service.EscalateCohorts(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("cohort escalation failed", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("detention cohorts overdue for relief escalated", "count", n)
+		}
 		if r, err := m.Service.EscalateDesk(ctx); err != nil && ctx.Err() == nil {
 			m.Logger.Error("service desk escalation failed", "err", err)
 		} else if r.Breached+r.Unconfirmed > 0 {
