@@ -126,6 +126,14 @@ var EventKinds = []EventKind{
 	{Name: EventVolunteerAssigned},
 	{Name: EventVolunteerCheckedIn},
 	{Name: EventVolunteerCheckedOut},
+	// The hand-over between cities (xcity.go).
+	{Name: EventXCityQueued},
+	{Name: EventXCityDelivered},
+	{Name: EventXCityReceived},
+	{Name: EventXCityAccepted},
+	{Name: EventXCityRefused, FreeText: []string{"reason"}},
+	{Name: EventXCityResult},
+	{Name: EventXCityLetter},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

@@ -82,6 +82,14 @@ const (
 	ActAssignVolunteers   Action = "assign_volunteers"   // put volunteers on duty slots, check them in and out (MayAssignVolunteer)
 )
 
+// The hand-over between cities (xcity.go, peer.go).
+const (
+	ActReadXCity   Action = "read_xcity"   // the 外地协查 queue, masked (XCityVisible)
+	ActDecideXCity Action = "decide_xcity" // accept or refuse a hand-over from another city
+	ActXCityLetter Action = "xcity_letter" // print a letter of assistance (协查函): the identity in full, audited
+	ActReadPeers   Action = "read_peers"   // the list of peer cities and their keys
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -157,6 +165,10 @@ var permissions = map[Action][]Role{
 	ActRegisterVolunteers: {RoleStation, RoleCommittee},
 	ActVetVolunteers:      {RoleStation},
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
+	ActReadXCity:          {RoleCommander, RoleDistrict},
+	ActDecideXCity:        {RoleCommander},
+	ActXCityLetter:        {RoleCommander, RoleDistrict},
+	ActReadPeers:          {RoleCommander, RoleAdmin},
 }
 
 // Actions lists the actions of the table, sorted.
