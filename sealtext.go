@@ -222,6 +222,11 @@ var SealedColumns = []SealedColumn{
 	{Table: "drone_sorties", Column: "pilot"},
 	{Table: "drone_sorties", Column: "area"},
 	{Table: "volunteers", Column: "availability"},
+	// The hand-over between cities (xcity.go).
+	{Table: "xcity_handovers", Column: "person"},
+	{Table: "xcity_handovers", Column: "reason"},
+	{Table: "xcity_handovers", Column: "destination"},
+	{Table: "xcity_handovers", Column: "refusal"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Sorties", testSorties},
 		{"IncidentStats", testIncidentStats},
 		{"Volunteers", testVolunteers},
+		{"XCity", testXCity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
