@@ -49,6 +49,10 @@ type Service struct {
 	// event broker can deliver without waiting for its poll.
 	Notify func()
 
+	// XCity is this instance's side of the hand-over between cities
+	// (loop/xcity.go).
+	XCity XCityConfig
+
 	// AnchorPath is the audit trail's anchor file (AnchorAudit); empty,
 	// the trail is not anchored.
 	AnchorPath string
