@@ -203,7 +203,7 @@ func SignXCity(h XCityHeader, sealed []byte, key ed25519.PrivateKey) (Envelope, 
 }
 
 // Refusals of a message, by reason: each is a 4xx, audited, naming no
-// person. The keys are err.xcity_<reason>.
+// person.
 const (
 	XCityMalformed  = "malformed"
 	XCityUnknown    = "unknown_peer"
@@ -224,7 +224,19 @@ func XCityRefusal(reason string) error {
 	case XCityStale, XCityReplay, XCityNoSuchRef:
 		code = ECONFLICT
 	}
-	return &Error{Code: code, Key: "err.xcity_" + reason, Reason: reason}
+	return &Error{Code: code, Key: xcityRefusalKeys[reason], Reason: reason}
+}
+
+// xcityRefusalKeys are the refusals' messages.
+var xcityRefusalKeys = map[string]string{
+	XCityMalformed:  "err.xcity_malformed",
+	XCityUnknown:    "err.xcity_unknown_peer",
+	XCityNotForUs:   "err.xcity_not_for_us",
+	XCityBadSig:     "err.xcity_bad_signature",
+	XCityStale:      "err.xcity_stale",
+	XCityReplay:     "err.xcity_replay",
+	XCityUnopenable: "err.xcity_unopenable",
+	XCityNoSuchRef:  "err.xcity_unknown_ref",
 }
 
 // ParsedEnvelope is an envelope decoded but not yet trusted.

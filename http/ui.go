@@ -144,6 +144,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerReportPages()
 	ui.registerExportPages()
 	ui.registerVolunteerPages()
+	ui.registerXCityPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -385,4 +386,5 @@ var navEntries = []struct {
 	{"deployments", "/forces/deployments", epiloop.ActReadDeployments},
 	{"patrols", "/patrols", epiloop.ActReadPatrols},
 	{"forces", "/forces", epiloop.ActReadVolunteers},
+	{"xcity", "/xcity", epiloop.ActReadXCity},
 }

@@ -234,6 +234,9 @@ func (s *Service) LetterOf(ctx context.Context, id int64) (*XCityLetter, error) 
 	if err := s.auditRead(ctx, u, xcityObject(h.ID), "letter of assistance"); err != nil {
 		return nil, err
 	}
+	if name := s.CityName(h.Reason.Origin); name != "" {
+		h.Reason.Origin = name
+	}
 	to := s.CityName(h.PeerCity)
 	if to == "" {
 		to = h.Destination
