@@ -167,7 +167,7 @@ var permissions = map[Action][]Role{
 	ActAssignVolunteers:   {RoleCommander, RoleDistrict, RoleStation, RoleCommittee},
 	ActReadXCity:          {RoleCommander, RoleDistrict},
 	ActDecideXCity:        {RoleCommander},
-	ActXCityLetter:        {RoleCommander, RoleDistrict},
+	ActXCityLetter:        {RoleCommander},
 	ActReadPeers:          {RoleCommander, RoleAdmin},
 }
 

@@ -907,7 +907,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
-	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases())
+	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), xcityRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's

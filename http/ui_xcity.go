@@ -69,7 +69,7 @@ type xcityOneData struct {
 	*loop.XCityView
 	CanDecide bool
 	CanLetter bool
-	Reason    string
+	Typed     string // the refusal's reason as typed
 	formErrors
 }
 
@@ -126,7 +126,7 @@ func (ui *ui) handleXCityRefusePost(w http.ResponseWriter, r *http.Request, p *p
 		if !userError(err) {
 			return err
 		}
-		d := &xcityOneData{Reason: reason}
+		d := &xcityOneData{Typed: reason}
 		d.set(p, err, epiloop.ErrorField(err))
 		return ui.renderXCityOne(w, r, p, d, formStatus(err))
 	}
