@@ -142,6 +142,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedVolunteers(cmd, svc, clock, g, now, byDistrict[DemoDistrict]); err != nil {
 		return sum, err
 	}
+	if err := seedXCity(cmd, svc, clock, g, now, findCommunity(byDistrict[DemoDistrict], DemoCommunity), districtOf(districts, DemoDistrict)); err != nil {
+		return sum, err
+	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {
 		return sum, err
 	}
