@@ -15,12 +15,13 @@ import (
 const (
 	ReportPlaces     = "places"
 	ReportVolunteers = "volunteers"
+	ReportXCity      = "xcity"
 )
 
 // forcesReportSections are the places and volunteers sections of today's
 // report.
 func forcesReportSections() []ReportSection {
-	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}}
+	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics}, {ReportXCity, XCityMetrics}}
 }
 
 // forcesReportCells returns the places and volunteers sections' cells of
@@ -62,6 +63,9 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 					sum[k] += v
 				}
 			}
+		}
+		if err := s.addXCityCells(ctx, a, sum); err != nil {
+			return nil, err
 		}
 		row := map[string]string{}
 		for _, sec := range forcesReportSections() {

@@ -342,3 +342,30 @@ func (s *Service) RemovePeer(ctx context.Context, city string) error {
 		return s.audit(tx, nil, epiloop.AuditKey, "xcity-peer:"+city, "peer removed")
 	})
 }
+
+// XCityMetrics are the figures of the daily report's hand-over section,
+// in column order: the same definitions as the dashboard's tile
+// (xcityFigures).
+var XCityMetrics = []string{"xcity_waiting", "xcity_pending", "xcity_letters", "xcity_completed"}
+
+// addXCityCells adds an area's hand-over figures to sum: the city's all,
+// a district's its own.
+func (s *Service) addXCityCells(ctx context.Context, a reportArea, sum map[string]int64) error {
+	var district *string
+	if !a.city {
+		district = &a.district
+	}
+	var c epiloop.XCityCounts
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		c, err = tx.CountXCity(district)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	f := xcityFigures(c)
+	for i, n := range []int{f.Waiting, f.Pending, f.Letters, f.Completed} {
+		sum[XCityMetrics[i]] = int64(n)
+	}
+	return nil
+}
