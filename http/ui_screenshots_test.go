@@ -61,6 +61,7 @@ func TestScreenshots(t *testing.T) {
 			{"place", "/places/" + scenario.DemoFoundOpen, "#rectifications"},
 			{"place-inspect", "/places/" + scenario.DemoFoundOpen + "/inspect", "#inspect-form"},
 			{"deployments", "/forces/deployments", "#coverage"},
+			{"xcity", "/xcity?direction=in", "#xcity-list"},
 		}},
 		{uiStation, []shot{
 			{"patrols", "/patrols", "#patrol-form"},
