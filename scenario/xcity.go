@@ -70,7 +70,9 @@ func seedXCity(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock,
 	if err != nil {
 		return err
 	}
-	svc.XCity = loop.XCityConfig{City: DemoCityCode, Keys: own, HQ: "沈阳市疫情防控指挥部", Contact: "024-22863000（指挥部值班室）"}
+	// Dalian's side is simulated: what is sent to it is acknowledged.
+	svc.XCity = loop.XCityConfig{City: DemoCityCode, Keys: own, HQ: "沈阳市疫情防控指挥部", Contact: "024-22863000（指挥部值班室）",
+		Post: func(context.Context, string, []byte) (int, error) { return 200, nil }}
 	defer func() { svc.XCity = loop.XCityConfig{} }()
 	sys := epiloop.NewContextWithUser(cmd, nil)
 	if _, err := svc.AddPeer(sys, epiloop.Peer{City: DemoPeerCity, URL: demoPeerURL, Key: dalian.PublicKey()}); err != nil {
@@ -96,9 +98,14 @@ func seedXCity(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock,
 	if _, err := svc.AcceptXCity(cmd, hs[0].ID); err != nil {
 		return err
 	}
+	if _, err := svc.SendXCity(sys); err != nil {
+		return err
+	}
 
-	// To Dalian: three persons both units found gone there.
-	for i, addr := range dalianAddresses {
+	// To Dalian: three persons both units found gone there; the first
+	// told last, and left unsent.
+	for _, i := range []int{1, 2, 0} {
+		addr := dalianAddresses[i]
 		clock.Set(now.Add(-time.Duration(3-i) * time.Hour))
 		rc, err := svc.CreateLead(cmd, loop.LeadInput{
 			Person:  epiloop.Person{IDNumber: g.IDNumber("420100"), Name: g.Name(), Phone: g.Phone()},
@@ -130,6 +137,9 @@ func seedXCity(cmd context.Context, svc *loop.Service, clock *epiloop.FakeClock,
 		}
 		if i == 0 {
 			continue // still to send
+		}
+		if _, err := svc.SendXCity(sys); err != nil {
+			return err
 		}
 		clock.Add(20 * time.Minute)
 		if err := peer.send(sys, epiloop.XCityHeader{Kind: epiloop.XCityAccept, ID: fmt.Sprintf("dl-acc-%d", i), Ref: h.MessageID},

@@ -44,7 +44,7 @@ func TestSeedXCity(t *testing.T) {
 		want int
 	}{
 		{epiloop.XCityIn, epiloop.XCityReceived, 3}, {epiloop.XCityIn, epiloop.XCityAccepted, 1},
-		{epiloop.XCityOut, epiloop.XCityPending, 1}, {epiloop.XCityOut, epiloop.XCityAccepted, 1}, {epiloop.XCityOut, epiloop.XCityCompleted, 1},
+		{epiloop.XCityOut, epiloop.XCityPending, 1}, {epiloop.XCityOut, epiloop.XCitySent, 0}, {epiloop.XCityOut, epiloop.XCityAccepted, 1}, {epiloop.XCityOut, epiloop.XCityCompleted, 1},
 	} {
 		if got := c.Get(w.d, w.s); got != w.want {
 			t.Errorf("%s %s: %d, want %d", w.d, w.s, got, w.want)

@@ -54,6 +54,9 @@ Usage:
   epiloop audit verify --db …
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
+  epiloop peer key init|show --key-file PATH [--city CODE]
+  epiloop peer add --db … --city 210200 --url https://… --key BASE64
+  epiloop peer list|remove --db … [--city CODE]
 `
 
 func main() {
@@ -144,6 +147,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGazetteer(ctx, rest, stdout, stderr)
 	case "retention":
 		return runRetention(ctx, rest, stdout, stderr)
+	case "peer":
+		return runPeer(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -287,6 +292,10 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		return nil, err
 	}
 	m.Service.Divisions, m.Service.Regions = regions, regionCodes{regions}
+	if m.Service.XCity, err = cityConfig(kr.Path(), "", false); err != nil {
+		store.Close()
+		return nil, err
+	}
 	m.Service.Risk = &loop.RiskAreas{Store: store, Logger: logger}
 	if err := seedTree(ctx, m.Service); err != nil {
 		store.Close()
@@ -355,6 +364,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		go m.retentionLoop(ctx)
 		go m.gazetteerLoop(ctx)
 		go m.anchorLoop(ctx)
+		go m.xcityLoop(ctx)
 		if m.Notifier != nil {
 			go m.Notifier.Run(ctx, cmp.Or(m.NotifyEvery, 5*time.Second))
 		}
@@ -391,6 +401,29 @@ func (m *Main) escalateLoop(ctx context.Context) {
 			m.Logger.Error("rectification escalation failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("overdue rectifications escalated", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// XCityEvery is how often the outbox of messages to peer cities is sent.
+const XCityEvery = 5 * time.Second
+
+// xcityLoop sends the messages due to peer cities (each leased first, so
+// several replicas send each once; the attempts are kept in the
+// database, so a restart resumes them).
+func (m *Main) xcityLoop(ctx context.Context) {
+	t := time.NewTicker(XCityEvery)
+	defer t.Stop()
+	for {
+		if n, err := m.Service.SendXCity(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("hand-over messages not sent", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("hand-over messages delivered", "count", n)
 		}
 		select {
 		case <-ctx.Done():
