@@ -96,6 +96,10 @@ type XCityTx interface {
 	// reports whether that fingerprint was seen before (a replay) and
 	// whether the message id was (a redelivery).
 	AddXCityReceipt(peer, messageID, fingerprint string, now time.Time) (replay, seen bool, err error)
+	// PurgeXCity blanks the personal data of the hand-overs ended
+	// (XCityEnded) before cutoff and of the messages delivered before it,
+	// and drops older receipts; it returns the hand-overs blanked.
+	PurgeXCity(cutoff time.Time) (int, error)
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

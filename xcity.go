@@ -384,6 +384,10 @@ func (h *XCityHandover) Move(to XCityState) error {
 	return nil
 }
 
+// XCityEnded are the states in which a hand-over waits on no one (in
+// either direction): retention blanks its personal data.
+var XCityEnded = []XCityState{XCityRefused, XCityCompleted, XCityLetter}
+
 // Open reports whether the hand-over still waits on someone.
 func (h *XCityHandover) Open() bool {
 	return len(xcityTransitions[h.Direction][h.State]) > 0

@@ -283,3 +283,24 @@ func (s Store) AddXCityReceipt(peer, messageID, fingerprint string, now time.Tim
 		fingerprint, peer, messageID, now)
 	return false, n > 0, wrap(s.c.Constraint(err, "err.xcity_replay", ""), "add receipt")
 }
+
+// PurgeXCity blanks ended hand-overs' personal data and delivered
+// messages' bodies before cutoff, and drops older receipts.
+func (s Store) PurgeXCity(cutoff time.Time) (int, error) {
+	args := []any{cutoff}
+	marks := make([]string, len(epiloop.XCityEnded))
+	for i, st := range epiloop.XCityEnded {
+		marks[i] = "?"
+		args = append(args, st)
+	}
+	n, err := s.c.Exec(`UPDATE xcity_handovers SET person = '', reason = '', destination = '', refusal = ''
+		WHERE updated_at < ? AND state IN (`+strings.Join(marks, ", ")+`) AND person <> ''`, args...)
+	if err != nil {
+		return 0, wrap(err, "purge hand-overs")
+	}
+	if _, err := s.c.Exec(`UPDATE xcity_messages SET sealed = '' WHERE delivered_at IS NOT NULL AND delivered_at < ? AND sealed <> ''`, cutoff); err != nil {
+		return 0, wrap(err, "purge messages")
+	}
+	_, err = s.c.Exec(`DELETE FROM xcity_receipts WHERE received_at < ?`, cutoff)
+	return int(n), wrap(err, "purge receipts")
+}

@@ -141,6 +141,27 @@ func testXCity(t *testing.T, s epiloop.Store) {
 			t.Errorf("receipt %s/%s: replay %v seen %v, want %v %v", c.msg, c.fp, r, sn, c.replay, c.seen)
 		}
 	}
+	// Retention: the refused hand-over (ended) is blanked, the received
+	// one (waiting) kept; the delivered message's body dropped.
+	var purged int
+	update(t, s, func(tx epiloop.Tx) (err error) {
+		purged, err = tx.PurgeXCity(now.Add(time.Hour))
+		return err
+	})
+	diff(t, "purged", purged, 1)
+	view(t, s, func(tx epiloop.Tx) error {
+		got, err := tx.FindXCityHandover(h.ID, false)
+		if err != nil {
+			return err
+		}
+		diff(t, "purged person", got.Person, epiloop.Person{})
+		diff(t, "purged destination", got.Destination, "")
+		kept, err := tx.FindXCityHandover(in.ID, false)
+		diff(t, "kept person", kept.Person.Name, "李四")
+		ms, err := tx.FindXCityMessages(h.ID)
+		diff(t, "purged body", len(ms[0].Sealed), 0)
+		return err
+	})
 	update(t, s, func(tx epiloop.Tx) error { return tx.DeletePeer("210200") })
 	updateCode(t, s, "delete again", epiloop.ENOTFOUND, func(tx epiloop.Tx) error { return tx.DeletePeer("210200") })
 }
