@@ -9,7 +9,7 @@ import (
 	"github.com/epiloop/epiloop"
 )
 
-func mustKeys(t *testing.T) *epiloop.CityKeys {
+func mustKeys(t testing.TB) *epiloop.CityKeys {
 	t.Helper()
 	k, err := epiloop.NewCityKeys()
 	if err != nil {
@@ -19,7 +19,7 @@ func mustKeys(t *testing.T) *epiloop.CityKeys {
 }
 
 // envelope seals and signs a hand-over from sender to receiver.
-func envelope(t *testing.T, from, to *epiloop.CityKeys, h epiloop.XCityHeader) []byte {
+func envelope(t testing.TB, from, to *epiloop.CityKeys, h epiloop.XCityHeader) []byte {
 	t.Helper()
 	_, seal, err := epiloop.ParsePeerKey(to.PublicKey())
 	if err != nil {
@@ -193,4 +193,28 @@ func TestXCityBackoff(t *testing.T) {
 	if prev != time.Hour {
 		t.Errorf("backoff tops at %v, want 1h", prev)
 	}
+}
+
+// FuzzParseEnvelope: whatever a stranger posts, parsing refuses it with a
+// caller-safe error or yields a header that passes its own checks; it
+// never panics.
+func FuzzParseEnvelope(f *testing.F) {
+	sy, dl := mustKeys(f), mustKeys(f)
+	h := epiloop.XCityHeader{Kind: epiloop.XCityHandOver, ID: "m1", From: "210100", To: "210200", Sent: time.Unix(1e9, 0)}
+	f.Add(envelope(f, sy, dl, h))
+	f.Add([]byte(`{"header":"e30=","sealed":"","sig":""}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, err := epiloop.ParseEnvelope(raw)
+		if err != nil {
+			if code := epiloop.ErrorCode(err); code != epiloop.EINVALID {
+				t.Fatalf("refusal code %q", code)
+			}
+			return
+		}
+		if !p.Header.Kind.Valid() || !epiloop.ValidCityCode(p.Header.From) || !epiloop.ValidCityCode(p.Header.To) {
+			t.Fatalf("accepted header %+v", p.Header)
+		}
+		_, _ = epiloop.OpenXCity(p.Header, p.Sealed, dl.Seal)
+	})
 }

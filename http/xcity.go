@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -31,7 +32,7 @@ func (s *Server) registerXCityRoutes() {
 }
 
 func (s *Server) handleXCityReceive(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return epiloop.Errorf(epiloop.EINVALID, "err.content_type_must_application_json")
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxXCityBytes))
