@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -423,4 +424,57 @@ func tamper(t *testing.T, raw []byte) []byte {
 	b[len(b)/2] ^= 0x40
 	env.Sealed = base64.StdEncoding.EncodeToString(b)
 	return mustJSON(t, env)
+}
+
+// TestXCityOneSenderAcrossReplicas: two replicas over one database send
+// the outbox at once; each message is posted once.
+func TestXCityOneSenderAcrossReplicas(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			sy, dl := cityPair(t, e.open)
+			ids := []string{id1, id2, id3, id4}
+			for _, id := range ids {
+				sy.leaveFor(t, id, "大连市中山区")
+			}
+			var mu sync.Mutex
+			posts := map[string]int{}
+			post := sy.svc.XCity.Post
+			counting := func(ctx context.Context, url string, body []byte) (int, error) {
+				var env epiloop.Envelope
+				json.Unmarshal(body, &env)
+				mu.Lock()
+				posts[env.Sealed]++
+				mu.Unlock()
+				return post(ctx, url, body)
+			}
+			sy.svc.XCity.Post = counting
+			replica := loop.NewService(sy.store)
+			replica.Clock, replica.Regions, replica.XCity = sy.clock, sy.svc.Regions, sy.svc.XCity
+			var wg sync.WaitGroup
+			sent := make([]int, 2)
+			for i, svc := range []*loop.Service{sy.svc, replica} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := svc.SendXCity(context.Background())
+					if err != nil {
+						t.Error(err)
+					}
+					sent[i] = n
+				}()
+			}
+			wg.Wait()
+			if sent[0]+sent[1] != len(ids) || len(posts) != len(ids) {
+				t.Errorf("sent %v, %d distinct messages posted, want %d", sent, len(posts), len(ids))
+			}
+			for _, n := range posts {
+				if n != 1 {
+					t.Errorf("a message was posted %d times", n)
+				}
+			}
+			if _, total, _ := dl.svc.FindXCityHandovers(commander, epiloop.XCityFilter{}); total != len(ids) {
+				t.Errorf("Dalian holds %d hand-overs, want %d", total, len(ids))
+			}
+		})
+	}
 }
