@@ -158,6 +158,14 @@ var EventKinds = []EventKind{
 	{Name: EventCohortRelieved},
 	{Name: EventCohortOverdue},
 	{Name: EventDetentionClosure},
+	// The hand-over between cities (xcity.go).
+	{Name: EventXCityQueued},
+	{Name: EventXCityDelivered},
+	{Name: EventXCityReceived},
+	{Name: EventXCityAccepted},
+	{Name: EventXCityRefused, FreeText: []string{"reason"}},
+	{Name: EventXCityResult},
+	{Name: EventXCityLetter},
 }
 
 // internalKinds are the Internal kinds of EventKinds, by name.

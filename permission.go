@@ -116,6 +116,14 @@ const (
 	ActManageDetention   Action = "manage_detention"   // a facility's areas and closed management (MayManageDetention)
 )
 
+// The hand-over between cities (xcity.go, peer.go).
+const (
+	ActReadXCity   Action = "read_xcity"   // the 外地协查 queue, masked (XCityVisible)
+	ActDecideXCity Action = "decide_xcity" // accept or refuse a hand-over from another city
+	ActXCityLetter Action = "xcity_letter" // print a letter of assistance (协查函): the identity in full, audited
+	ActReadPeers   Action = "read_peers"   // the list of peer cities and their keys
+)
+
 // MinPublishedCount is the smallest count shown to a role without
 // ActExactCounts (analysts, who read figures, not cases): a count of one
 // or two in a district can point at a person. Smaller counts other than
@@ -209,6 +217,10 @@ var permissions = map[Action][]Role{
 	ActRotateStaff:       {RoleCommander, RoleDetention},
 	ActRevealDetainee:    {RoleCommander, RoleDetention},
 	ActManageDetention:   {RoleCommander, RoleDistrict},
+	ActReadXCity:         {RoleCommander, RoleDistrict},
+	ActDecideXCity:       {RoleCommander},
+	ActXCityLetter:       {RoleCommander},
+	ActReadPeers:         {RoleCommander, RoleAdmin},
 }
 
 // Actions lists the actions of the table, sorted.

@@ -240,6 +240,11 @@ var SealedColumns = []SealedColumn{
 	{Table: "detention_cohorts", Column: "out_note"},
 	{Table: "detention_cohorts", Column: "in_note"},
 	{Table: "detention_orders", Column: "exceptions"},
+	// The hand-over between cities (xcity.go).
+	{Table: "xcity_handovers", Column: "person"},
+	{Table: "xcity_handovers", Column: "reason"},
+	{Table: "xcity_handovers", Column: "destination"},
+	{Table: "xcity_handovers", Column: "refusal"},
 }
 
 var occupantKey = []string{"screening_id", "seq"}

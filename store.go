@@ -61,6 +61,50 @@ type Tx interface {
 	DeskTx
 	CaseTx
 	DetentionTx
+	XCityTx
+}
+
+// XCityTx stores the hand-over between cities (xcity.go): the peers, the
+// hand-over records, the outbox of messages to peers and the receipts of
+// messages received.
+type XCityTx interface {
+	// UpsertPeer adds a peer or replaces the one of its city.
+	UpsertPeer(p *Peer) error
+	FindPeer(city string) (*Peer, error)
+	FindPeers() ([]Peer, error)
+	DeletePeer(city string) error
+	CreateXCityHandover(h *XCityHandover) error
+	// UpdateXCityHandover writes a hand-over's state, leads, district,
+	// refusal and result.
+	UpdateXCityHandover(h *XCityHandover) error
+	// FindXCityHandover loads one; with lock it is held until the
+	// transaction ends.
+	FindXCityHandover(id int64, lock bool) (*XCityHandover, error)
+	FindXCityHandoverByMessage(d XCityDirection, peer, messageID string, lock bool) (*XCityHandover, error)
+	// FindXCityHandoverByLead returns the hand-over of direction d whose
+	// local lead is leadID (the latest), ENOTFOUND when none.
+	FindXCityHandoverByLead(d XCityDirection, leadID int64, lock bool) (*XCityHandover, error)
+	// FindXCityHandovers returns one page, newest first, and the total.
+	FindXCityHandovers(f XCityFilter) ([]XCityHandover, int, error)
+	// CountXCity counts the hand-overs by direction and state (of one
+	// district when district is not nil).
+	CountXCity(district *string) (XCityCounts, error)
+	CreateXCityMessage(m *XCityMessage) error
+	// ClaimXCityMessages leases up to limit undelivered messages due at
+	// now that no replica holds, until until: one replica sends each.
+	ClaimXCityMessages(now, until time.Time, limit int) ([]XCityMessage, error)
+	// UpdateXCityMessage writes a message's attempts, next attempt,
+	// lease, delivery and last error.
+	UpdateXCityMessage(m *XCityMessage) error
+	FindXCityMessages(handoverID int64) ([]XCityMessage, error)
+	// AddXCityReceipt records a message received by its fingerprint; it
+	// reports whether that fingerprint was seen before (a replay) and
+	// whether the message id was (a redelivery).
+	AddXCityReceipt(peer, messageID, fingerprint string, now time.Time) (replay, seen bool, err error)
+	// PurgeXCity blanks the personal data of the hand-overs ended
+	// (XCityEnded) before cutoff and of the messages delivered before it,
+	// and drops older receipts; it returns the hand-overs blanked.
+	PurgeXCity(cutoff time.Time) (int, error)
 }
 
 // JurisdictionTx reads and writes the jurisdiction tree and the units.

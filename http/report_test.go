@@ -151,7 +151,7 @@ func TestDailyReportDays(t *testing.T) {
 	for _, s := range today.Sections {
 		keys = append(keys, s.Key)
 	}
-	if want := []string{"day", "state", "checkpoints", "observations", "patrols", "places", "volunteers", "desk", "detention", "cases"}; !slices.Equal(keys, want) {
+	if want := []string{"day", "state", "checkpoints", "observations", "patrols", "places", "volunteers", "desk", "detention", "xcity", "cases"}; !slices.Equal(keys, want) {
 		t.Errorf("sections %v, want %v", keys, want)
 	}
 	if today.Issuer == "" {

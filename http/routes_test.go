@@ -910,7 +910,7 @@ func routeTable() []routeCase {
 				return pageGet("/checkpoints/" + mxCheckpoint[side] + "/screenings.xlsx")
 			}},
 	}
-	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases(), caseRouteCases(), detentionRouteCases())
+	return slices.Concat(core, placeRouteCases(), patrolRouteCases(), volunteerRouteCases(), mergeRouteCases(), deskRouteCases(), caseRouteCases(), detentionRouteCases(), xcityRouteCases())
 }
 
 // mxSite is each side's isolation site: a plan placed at its own side's

@@ -106,6 +106,7 @@ func NewServer(svc *loop.Service, broker *loop.Broker, logger *slog.Logger) *Ser
 	s.registerDeskRoutes()
 	s.registerCaseRoutes()
 	s.registerDetentionRoutes()
+	s.registerXCityRoutes()
 	s.registerUIRoutes()
 	s.mux.handle("/api/", epiloop.ActPublic, s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return epiloop.Errorf(epiloop.ENOTFOUND, "err.no_such_api_route")

@@ -148,6 +148,7 @@ func (s *Server) registerUIRoutes() {
 	ui.registerDeskPages()
 	ui.registerCasePages()
 	ui.registerDetentionPages()
+	ui.registerXCityPages()
 }
 
 // pageFunc is a page handler: it fills p and renders, or returns an error
@@ -395,4 +396,5 @@ var navEntries = []struct {
 	{"desk_slots", "/desk/slots", epiloop.ActManageDesk},
 	{"cases", "/cases", epiloop.ActReadCases},
 	{"detention", "/detention", epiloop.ActReadDetention},
+	{"xcity", "/xcity", epiloop.ActReadXCity},
 }

@@ -71,6 +71,9 @@ type dashData struct {
 	// Detention are the detention facilities' figures by district
 	// (ui_detention.go).
 	Detention *detentionTiles
+	// XCity is the hand-over between cities' tile, for readers of the
+	// 外地协查 queue (ui_xcity.go).
+	XCity *loop.XCityFigures
 }
 
 // chartData is the JSON the charts are drawn from.
@@ -139,6 +142,11 @@ func (ui *ui) handleDashboard(w http.ResponseWriter, r *http.Request, p *page) e
 	}
 	if d.Detention, err = ui.detentionTiles(r); err != nil {
 		return err
+	}
+	if u.Can(epiloop.ActReadXCity) {
+		if d.XCity, err = ui.s.Service.FindXCityFigures(ctx); err != nil {
+			return err
+		}
 	}
 	p.Title, p.Nav, p.Live, p.Charts, p.Data = "dash.title", "dashboard", true, true, d
 	if r.Header.Get("HX-Request") == "true" {

@@ -126,6 +126,8 @@ type leadPageData struct {
 	CanRoute      bool
 	Form          *feedbackForm
 	Rev           reveal
+	// XCity is the lead's hand-over between cities, with its result.
+	XCity *epiloop.XCityHandover
 }
 
 // reveal is the full identity shown once, for a stated purpose, in answer
@@ -190,6 +192,9 @@ func (ui *ui) renderLead(w http.ResponseWriter, r *http.Request, p *page, id int
 		d.Rev, status = ui.doReveal(r, p, id, status)
 	}
 	d.Rev.CanReveal = epiloop.LeadRevealable(p.User, l, p.Now)
+	if d.XCity, err = ui.s.Service.XCityOfLead(r.Context(), l); err != nil {
+		return err
+	}
 	for _, t := range l.Tasks {
 		switch {
 		case t.Round == l.Round && t.Side == epiloop.UnitPoliceStation && d.Station == nil:
@@ -300,6 +305,9 @@ func (ui *ui) eventText(p *page, l *epiloop.Lead, e *epiloop.Event) string {
 		return p.T(key, unit, tr("cancel.", str("reason")))
 	case epiloop.EventTaskEscalated:
 		return p.T(key, unit, tr("escalation.", str("level")))
+	case epiloop.EventXCityQueued, epiloop.EventXCityDelivered, epiloop.EventXCityReceived, epiloop.EventXCityAccepted,
+		epiloop.EventXCityRefused, epiloop.EventXCityResult, epiloop.EventXCityLetter:
+		return ui.xcityEventText(p, e, str)
 	}
 	if known {
 		return p.T(key)

@@ -74,6 +74,7 @@ func TestScreenshots(t *testing.T) {
 			{"cases", "/cases", "#cases-table"},
 			{"case", "/cases/1", "#custody-check"}, // the demo's first case: the large counterfeit-mask case
 			{"case-new", "/cases/new", "#case-form"},
+			{"xcity", "/xcity?direction=in", "#xcity-list"},
 		}},
 		{uiStation, []shot{
 			{"patrols", "/patrols", "#patrol-form"},

@@ -21,13 +21,14 @@ const (
 	// ReportDetention is the detention facilities' section
 	// (FindDetentionFigures, detention_read.go).
 	ReportDetention = "detention"
+	ReportXCity     = "xcity"
 )
 
 // forcesReportSections are the places and volunteers sections of today's
 // report.
 func forcesReportSections() []ReportSection {
 	return []ReportSection{{ReportPlaces, PlaceMetrics}, {ReportVolunteers, epiloop.VolunteerMetrics},
-		{ReportDesk, epiloop.DeskMetrics}, {ReportDetention, epiloop.DetentionMetrics}}
+		{ReportDesk, epiloop.DeskMetrics}, {ReportDetention, epiloop.DetentionMetrics}, {ReportXCity, XCityMetrics}}
 }
 
 // forcesReportCells returns the places and volunteers sections' cells of
@@ -83,6 +84,9 @@ func (s *Service) forcesReportCells(ctx context.Context, areas []reportArea, sup
 					sum[k] += v
 				}
 			}
+		}
+		if err := s.addXCityCells(ctx, a, sum); err != nil {
+			return nil, err
 		}
 		row := map[string]string{}
 		for _, sec := range forcesReportSections() {

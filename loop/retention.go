@@ -49,7 +49,10 @@ func (s *Service) Purge(ctx context.Context, keep time.Duration, dryRun bool) (R
 					if rep.Rejects, err = tx.PurgeImportRejects(rep.Cutoff); err != nil {
 						return err
 					}
-					rep.Warnings, err = tx.PurgeImportWarnings(rep.Cutoff)
+					if rep.Warnings, err = tx.PurgeImportWarnings(rep.Cutoff); err != nil {
+						return err
+					}
+					_, err = tx.PurgeXCity(rep.Cutoff)
 					return err
 				})
 			}

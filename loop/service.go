@@ -53,6 +53,9 @@ type Service struct {
 	// enterprise's confirmation before it closes as unconfirmed; zero
 	// takes epiloop.DefaultDeskConfirmDays.
 	DeskConfirmWindow time.Duration
+	// XCity is this instance's side of the hand-over between cities
+	// (loop/xcity.go).
+	XCity XCityConfig
 
 	// AnchorPath is the audit trail's anchor file (AnchorAudit); empty,
 	// the trail is not anchored.

@@ -197,6 +197,9 @@ func (s *Service) apply(c *change, r epiloop.Reconciliation, by string) error {
 		if err := s.startObservation(c); err != nil {
 			return err
 		}
+		if err := s.xcityOnClose(c, r.Verdict); err != nil {
+			return err
+		}
 	case epiloop.VerdictConflict:
 		if err := l.Move(epiloop.LeadConflict); err != nil {
 			return err

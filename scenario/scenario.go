@@ -156,6 +156,9 @@ func Seed(ctx context.Context, store epiloop.Store, regions loop.Regions, now ti
 	if err := seedCases(cmd, svc, clock, g, now, byDistrict, districts); err != nil {
 		return sum, err
 	}
+	if err := seedXCity(cmd, svc, clock, g, now, findCommunity(byDistrict[DemoDistrict], DemoCommunity), districtOf(districts, DemoDistrict)); err != nil {
+		return sum, err
+	}
 	if _, err := svc.EscalateObservations(ctx); err != nil {
 		return sum, err
 	}

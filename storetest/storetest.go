@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t testing.TB) epiloop.Store) {
 		{"Desk", testDesk},
 		{"Cases", testCases},
 		{"Detention", testDetention},
+		{"XCity", testXCity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,6 +42,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer m.Close()
+	// The demo is Shenyang with a key pair of its own; its peer Dalian
+	// (seeded) resolves nowhere, so it runs without a network.
+	if m.Service.XCity.Keys == nil {
+		if m.Service.XCity, err = cityConfig(path+".key", scenario.DemoCityCode, true); err != nil {
+			return err
+		}
+	}
+	if m.Service.XCity.City == "" {
+		m.Service.XCity.City = scenario.DemoCityCode
+	}
 	fresh, err := scenario.CreateAccounts(ctx, m.Service)
 	if err != nil {
 		return err

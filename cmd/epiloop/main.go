@@ -58,6 +58,9 @@ Usage:
   epiloop retention run --db … [--days 30] [--dry-run]
   epiloop token revoke --db … --user N
   epiloop stream status --db … [--nats-city C] [--nats-stream S]
+  epiloop peer key init|show --key-file PATH [--city CODE]
+  epiloop peer add --db … --city 210200 --url https://… --key BASE64
+  epiloop peer list|remove --db … [--city CODE]
 `
 
 func main() {
@@ -150,6 +153,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRetention(ctx, rest, stdout, stderr)
 	case "stream":
 		return runStream(ctx, rest, stdout, stderr)
+	case "peer":
+		return runPeer(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -295,6 +300,10 @@ func NewMain(ctx context.Context, db dbFlags, logger *slog.Logger) (*Main, error
 		return nil, err
 	}
 	m.Service.Divisions, m.Service.Regions = regions, regionCodes{regions}
+	if m.Service.XCity, err = cityConfig(kr.Path(), "", false); err != nil {
+		store.Close()
+		return nil, err
+	}
 	m.Service.Risk = &loop.RiskAreas{Store: store, Logger: logger}
 	// EPILOOP_DESK_CONFIRM_DAYS: how long a solved desk ticket waits for
 	// the enterprise's confirmation (default epiloop.DefaultDeskConfirmDays).
@@ -390,6 +399,7 @@ func (m *Main) Run(ctx context.Context, addr string) error {
 		go m.gazetteerLoop(ctx)
 		go m.anchorLoop(ctx)
 		go m.mergeSweepLoop(ctx)
+		go m.xcityLoop(ctx)
 		if m.Notifier != nil {
 			go m.Notifier.Run(ctx, cmp.Or(m.NotifyEvery, 5*time.Second))
 		}
@@ -455,6 +465,29 @@ func (m *Main) mergeSweepLoop(ctx context.Context) {
 			m.Logger.Error("merge candidate sweep failed", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("merge candidates found", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// XCityEvery is how often the outbox of messages to peer cities is sent.
+const XCityEvery = 5 * time.Second
+
+// xcityLoop sends the messages due to peer cities (each leased first, so
+// several replicas send each once; the attempts are kept in the
+// database, so a restart resumes them).
+func (m *Main) xcityLoop(ctx context.Context) {
+	t := time.NewTicker(XCityEvery)
+	defer t.Stop()
+	for {
+		if n, err := m.Service.SendXCity(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("hand-over messages not sent", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("hand-over messages delivered", "count", n)
 		}
 		select {
 		case <-ctx.Done():

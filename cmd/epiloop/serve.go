@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/epiloop/epiloop"
 	ehttp "github.com/epiloop/epiloop/http"
 )
 
@@ -21,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	escalateEvery := fs.Duration("escalate-every", 30*time.Second, "how often overdue tasks are escalated")
 	notices := addNotifyFlags(fs)
 	events := addStreamFlags(fs)
+	city := fs.String("city", os.Getenv("EPILOOP_CITY"), "this instance's city code for the hand-over between cities (210100; env EPILOOP_CITY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -36,6 +38,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
+	if *city != "" {
+		if !epiloop.ValidCityCode(*city) {
+			return fmt.Errorf("--city %q: want a 6-digit city code such as 210100", *city)
+		}
+		m.Service.XCity.City = *city
+	}
+	if m.Service.XCity.Keys != nil && m.Service.XCity.City == "" {
+		m.Logger.Warn("city key file present but no --city (EPILOOP_CITY): no hand-over messages are sent or received")
+	}
 	m.Server.TLSCert, m.Server.TLSKey = *cert, *key
 	m.Server.TrustedProxies = trusted
 	if *escalateEvery > 0 {
