@@ -277,6 +277,18 @@ func editDistanceAtMostOne(a, b []rune) bool {
 
 // SameBirthOtherNumber reports whether two ID numbers differ but encode
 // the same birth date (a typo elsewhere in the number).
+// BirthKey is the birth date an ID number carries (YYYYMMDD), if it
+// carries one: the sweep compares a name's persons of one birth date only.
+func BirthKey(id string) (string, bool) {
+	if len(id) != 18 {
+		return "", false
+	}
+	if _, ok := idBirthDate([]byte(id)); !ok {
+		return "", false
+	}
+	return id[6:14], true
+}
+
 func SameBirthOtherNumber(a, b string) bool {
 	if a == "" || b == "" || a == b {
 		return false
@@ -322,9 +334,6 @@ func MayMerge(survivor, merged int64) error {
 	return nil
 }
 
-// PersonPair is two persons a sweep found sharing a key, A < B.
-type PersonPair struct{ A, B int64 }
-
 // NamesPerson reports whether a column's name says it holds a person's id
 // (person_id, or …_person_id): with the foreign keys to persons, how the
 // schema test finds the columns PersonLinks must cover.
@@ -357,9 +366,12 @@ type MergeTx interface {
 	SetCandidateState(a, b int64, state CandidateState) error
 	FindMergeCandidateByID(id int64) (*MergeCandidate, error)
 	FindMergeCandidates(state CandidateState, limit, offset int) ([]MergeCandidate, int, error)
-	// FindPersonTwins returns pairs of live persons sharing the blind
-	// index of key ("phone" or "name"), after after, in order.
-	FindPersonTwins(key string, after PersonPair, limit int) ([]PersonPair, error)
+	// FindPersonGroups returns the live persons that share the blind
+	// index of key ("phone" or "name") with another, one group of ids per
+	// value, for up to limit values after after (nil: from the first),
+	// and the last value read: a sweep reads each person once per key,
+	// not once per pair (a common name is shared by thousands).
+	FindPersonGroups(key string, after []byte, limit int) (groups [][]int64, last []byte, err error)
 	// PersonReferences lists the columns of the schema that refer to a
 	// person: a foreign key to persons, or a column named person_id or
 	// ending in _person_id. PersonLinks must cover every one.

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,39 +54,120 @@ type uiFixture struct {
 	logs   *logRecorder
 }
 
+// uiStart is the fixture's clock at start.
+var uiStart = time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)
+
+// demoDB is the demo's database, seeded once per test binary (the seed
+// takes seconds and two dozen page tests read it): each demo fixture
+// opens a copy of its file with its keyring.
+var demoDB struct {
+	once sync.Once
+	path string
+	kr   *keyring.Keyring
+	err  error
+}
+
+// openUIStore opens the fixture's database: with demo a copy of the
+// seeded demo's, else a new one; both hold the tree and the accounts.
+func openUIStore(t testing.TB, demo bool) epiloop.Store {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	if !demo {
+		kr, err := keyring.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := prepareUIStore(ctx, path, kr, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store
+	}
+	demoDB.once.Do(func() {
+		dir, err := os.MkdirTemp("", "epiloop-demo-")
+		if err != nil {
+			demoDB.err = err
+			return
+		}
+		demoDB.path = filepath.Join(dir, "demo.db")
+		if demoDB.kr, demoDB.err = keyring.New(); demoDB.err != nil {
+			return
+		}
+		store, err := prepareUIStore(ctx, demoDB.path, demoDB.kr, true)
+		if err != nil {
+			demoDB.err = err
+			return
+		}
+		demoDB.err = store.Close() // checkpoints the journal into the file
+	})
+	if demoDB.err != nil {
+		t.Fatalf("the demo's database: %v", demoDB.err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(demoDB.path + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := sqlite.Open(ctx, path, demoDB.kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// prepareUIStore creates the database at path with the tree, the demo
+// accounts and another district's station, and with demo the demo's
+// scenario.
+func prepareUIStore(ctx context.Context, path string, kr *keyring.Keyring, demo bool) (epiloop.Store, error) {
+	store, err := sqlite.Open(ctx, path, kr)
+	if err != nil {
+		return nil, err
+	}
+	svc := loop.NewService(store)
+	svc.Clock = epiloop.NewFakeClock(uiStart)
+	svc.Regions = regionCodes{regions}
+	err = func() error {
+		if _, err := svc.SeedJurisdictions(ctx, tree); err != nil {
+			return err
+		}
+		if _, err := scenario.CreateAccounts(ctx, svc); err != nil {
+			return err
+		}
+		other := &epiloop.User{Name: uiOtherName, Role: epiloop.RoleStation, UnitCode: uiOtherUnit}
+		if err := svc.CreateUser(ctx, other, scenario.Password); err != nil {
+			return err
+		}
+		if demo {
+			_, err := scenario.Seed(ctx, store, svc.Regions, uiStart, 2020, 6)
+			return err
+		}
+		return nil
+	}()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
 func newUIFixture(t testing.TB, demo bool) *uiFixture {
 	t.Helper()
 	loadTree(t)
 	ctx := context.Background()
-	kr, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "epiloop.db"), kr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openUIStore(t, demo)
 	t.Cleanup(func() { store.Close() })
-	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)), logs: &logRecorder{}}
+	f := &uiFixture{t: t, clock: epiloop.NewFakeClock(uiStart), logs: &logRecorder{}}
 	f.svc = loop.NewService(store)
 	f.svc.Clock = f.clock
 	f.svc.Regions = regionCodes{regions}
 	f.svc.Logger = slog.New(f.logs)
-	if _, err := f.svc.SeedJurisdictions(ctx, tree); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := scenario.CreateAccounts(ctx, f.svc); err != nil {
-		t.Fatal(err)
-	}
-	other := &epiloop.User{Name: uiOtherName, Role: epiloop.RoleStation, UnitCode: uiOtherUnit}
-	if err := f.svc.CreateUser(ctx, other, scenario.Password); err != nil {
-		t.Fatal(err)
-	}
-	if demo {
-		if _, err := scenario.Seed(ctx, store, f.svc.Regions, f.clock.Now(), 2020, 6); err != nil {
-			t.Fatal(err)
-		}
-	}
 	f.tokens = map[string]string{}
 	for _, name := range []string{uiCommander, uiStation, uiCommittee, uiAdmin} {
 		tok, err := f.svc.CreateToken(ctx, name, 24*time.Hour)

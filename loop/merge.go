@@ -16,8 +16,8 @@ import (
 func mergeObject(id int64) string  { return fmt.Sprintf("merge:%d", id) }
 func personObject(id int64) string { return fmt.Sprintf("person:%d", id) }
 
-// twinsPage bounds the pairs a sweep reads a transaction.
-const twinsPage = 2000
+// groupsPage bounds the key values a sweep reads a transaction.
+const groupsPage = 500
 
 // RefreshMergeCandidates sweeps the persons for pairs sharing a phone or a
 // name that may be one person (epiloop.CandidateReasonOf, or a shared
@@ -36,29 +36,30 @@ func (s *Service) RefreshMergeCandidates(ctx context.Context) (int, error) {
 func (s *Service) SweepMergeCandidates(ctx context.Context) (int, error) {
 	added := 0
 	for _, key := range []string{"phone", "name"} {
-		after := epiloop.PersonPair{}
+		var after []byte
 		for {
 			var found []epiloop.MergeCandidate
-			var pairs []epiloop.PersonPair
+			n := 0
 			err := s.Store.View(ctx, func(tx epiloop.Tx) error {
-				var err error
-				if pairs, err = tx.FindPersonTwins(key, after, twinsPage); err != nil {
+				groups, last, err := tx.FindPersonGroups(key, after, groupsPage)
+				if err != nil {
 					return err
 				}
-				for _, p := range pairs {
-					c, ok, err := candidateOf(tx, p)
+				n, after = len(groups), last
+				for _, g := range groups {
+					cs, err := candidatesOf(tx, key, g)
 					if err != nil {
 						return err
 					}
-					if ok {
-						c.FoundAt = s.now()
-						found = append(found, c)
-					}
+					found = append(found, cs...)
 				}
 				return nil
 			})
 			if err != nil {
 				return added, err
+			}
+			for i := range found {
+				found[i].FoundAt = s.now()
 			}
 			if len(found) > 0 {
 				err = s.Store.Update(ctx, func(tx epiloop.Tx) error {
@@ -77,47 +78,69 @@ func (s *Service) SweepMergeCandidates(ctx context.Context) (int, error) {
 					return added, err
 				}
 			}
-			if len(pairs) < twinsPage {
+			if n < groupsPage {
 				break
 			}
-			after = pairs[len(pairs)-1]
 		}
 	}
 	return added, nil
 }
 
-// candidateOf judges one pair of persons sharing a key.
-func candidateOf(tx epiloop.Tx, p epiloop.PersonPair) (epiloop.MergeCandidate, bool, error) {
-	a, _, err := tx.FindPersonByID(p.A)
-	if err != nil {
-		return epiloop.MergeCandidate{}, false, err
+// candidatesOf judges the pairs of one group of persons sharing the blind
+// index of key, each person opened once. A name's group is compared
+// within each birth date only (the name-and-birth rule); a phone's group
+// pair by pair (a similar name, or a lead marked name_mismatch).
+func candidatesOf(tx epiloop.Tx, key string, ids []int64) ([]epiloop.MergeCandidate, error) {
+	type member struct {
+		p        epiloop.Person
+		mismatch bool
 	}
-	b, _, err := tx.FindPersonByID(p.B)
-	if err != nil {
-		return epiloop.MergeCandidate{}, false, err
-	}
-	c := epiloop.MergeCandidate{PersonA: p.A, PersonB: p.B, State: epiloop.CandidateOpen}
-	if r, ok := epiloop.CandidateReasonOf(*a, *b); ok {
-		c.Reason = r
-		return c, true, nil
-	}
-	if a.Phone == "" || a.Phone != b.Phone {
-		return c, false, nil
-	}
-	for _, id := range []int64{p.A, p.B} {
-		l, err := tx.FindOpenLeadByPerson(id, false)
-		switch {
-		case epiloop.ErrorCode(err) == epiloop.ENOTFOUND:
-			continue
-		case err != nil:
-			return c, false, err
+	buckets := map[string][]member{}
+	for _, id := range ids {
+		p, _, err := tx.FindPersonByID(id)
+		if err != nil {
+			return nil, err
 		}
-		if slices.Contains(l.Marks, epiloop.MarkNameMismatch) {
-			c.Reason = epiloop.CandidateNameMismatch
-			return c, true, nil
+		m := member{p: *p}
+		bucket := ""
+		if key == "name" {
+			b, ok := epiloop.BirthKey(p.IDNumber)
+			if !ok {
+				continue
+			}
+			bucket = b
+		} else {
+			l, err := tx.FindOpenLeadByPerson(id, false)
+			switch {
+			case err == nil:
+				m.mismatch = slices.Contains(l.Marks, epiloop.MarkNameMismatch)
+			case epiloop.ErrorCode(err) != epiloop.ENOTFOUND:
+				return nil, err
+			}
+		}
+		buckets[bucket] = append(buckets[bucket], m)
+	}
+	var out []epiloop.MergeCandidate
+	for _, ms := range buckets {
+		for i := range ms {
+			for j := i + 1; j < len(ms); j++ {
+				a, b := ms[i], ms[j]
+				c := epiloop.MergeCandidate{PersonA: a.p.ID, PersonB: b.p.ID, State: epiloop.CandidateOpen}
+				if c.PersonA > c.PersonB {
+					c.PersonA, c.PersonB = c.PersonB, c.PersonA
+				}
+				if r, ok := epiloop.CandidateReasonOf(a.p, b.p); ok {
+					c.Reason = r
+				} else if key == "phone" && a.p.Phone != "" && a.p.Phone == b.p.Phone && (a.mismatch || b.mismatch) {
+					c.Reason = epiloop.CandidateNameMismatch
+				} else {
+					continue
+				}
+				out = append(out, c)
+			}
 		}
 	}
-	return c, false, nil
+	return out, nil
 }
 
 // MergeSide is one person of a comparison, masked.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -225,21 +226,42 @@ func (s Store) FindMergeCandidates(state epiloop.CandidateState, limit, offset i
 	return out, total, wrap(err, "find candidates")
 }
 
-// FindPersonTwins returns up to limit pairs of live persons sharing the
-// blind index of key ("phone" or "name"), in (A, B) order after after.
-func (s Store) FindPersonTwins(key string, after epiloop.PersonPair, limit int) ([]epiloop.PersonPair, error) {
+// FindPersonGroups returns the live persons sharing the blind index of
+// key ("phone" or "name") with another, a group per value, for up to
+// limit values after after, read on the key's partial index.
+func (s Store) FindPersonGroups(key string, after []byte, limit int) ([][]int64, []byte, error) {
 	col := "phone_key"
 	if key == "name" {
 		col = "name_key"
 	}
-	rows, err := s.c.Query(`SELECT a.id, b.id FROM persons a JOIN persons b ON b.`+col+` = a.`+col+` AND b.id > a.id
-		WHERE a.`+col+` IS NOT NULL AND (a.id > ? OR (a.id = ? AND b.id > ?)) ORDER BY a.id, b.id LIMIT ?`,
-		after.A, after.A, after.B, limit)
-	out, err := collect(rows, err, func(r Rows) (epiloop.PersonPair, error) {
-		var p epiloop.PersonPair
-		return p, r.Scan(&p.A, &p.B)
+	if after == nil {
+		after = []byte{}
+	}
+	rows, err := s.c.Query(`SELECT p.`+col+`, p.id FROM persons p WHERE p.`+col+` IN (
+			SELECT `+col+` FROM persons WHERE `+col+` IS NOT NULL AND `+col+` > ?
+			GROUP BY `+col+` HAVING COUNT(*) > 1 ORDER BY `+col+` LIMIT ?)
+		ORDER BY p.`+col+`, p.id`, after, limit)
+	type member struct {
+		key []byte
+		id  int64
+	}
+	ms, err := collect(rows, err, func(r Rows) (member, error) {
+		var m member
+		return m, r.Scan(&m.key, &m.id)
 	})
-	return out, wrap(err, "find twins")
+	if err != nil {
+		return nil, nil, wrap(err, "find person groups")
+	}
+	var groups [][]int64
+	var last []byte
+	for i, m := range ms {
+		if i == 0 || !bytes.Equal(m.key, last) {
+			groups = append(groups, nil)
+			last = m.key
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], m.id)
+	}
+	return groups, last, nil
 }
 
 // PersonReferences runs an engine's query of its schema's columns (table,
