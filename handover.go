@@ -1,6 +1,7 @@
 package epiloop
 
 import (
+	"strings"
 	"time"
 )
 
@@ -181,7 +182,8 @@ type DutyItem struct {
 	HandoverID int64        `json:"handover_id,omitempty"`
 	Level      string       `json:"level,omitempty"`
 	// Ref names the object the item is about beside a lead, a task or a
-	// hand-over, as kind:id (rectification:12); the inbox links to it.
+	// hand-over, as kind:key (DutyRef: place:PL123, ticket:12,
+	// facility:DT210102001); the inbox links to its page.
 	Ref       string     `json:"ref,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	DoneAt    *time.Time `json:"done_at,omitempty"`
@@ -207,3 +209,19 @@ type HandoverTx interface {
 // PreferredDutyPosts is the order in which a node's posts answer for it:
 // an escalation goes to the first of these that has someone on duty.
 var PreferredDutyPosts = []PostKind{PostDutyChief, PostLeaderOnDuty, PostDutyOfficer, PostCheckpointChief}
+
+// The kinds of object a duty item's Ref names.
+const (
+	RefPlace    = "place"    // a place with an overdue rectification (its code)
+	RefTicket   = "ticket"   // a service desk request (its id)
+	RefFacility = "facility" // a detention facility (its place code)
+)
+
+// DutyRef is the Ref of a duty item about the object kind key.
+func DutyRef(kind, key string) string { return kind + ":" + key }
+
+// ParseDutyRef splits a duty item's Ref into its kind and key.
+func ParseDutyRef(ref string) (kind, key string, ok bool) {
+	kind, key, ok = strings.Cut(ref, ":")
+	return kind, key, ok && key != ""
+}

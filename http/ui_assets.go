@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -104,13 +105,14 @@ func (ui *ui) handleAsset(w http.ResponseWriter, r *http.Request) {
 // funcs are the template functions.
 func (ui *ui) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset": ui.assets.url,
-		"time":  fmtTime,
-		"clock": func(t any) string { return fmtLayout(t, "01-02 15:04") },
-		"iso":   func(t any) string { return fmtLayout(t, time.RFC3339) },
-		"pct":   pct,
-		"add":   func(a, b int) int { return a + b },
-		"sub":   func(a, b int) int { return a - b },
+		"asset":   ui.assets.url,
+		"dutyref": dutyRefPath,
+		"time":    fmtTime,
+		"clock":   func(t any) string { return fmtLayout(t, "01-02 15:04") },
+		"iso":     func(t any) string { return fmtLayout(t, time.RFC3339) },
+		"pct":     pct,
+		"add":     func(a, b int) int { return a + b },
+		"sub":     func(a, b int) int { return a - b },
 		"temp": func(t *float64) string {
 			if t == nil {
 				return ""
@@ -199,4 +201,22 @@ func dict(kv ...any) (map[string]any, error) {
 		m[k] = kv[i+1]
 	}
 	return m, nil
+}
+
+// dutyRefPath is the page of the object a duty item's Ref names, or ""
+// for none.
+func dutyRefPath(ref string) string {
+	kind, key, ok := epiloop.ParseDutyRef(ref)
+	if !ok {
+		return ""
+	}
+	switch kind {
+	case epiloop.RefPlace:
+		return "/places/" + url.PathEscape(key)
+	case epiloop.RefTicket:
+		return "/desk/tickets/" + url.PathEscape(key)
+	case epiloop.RefFacility:
+		return "/detention/" + url.PathEscape(key)
+	}
+	return ""
 }

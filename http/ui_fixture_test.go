@@ -168,6 +168,9 @@ func newUIFixture(t testing.TB, demo bool) *uiFixture {
 	f.svc.Clock = f.clock
 	f.svc.Regions = regionCodes{regions}
 	f.svc.Logger = slog.New(f.logs)
+	if err := f.svc.LoadGazetteer(ctx); err != nil { // the tree's routing, as at a server's start
+		t.Fatal(err)
+	}
 	f.tokens = map[string]string{}
 	for _, name := range []string{uiCommander, uiStation, uiCommittee, uiAdmin} {
 		tok, err := f.svc.CreateToken(ctx, name, 24*time.Hour)

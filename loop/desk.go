@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,7 +199,7 @@ func (s *Service) createTicket(ctx context.Context, u *epiloop.User, in epiloop.
 		}
 		if leader != 0 {
 			if err := tx.CreateDutyItem(&epiloop.DutyItem{UserID: leader, Kind: epiloop.DutyItemDeskGreen, NodeCode: node,
-				PostID: post, CreatedAt: now}); err != nil {
+				PostID: post, Ref: epiloop.DutyRef(epiloop.RefTicket, strconv.FormatInt(t.ID, 10)), CreatedAt: now}); err != nil {
 				return err
 			}
 		}

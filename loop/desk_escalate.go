@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -130,7 +131,7 @@ func (s *Service) breachClock(tx epiloop.Tx, d epiloop.DueClock, now time.Time) 
 	if user != 0 {
 		data["duty_user"] = user
 		if err := tx.CreateDutyItem(&epiloop.DutyItem{UserID: user, Kind: epiloop.DutyItemDeskBreached, NodeCode: node,
-			PostID: post, Level: string(d.Kind), CreatedAt: now}); err != nil {
+			PostID: post, Level: string(d.Kind), Ref: epiloop.DutyRef(epiloop.RefTicket, strconv.FormatInt(t.ID, 10)), CreatedAt: now}); err != nil {
 			return false, err
 		}
 	}

@@ -3,6 +3,7 @@ package loop_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -127,7 +128,8 @@ func TestDeskBreachEscalatesToThePersonOnDuty(t *testing.T) {
 			}
 		}
 		items := inboxOf(t, f, a)
-		if len(items) != 1 || items[0].Kind != epiloop.DutyItemDeskBreached || items[0].Level != string(epiloop.ClockFirstResponse) {
+		if len(items) != 1 || items[0].Kind != epiloop.DutyItemDeskBreached || items[0].Level != string(epiloop.ClockFirstResponse) ||
+			items[0].Ref != epiloop.DutyRef(epiloop.RefTicket, strconv.FormatInt(tk.ID, 10)) {
 			t.Fatalf("a's inbox: %+v", items)
 		}
 		got, err := f.svc.FindTicket(d.deptA, tk.ID)

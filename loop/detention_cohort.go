@@ -309,7 +309,7 @@ func (s *Service) EscalateCohorts(ctx context.Context) (int, error) {
 				if user != 0 {
 					data["duty_user"] = user
 					if err := tx.CreateDutyItem(&epiloop.DutyItem{UserID: user, Kind: epiloop.DutyItemCohortOverdue,
-						NodeCode: node.Code, PostID: post, CreatedAt: now}); err != nil {
+						NodeCode: node.Code, PostID: post, Ref: epiloop.DutyRef(epiloop.RefFacility, c.FacilityCode), CreatedAt: now}); err != nil {
 						return err
 					}
 				}

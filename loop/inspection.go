@@ -245,7 +245,7 @@ func (s *Service) EscalateRectifications(ctx context.Context) (int, error) {
 				}
 				if user != 0 {
 					if err := tx.CreateDutyItem(&epiloop.DutyItem{UserID: user, Kind: epiloop.DutyItemRectificationOverdue,
-						NodeCode: node.Code, PostID: post, Ref: fmt.Sprintf("rectification:%d", r.ID), CreatedAt: now}); err != nil {
+						NodeCode: node.Code, PostID: post, Ref: epiloop.DutyRef(epiloop.RefPlace, p.Code), CreatedAt: now}); err != nil {
 						return err
 					}
 				}
