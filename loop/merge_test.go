@@ -2,6 +2,7 @@ package loop_test
 
 import (
 	"context"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -253,6 +254,81 @@ func TestPersonMergeTakesTheOtherNumber(t *testing.T) {
 		}
 		if who(right) != a.ID || who(typo) != b.ID {
 			t.Errorf("after the undo: right → %d (want %d), typo → %d (want %d)", who(right), a.ID, who(typo), b.ID)
+		}
+	})
+}
+
+// pausedRows is a RowSource that stops after its first part until resume
+// is closed, telling paused when it gets there: an import read halfway.
+type pausedRows struct {
+	rows   []epiloop.ImportRow
+	at     int
+	i      int
+	paused chan struct{}
+	resume chan struct{}
+}
+
+func (p *pausedRows) Next() (epiloop.ImportRow, error) {
+	if p.i == p.at {
+		close(p.paused)
+		<-p.resume
+	}
+	if p.i >= len(p.rows) {
+		return epiloop.ImportRow{}, io.EOF
+	}
+	p.i++
+	return p.rows[p.i-1], nil
+}
+
+// TestMergeNeverBlocksAnImport merges two persons, and sweeps for
+// candidates, while an import is halfway through its file: the import
+// holds no transaction while it reads, so both finish at once, and the
+// import then takes the rest of its rows.
+func TestMergeNeverBlocksAnImport(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		first, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
+			Person: epiloop.Person{Name: "李思", Phone: "13900139001"}, Address: addrHome,
+			Source: epiloop.Source{Kind: epiloop.SourceHotline, Ref: "t1"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, _, err := leadOf(f.svc.CreateLead(commander, loop.LeadInput{
+			Person: epiloop.Person{IDNumber: id2, Name: "李四", Phone: "13900139001"}, Address: addrHome,
+			Source: epiloop.Source{Kind: epiloop.SourceRail, Ref: "K27"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := &pausedRows{rows: manifest(120), at: 50, paused: make(chan struct{}), resume: make(chan struct{})}
+		done := make(chan error, 1)
+		var im *epiloop.Import
+		go func() {
+			var err error
+			im, _, err = importAs(commander, f, src, "merge-while-importing")
+			done <- err
+		}()
+		select {
+		case <-src.paused:
+		case err := <-done:
+			t.Fatalf("the import ended before its pause: %v", err)
+		case <-time.After(time.Minute):
+			t.Fatal("the import never reached its pause")
+		}
+		// A deadlock guard, not a timing: a merge waiting on the import
+		// would wait for ever, the import waiting on its file.
+		ctx, cancel := context.WithTimeout(commander, 30*time.Second)
+		defer cancel()
+		if _, err := f.svc.RefreshMergeCandidates(ctx); err != nil {
+			t.Fatalf("sweep during the import: %v", err)
+		}
+		if _, err := f.svc.MergePersons(ctx, second.Person.ID, first.Person.ID, epiloop.MergeChoice{}); err != nil {
+			t.Fatalf("merge during the import: %v", err)
+		}
+		close(src.resume)
+		if err := <-done; err != nil {
+			t.Fatalf("import: %v", err)
+		}
+		if im.Counts.Rows != 120 || im.Status != "done" {
+			t.Errorf("the import: %s, %d rows; want done, 120", im.Status, im.Counts.Rows)
 		}
 	})
 }
