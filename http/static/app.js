@@ -3,6 +3,14 @@
 (function () {
   "use strict";
   var body = document.body;
+
+  // On a phone the sections are one row that scrolls sideways: bring the
+  // current one into it (the row only; the page stays at its top).
+  var nav = document.querySelector(".nav");
+  var cur = nav && nav.querySelector('a[aria-current="page"]');
+  if (cur && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = cur.offsetLeft - nav.offsetLeft - (nav.clientWidth - cur.offsetWidth) / 2;
+  }
   // The event kinds to listen to: the server renders them from the
   // domain's one list.
   var kinds = (body.getAttribute("data-live-kinds") || "").split(" ").filter(Boolean);
