@@ -30,7 +30,6 @@ const (
 	// with a single cell for each intake's 15 days and general areas
 	// after.
 	DemoCaseFacility = "DT210102003"
-	demoFacility     = DemoCaseFacility
 	demoCaseCells    = 240
 )
 
@@ -203,13 +202,13 @@ func seedMeasure(clock *epiloop.FakeClock, now time.Time, kind epiloop.CaseKind,
 	case clock.Now().After(now.AddDate(0, 0, -16)):
 		m.Kind = epiloop.MeasureBail
 	case kind == epiloop.CaseObstruction:
-		m.Kind, m.FacilityCode = epiloop.MeasureAdminDetain, demoFacility
+		m.Kind, m.FacilityCode = epiloop.MeasureAdminDetain, DemoCaseFacility
 	case i%5 == 0:
 		m.Kind = epiloop.MeasureBail
 	case i%7 == 0:
 		m.Kind = epiloop.MeasureSurveillance
 	default:
-		m.Kind, m.FacilityCode = epiloop.MeasureCriminalDetain, demoFacility
+		m.Kind, m.FacilityCode = epiloop.MeasureCriminalDetain, DemoCaseFacility
 	}
 	return m
 }
@@ -240,7 +239,7 @@ func seedBigCase(cmd context.Context, svc *loop.Service, clock *epiloop.FakeCloc
 	}
 	var sps []int64
 	for i := range demoBigSuspects {
-		m := epiloop.CaseMeasure{Kind: epiloop.MeasureCriminalDetain, Date: epiloop.CivilDate(clock.Now()), FacilityCode: demoFacility,
+		m := epiloop.CaseMeasure{Kind: epiloop.MeasureCriminalDetain, Date: epiloop.CivilDate(clock.Now()), FacilityCode: DemoCaseFacility,
 			DocNo: doc("拘", 301+i)}
 		if i >= 18 {
 			m = epiloop.CaseMeasure{Kind: epiloop.MeasureBail, Date: epiloop.CivilDate(clock.Now()), DocNo: doc("保", 21+i)}
@@ -288,7 +287,7 @@ func seedBigCase(cmd context.Context, svc *loop.Service, clock *epiloop.FakeCloc
 		return err
 	}
 	for i, sp := range sps[:15] {
-		m := epiloop.CaseMeasure{Kind: epiloop.MeasureArrest, Date: epiloop.CivilDate(clock.Now()), FacilityCode: demoFacility,
+		m := epiloop.CaseMeasure{Kind: epiloop.MeasureArrest, Date: epiloop.CivilDate(clock.Now()), FacilityCode: DemoCaseFacility,
 			DocNo: doc("捕", 51+i)}
 		if _, err := svc.AddMeasure(cmd, c.ID, sp, m); err != nil {
 			return err
