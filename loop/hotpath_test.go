@@ -70,6 +70,15 @@ func TestFeedbackUsesBoundedLookups(t *testing.T) {
 		}
 	}
 
+	checkBoundedPlans(t, path, stmts)
+	t.Logf("%d statements in a list, an accept and a report", len(stmts))
+}
+
+// checkBoundedPlans holds each statement traced on the SQLite file at path
+// to its query plan: the tables that grow with the city are read by an
+// index search, never scanned.
+func checkBoundedPlans(t *testing.T, path string, stmts []traced) {
+	t.Helper()
 	plans, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +116,69 @@ func TestFeedbackUsesBoundedLookups(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d statements in a list, an accept and a report", len(stmts))
+}
+
+// TestDistrictListsReadTotalsFromCounters holds a district's lead lists as
+// its dashboard opens them — whole, overdue, not overdue, in conflict —
+// and the city's by district to their statements: the totals come from
+// the funnel counters (LeadFilter.CountedTotal), no statement counts rows
+// or scans a growing table, so the lists cost the same at a million leads
+// (#22: the not-overdue list's COUNT over a district's rows was what
+// collapsed the 1 M-lead run).
+func TestDistrictListsReadTotalsFromCounters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := newFixtureOn(t, db)
+	g := scenario.NewGen(22)
+	for range 30 {
+		f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{})
+	}
+	district := as(epiloop.RoleDistrict, epiloop.SubCommandCode(heping))
+	yes, no := true, false
+	conflict := epiloop.LeadConflict
+	d := heping
+	lists := []struct {
+		name string
+		ctx  context.Context
+		f    epiloop.LeadFilter
+		want int
+	}{
+		{"whole", district, epiloop.LeadFilter{}, 30},
+		{"overdue", district, epiloop.LeadFilter{Overdue: &yes}, 0},
+		{"not overdue", district, epiloop.LeadFilter{Overdue: &no, District: &d}, 30},
+		{"conflict", district, epiloop.LeadFilter{Status: &conflict}, 0},
+		{"city by district", commander, epiloop.LeadFilter{District: &d, Overdue: &no}, 30},
+	}
+	for _, l := range lists {
+		var (
+			mu    sync.Mutex
+			stmts []traced
+		)
+		stop := db.Trace(func(q string, args []any) {
+			mu.Lock()
+			stmts = append(stmts, traced{q, append([]any(nil), args...)})
+			mu.Unlock()
+		})
+		l.f.Limit = 20
+		_, total, err := f.svc.FindLeads(l.ctx, l.f)
+		stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != l.want {
+			t.Errorf("%s: total %d, want %d", l.name, total, l.want)
+		}
+		for _, s := range stmts {
+			if strings.Contains(s.query, "COUNT(") {
+				t.Errorf("%s counts rows: %s", l.name, oneLine(s.query))
+			}
+		}
+		checkBoundedPlans(t, path, stmts)
+	}
 }
 
 type traced struct {

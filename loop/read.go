@@ -92,25 +92,19 @@ func (s *Service) findLeadView(ctx context.Context, u *epiloop.User, id int64, t
 func (s *Service) FindLeads(ctx context.Context, f epiloop.LeadFilter) ([]*epiloop.Lead, int, error) {
 	return readList(ctx, s, epiloop.ActReadLeads, "leads", func(tx epiloop.Tx, u *epiloop.User) ([]*epiloop.Lead, int, error) {
 		f.Scope, f.Now = u.Scope(), s.now()
-		// A city's or a district's whole list: its total is the scope's
-		// received counter (every lead counts once there, kept in the
-		// same transaction as each change), not a count of its rows.
-		if unfiltered(f) && (f.Scope.All || f.Scope.District != "") {
-			m, err := tx.FindCounters(epiloop.CounterScope(f.Scope))
+		// A city's or a district's list, whole or by a counted figure:
+		// its total is read from the counters (kept in the same
+		// transaction as each change), not counted over its rows.
+		if scope, total, ok := f.CountedTotal(); ok {
+			m, err := tx.FindCounters(scope)
 			if err != nil {
 				return nil, 0, err
 			}
-			total := int(m[epiloop.MetricReceived])
-			f.Total = &total
+			n := int(max(total(m), 0))
+			f.Total = &n
 		}
 		return tx.FindLeads(f)
 	}, func(u *epiloop.User, l *epiloop.Lead) { present(u, l) })
-}
-
-// unfiltered reports whether f selects its whole scope.
-func unfiltered(f epiloop.LeadFilter) bool {
-	return f.Status == nil && f.Priority == nil && f.District == nil && f.Overdue == nil && f.Community == nil && f.IDs == nil &&
-		f.Before == 0 && f.Person == nil
 }
 
 // SearchLeads finds the leads of a person — by full ID number, mobile

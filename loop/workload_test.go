@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -837,31 +838,7 @@ func (w *workload) check(final bool) {
 	if len(ls) != w.created {
 		w.errorf("%d leads stored, the operations created %d", len(ls), w.created)
 	}
-	// The city's and each district's whole list take their totals from
-	// the counters: they must be the lists' real sizes.
-	byDistrict := map[string]int{}
-	for _, l := range ls {
-		byDistrict[l.DistrictCode]++
-	}
-	lists := map[string]context.Context{"city": commander}
-	for d := range byDistrict {
-		if d != "" {
-			lists["district "+d] = as(epiloop.RoleDistrict, epiloop.SubCommandCode(d))
-		}
-	}
-	for name, ctx := range lists {
-		_, total, err := w.f.svc.FindLeads(ctx, epiloop.LeadFilter{Limit: 1})
-		if err != nil {
-			w.fatalf("%s list: %v", name, err)
-		}
-		want := len(ls)
-		if name != "city" {
-			want = byDistrict[name[len("district "):]]
-		}
-		if total != want {
-			w.errorf("%s list: total %d, want %d", name, total, want)
-		}
-	}
+	w.checkListTotals(ls)
 	openOf := map[int64]int64{} // person → open lead
 	for _, l := range ls {
 		for _, p := range leadProblems(l) {
@@ -1127,5 +1104,58 @@ func (w *workload) checkFigures(ls []*epiloop.Lead) {
 	}
 	if received != inWindow {
 		w.errorf("series: %d received in the last %d hours, the leads say %d", received, len(series.Hours), inWindow)
+	}
+}
+
+// checkListTotals holds the city's and each district's lists — whole, by
+// overdue and by status — to their real sizes: those the counters keep
+// take their totals from them (LeadFilter.CountedTotal), the others count.
+func (w *workload) checkListTotals(ls []*epiloop.Lead) {
+	w.t.Helper()
+	lists := map[string]context.Context{"city": commander}
+	districts := map[string]bool{}
+	for _, l := range ls {
+		if l.DistrictCode != "" && !districts[l.DistrictCode] {
+			districts[l.DistrictCode] = true
+			lists["district "+l.DistrictCode] = as(epiloop.RoleDistrict, epiloop.SubCommandCode(l.DistrictCode))
+		}
+	}
+	yes, no := true, false
+	type variant struct {
+		name string
+		f    epiloop.LeadFilter
+		in   func(*epiloop.Lead) bool
+	}
+	variants := []variant{
+		{"whole", epiloop.LeadFilter{}, func(*epiloop.Lead) bool { return true }},
+		{"overdue", epiloop.LeadFilter{Overdue: &yes}, func(l *epiloop.Lead) bool { return l.Overdue }},
+		{"not overdue", epiloop.LeadFilter{Overdue: &no}, func(l *epiloop.Lead) bool { return !l.Overdue }},
+	}
+	for _, st := range []epiloop.LeadStatus{epiloop.LeadUnroutable, epiloop.LeadPushed, epiloop.LeadVerifying,
+		epiloop.LeadConflict, epiloop.LeadClosed, epiloop.LeadHandedOver} {
+		variants = append(variants, variant{string(st), epiloop.LeadFilter{Status: &st}, func(l *epiloop.Lead) bool { return l.Status == st }})
+	}
+	for d := range districts {
+		variants = append(variants, variant{"district " + d, epiloop.LeadFilter{District: &d}, func(l *epiloop.Lead) bool { return l.DistrictCode == d }})
+	}
+	for name, ctx := range lists {
+		district, _ := strings.CutPrefix(name, "district ")
+		for _, v := range variants {
+			want := 0
+			for _, l := range ls {
+				if (name == "city" || l.DistrictCode == district) && v.in(l) {
+					want++
+				}
+			}
+			f := v.f
+			f.Limit = 1
+			_, total, err := w.f.svc.FindLeads(ctx, f)
+			if err != nil {
+				w.fatalf("%s list, %s: %v", name, v.name, err)
+			}
+			if total != want {
+				w.errorf("%s list, %s: total %d, the rows say %d", name, v.name, total, want)
+			}
+		}
 	}
 }
