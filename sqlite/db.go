@@ -53,6 +53,15 @@ const (
 	// imports into a database of 7 million persons. Interactive traffic
 	// keeps the smaller log, whose checkpoints pause the writer less.
 	walPagesBulk = 65536
+	// mmapBytes is how much of the database file every connection reads
+	// through a memory map instead of read() calls (SQLite's own cap is
+	// 2 GiB). A reader's page cache is emptied whenever the database
+	// changed since its last read — at every read under write load — so
+	// without it each read copies every page it touches, the B-trees'
+	// upper levels included, from the kernel again; with it a page is a
+	// pointer into the kernel's page cache. Writes still go through the
+	// log with write() and fsync, so durability is unchanged.
+	mmapBytes = 1 << 31
 	// stmtCache is how many prepared statements each connection keeps:
 	// every statement this package runs is a constant string, so the hot
 	// paths (events, counters, task updates) are prepared once per

@@ -35,6 +35,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"strconv"
 	"unsafe"
 
 	"github.com/mattn/go-sqlite3"
@@ -60,7 +61,9 @@ func init() {
 		if db, err := connHandle(c); err == nil {
 			C.epiloop_qpsg(db, 1)
 		}
-		return nil
+		// Pages read through a memory map of the file (see mmapBytes).
+		_, err := c.Exec("PRAGMA mmap_size="+strconv.FormatInt(mmapBytes, 10), nil)
+		return err
 	}})
 }
 
