@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -222,8 +223,8 @@ type Event struct {
 	// (an audited read), and never sent to a live stream.
 	Detail json.RawMessage `json:"detail,omitempty"`
 
-	// enc is the encoding Encode kept.
-	enc []byte
+	// enc and frame are the encodings Encode kept.
+	enc, frame []byte
 }
 
 // JSON returns the event's JSON encoding, the one Encode kept if any.
@@ -238,9 +239,30 @@ func (e *Event) JSON() []byte {
 	return b
 }
 
-// Encode computes the encoding once and keeps it, before the event is
-// shared: a live stream sends one event to thousands of watchers.
-func (e *Event) Encode() { e.enc = e.JSON() }
+// Frame returns the event as one message of a server-sent event stream
+// (its id, kind and JSON), the one Encode kept if any.
+func (e *Event) Frame() []byte {
+	if e.frame != nil {
+		return e.frame
+	}
+	js := e.JSON()
+	b := make([]byte, 0, len(js)+len(e.Kind)+40)
+	b = append(b, "id: "...)
+	b = strconv.AppendInt(b, e.ID, 10)
+	b = append(b, "\nevent: "...)
+	b = append(b, e.Kind...)
+	b = append(b, "\ndata: "...)
+	b = append(b, js...)
+	return append(b, "\n\n"...)
+}
+
+// Encode computes the encodings once and keeps them, before the event is
+// shared: a live stream sends one event to thousands of watchers, each
+// a copy of the same bytes.
+func (e *Event) Encode() {
+	e.enc = e.JSON()
+	e.frame = e.Frame()
+}
 
 // AddUnit lets unit receive the event too (the unit whose task the event
 // ends, which no longer sees the lead).

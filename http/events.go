@@ -146,5 +146,5 @@ func writeEvent(w http.ResponseWriter, u *epiloop.User, e *epiloop.Event) {
 	if !u.Can(epiloop.ActReadLeads) {
 		e = &epiloop.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, District: e.District}
 	}
-	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, e.JSON())
+	w.Write(e.Frame())
 }
