@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -183,6 +184,7 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	refresh := fs.Duration("refresh", 750*time.Millisecond, "how often an open dashboard re-reads (the dashboard page refreshes on change, at most every 750 ms); 0 reads flat out")
 	importRows := fs.Int("import", 0, "rows of a manifest uploaded to /api/v1/imports a third into the run (0: none), to see what a server-side import does to field traffic")
 	url := fs.String("url", "", "drive a running server at this base URL (its --db must be given too, for users and tokens)")
+	profile := fs.String("profile", "", "write the run's CPU profile (cpu.prof) and the allocations made during it (allocs.prof, against allocs-base.prof) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -271,6 +273,10 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if ws != nil {
 		wsBefore = ws.WriterStats()
 	}
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := 0; i < *clients; i++ {
@@ -314,6 +320,9 @@ func runBenchLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	close(b.done)
 	wg.Wait()
 	elapsed := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	if ws != nil {
 		res.Writer = writerDelta(wsBefore, ws.WriterStats(), elapsed)
 	}
@@ -654,4 +663,43 @@ func printLoad(w io.Writer, r benchLoadResult) {
 		fmt.Fprintf(w, "import during the run: %d rows, %s in %.1f s, %d leads created\n", im.Rows, im.Status, im.Seconds, im.Leads)
 	}
 	fmt.Fprintf(w, "baseline: %.0f durable single-row commits/s on %s\n", r.BaselineCommitRPS, r.Engine)
+}
+
+// startProfile starts profiling the run into dir (nothing when dir is
+// empty): the CPU profile of the run, and the heap's allocations before
+// and after it, so that `go tool pprof -sample_index=alloc_space -base
+// allocs-base.prof allocs.prof` shows what the run allocated.
+func startProfile(dir string) (stop func() error, err error) {
+	if dir == "" {
+		return func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	heap := func(name string) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return pprof.Lookup("allocs").WriteTo(f, 0)
+	}
+	if err := heap("allocs-base.prof"); err != nil {
+		return nil, err
+	}
+	cpu, err := os.Create(filepath.Join(dir, "cpu.prof"))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		cpu.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := cpu.Close(); err != nil {
+			return err
+		}
+		return heap("allocs.prof")
+	}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -86,6 +88,10 @@ func runBenchQueries(ctx context.Context, args []string, stdout, stderr io.Write
 		{"district_conflicts", "/leads?status=conflict&per_page=50", "bench-q-district"},
 		{"lead_view", leadPath, "bench-q-district"},
 	}
+	// A search needs its value: the seeded person may have no phone.
+	queries = slices.DeleteFunc(queries, func(q struct{ op, path, who string }) bool {
+		return strings.HasSuffix(q.path, "/persons?q=")
+	})
 	start := time.Now()
 	for _, q := range queries {
 		for i := 0; i < *n; i++ {
