@@ -53,7 +53,7 @@ const (
 	// imports into a database of 7 million persons. Interactive traffic
 	// keeps the smaller log, whose checkpoints pause the writer less.
 	walPagesBulk = 65536
-	// mmapBytes is how much of the database file every connection reads
+	// mmapBytes is how much of the database file every reader connection reads
 	// through a memory map instead of read() calls (SQLite's own cap is
 	// 2 GiB). A reader's page cache is emptied whenever the database
 	// changed since its last read — at every read under write load — so
@@ -160,6 +160,13 @@ func Open(ctx context.Context, path string, c epiloop.Cipher) (*DB, error) {
 	// batch, whose journal would be large, commits alone, in no savepoint:
 	// see request.alone). Readers keep the default: their temporary
 	// storage is sorting, which may be large.
+	// The writer reads through its own large cache, not the map: an
+	// import's index lookups would otherwise count every page of the
+	// file they touch in the process's resident memory.
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA mmap_size=0"); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: mmap_size: %w", err)
+	}
 	if _, err := db.writer.ExecContext(ctx, "PRAGMA temp_store=MEMORY"); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: temp_store: %w", err)
