@@ -28,38 +28,19 @@ var bigTables = []string{"leads", "tasks", "persons", "sources", "events", "audi
 // counter), so the cost of a feedback does not grow with the database or
 // the unit's backlog.
 func TestFeedbackUsesBoundedLookups(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "epiloop.db")
-	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f := newFixtureOn(t, db)
-	var leads []*epiloop.Lead
-	g := scenario.NewGen(22)
-	for range 30 {
-		leads = append(leads, f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{}))
-	}
-
-	var (
-		mu    sync.Mutex
-		stmts []traced
-	)
-	stop := db.Trace(func(q string, args []any) {
-		mu.Lock()
-		stmts = append(stmts, traced{q, append([]any(nil), args...)})
-		mu.Unlock()
+	db, path, f, leads := heping30(t)
+	var total int
+	stmts := traceStatements(db, func() {
+		var err error
+		if _, total, err = f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20}); err != nil {
+			t.Fatal(err)
+		}
+		st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
+		if _, err := f.svc.AcceptTask(station, st.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.submit(station, st.ID, home)
 	})
-	_, total, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
-	if _, err := f.svc.AcceptTask(station, st.ID); err != nil {
-		t.Fatal(err)
-	}
-	f.submit(station, st.ID, home)
-	stop()
 	// The inbox's total is the unit's counter, which agrees with the rows.
 	if want := countTasks(t, f, epiloop.TaskPushed) + countTasks(t, f, epiloop.TaskAccepted) + 1; total != want {
 		t.Errorf("open tasks total %d, the rows say %d", total, want)
@@ -126,17 +107,7 @@ func checkBoundedPlans(t *testing.T, path string, stmts []traced) {
 // (#22: the not-overdue list's COUNT over a district's rows was what
 // collapsed the 1 M-lead run).
 func TestDistrictListsReadTotalsFromCounters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "epiloop.db")
-	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f := newFixtureOn(t, db)
-	g := scenario.NewGen(22)
-	for range 30 {
-		f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{})
-	}
+	db, path, f, _ := heping30(t)
 	district := as(epiloop.RoleDistrict, epiloop.SubCommandCode(heping))
 	yes, no := true, false
 	conflict := epiloop.LeadConflict
@@ -154,21 +125,14 @@ func TestDistrictListsReadTotalsFromCounters(t *testing.T) {
 		{"city by district", commander, epiloop.LeadFilter{District: &d, Overdue: &no}, 30},
 	}
 	for _, l := range lists {
-		var (
-			mu    sync.Mutex
-			stmts []traced
-		)
-		stop := db.Trace(func(q string, args []any) {
-			mu.Lock()
-			stmts = append(stmts, traced{q, append([]any(nil), args...)})
-			mu.Unlock()
-		})
 		l.f.Limit = 20
-		_, total, err := f.svc.FindLeads(l.ctx, l.f)
-		stop()
-		if err != nil {
-			t.Fatal(err)
-		}
+		var total int
+		stmts := traceStatements(db, func() {
+			var err error
+			if _, total, err = f.svc.FindLeads(l.ctx, l.f); err != nil {
+				t.Fatal(err)
+			}
+		})
 		if total != l.want {
 			t.Errorf("%s: total %d, want %d", l.name, total, l.want)
 		}
@@ -179,6 +143,43 @@ func TestDistrictListsReadTotalsFromCounters(t *testing.T) {
 		}
 		checkBoundedPlans(t, path, stmts)
 	}
+}
+
+// heping30 returns a fixture on an SQLite file (and its path) holding 30
+// leads of 和平区 at the station's address.
+func heping30(t *testing.T) (*sqlite.DB, string, *fixture, []*epiloop.Lead) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "epiloop.db")
+	db, err := sqlite.Open(context.Background(), path, testKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := newFixtureOn(t, db)
+	var leads []*epiloop.Lead
+	g := scenario.NewGen(22)
+	for range 30 {
+		leads = append(leads, f.lead(g.IDNumber("210102"), addrHome, epiloop.Reason{}))
+	}
+	return db, path, f, leads
+}
+
+// traceStatements returns the statements db runs during fn.
+func traceStatements(db *sqlite.DB, fn func()) []traced {
+	var (
+		mu    sync.Mutex
+		stmts []traced
+	)
+	stop := db.Trace(func(q string, args []any) {
+		mu.Lock()
+		stmts = append(stmts, traced{q, append([]any(nil), args...)})
+		mu.Unlock()
+	})
+	fn()
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	return stmts
 }
 
 type traced struct {
