@@ -212,6 +212,9 @@ type EventTx interface {
 	FindLeadEvents(leadID int64) ([]*Event, error)
 	AddCounters(ds []CounterDelta) error
 	FindCounters(scope string) (map[string]int64, error)
+	// FindCountersOf returns the counters of several scopes in one
+	// statement, by scope: every scope asked has a map.
+	FindCountersOf(scopes []string) (map[string]map[string]int64, error)
 	// AllCounters returns every maintained counter, for verification
 	// against a recomputation from the rows.
 	AllCounters() (map[CounterKey]int64, error)

@@ -245,32 +245,32 @@ func (s *Service) Counters(ctx context.Context, scope string) (map[string]int64,
 	u := epiloop.UserFromContext(ctx)
 	out := make(map[string]int64, len(epiloop.Metrics)+5)
 	today := s.now().In(epiloop.CivilZone())
-	err := s.Store.View(ctx, func(tx epiloop.Tx) error {
-		m, err := tx.FindCounters(scope)
-		if err != nil {
-			return err
-		}
-		for _, k := range epiloop.Metrics {
-			out[k] = m[k]
-		}
-		out[epiloop.MetricAnswered], out[epiloop.MetricOnTime] = 0, 0
-		for d := range epiloop.OnTimeWindowDays {
-			day, err := tx.FindCounters(epiloop.DayScope(scope, today.AddDate(0, 0, -d).Format(time.DateOnly)))
-			if err != nil {
-				return err
-			}
-			out[epiloop.MetricAnswered] += day[epiloop.MetricAnswered]
-			out[epiloop.MetricOnTime] += day[epiloop.MetricOnTime]
-			if d == 0 {
-				out[FigureTodayReceived] = epiloop.DayTotal(day, epiloop.MetricReceived)
-				out[FigureTodayClosed] = epiloop.DayTotal(day, epiloop.MetricClosed)
-				out[FigureTodayEscalated] = epiloop.DayTotal(day, epiloop.MetricEscalated)
-			}
-		}
-		return nil
+	// The scope and each day of the window, in one statement.
+	scopes := []string{scope}
+	for d := range epiloop.OnTimeWindowDays {
+		scopes = append(scopes, epiloop.DayScope(scope, today.AddDate(0, 0, -d).Format(time.DateOnly)))
+	}
+	var got map[string]map[string]int64
+	err := s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		got, err = tx.FindCountersOf(scopes)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, k := range epiloop.Metrics {
+		out[k] = got[scope][k]
+	}
+	out[epiloop.MetricAnswered], out[epiloop.MetricOnTime] = 0, 0
+	for d, sc := range scopes[1:] {
+		day := got[sc]
+		out[epiloop.MetricAnswered] += day[epiloop.MetricAnswered]
+		out[epiloop.MetricOnTime] += day[epiloop.MetricOnTime]
+		if d == 0 {
+			out[FigureTodayReceived] = epiloop.DayTotal(day, epiloop.MetricReceived)
+			out[FigureTodayClosed] = epiloop.DayTotal(day, epiloop.MetricClosed)
+			out[FigureTodayEscalated] = epiloop.DayTotal(day, epiloop.MetricEscalated)
+		}
 	}
 	return u.Counts(out), nil
 }

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/epiloop/epiloop"
@@ -30,20 +31,17 @@ func (s *Service) HourlySeries(ctx context.Context) (*Series, error) {
 	}
 	scope := epiloop.CounterScope(u.Scope())
 	end := s.now().In(epiloop.CivilZone()).Truncate(time.Hour)
-	days := map[string]map[string]int64{}
-	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
-		for _, t := range []time.Time{end.Add(-(SeriesHours - 1) * time.Hour), end} {
-			date := t.Format(time.DateOnly)
-			if _, ok := days[date]; ok {
-				continue
-			}
-			m, err := tx.FindCounters(epiloop.DayScope(scope, date))
-			if err != nil {
-				return err
-			}
-			days[date] = m
+	// The days the window spans, in one statement.
+	var scopes []string
+	for _, t := range []time.Time{end.Add(-(SeriesHours - 1) * time.Hour), end} {
+		if sc := epiloop.DayScope(scope, t.Format(time.DateOnly)); !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
 		}
-		return nil
+	}
+	var got map[string]map[string]int64
+	err = s.Store.View(ctx, func(tx epiloop.Tx) (err error) {
+		got, err = tx.FindCountersOf(scopes)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -51,7 +49,7 @@ func (s *Service) HourlySeries(ctx context.Context) (*Series, error) {
 	out := &Series{}
 	for k := SeriesHours - 1; k >= 0; k-- {
 		h := end.Add(-time.Duration(k) * time.Hour)
-		day := days[h.Format(time.DateOnly)]
+		day := got[epiloop.DayScope(scope, h.Format(time.DateOnly))]
 		out.Hours = append(out.Hours, h)
 		out.Received = append(out.Received, u.Count(day[epiloop.HourMetric(epiloop.MetricReceived, h.Hour())]))
 		out.Closed = append(out.Closed, u.Count(day[epiloop.HourMetric(epiloop.MetricClosed, h.Hour())]))

@@ -66,25 +66,38 @@ func queueCounters(b *pgx.Batch, table string, p pending, shard int16) bool {
 // findCounters sums one scope's counters by metric, leaving out those that
 // sum to zero (a missing metric reads as 0).
 func (tx *Tx) findCounters(table, scope string) (map[string]int64, error) {
+	m, err := tx.findCountersOf(table, []string{scope})
+	return m[scope], err
+}
+
+// findCountersOf sums the counters of several scopes by scope and metric
+// in one statement; every scope asked has a map, empty when it has none.
+func (tx *Tx) findCountersOf(table string, scopes []string) (map[string]map[string]int64, error) {
 	if err := tx.flush(); err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(`SELECT metric, SUM(n)::bigint FROM `+table+` WHERE scope = $1
-		GROUP BY metric HAVING SUM(n) <> 0`, scope)
+	out := make(map[string]map[string]int64, len(scopes))
+	for _, sc := range scopes {
+		out[sc] = map[string]int64{}
+	}
+	if len(scopes) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(`SELECT scope, metric, SUM(n)::bigint FROM `+table+` WHERE scope = ANY($1)
+		GROUP BY scope, metric HAVING SUM(n) <> 0`, scopes)
 	if err != nil {
 		return nil, wrap(err, "find "+table)
 	}
 	defer rows.Close()
-	out := make(map[string]int64)
 	for rows.Next() {
 		var (
-			m string
-			n int64
+			sc, m string
+			n     int64
 		)
-		if err := rows.Scan(&m, &n); err != nil {
+		if err := rows.Scan(&sc, &m, &n); err != nil {
 			return nil, wrap(err, "find "+table)
 		}
-		out[m] = n
+		out[sc][m] = n
 	}
 	return out, wrap(rows.Err(), "find "+table)
 }
@@ -123,6 +136,12 @@ func (tx *Tx) AddCounters(ds []epiloop.CounterDelta) error {
 // FindCounters returns the funnel counters of one scope by metric.
 func (tx *Tx) FindCounters(scope string) (map[string]int64, error) {
 	return tx.findCounters("counters", scope)
+}
+
+// FindCountersOf returns the funnel counters of several scopes in one
+// statement.
+func (tx *Tx) FindCountersOf(scopes []string) (map[string]map[string]int64, error) {
+	return tx.findCountersOf("counters", scopes)
 }
 
 // AllCounters returns every funnel counter that does not sum to zero.

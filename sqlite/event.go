@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"strings"
 
 	"github.com/epiloop/epiloop"
 )
@@ -131,6 +132,13 @@ func (tx *Tx) FindCounters(scope string) (map[string]int64, error) {
 	return m, wrap(err, "find counters")
 }
 
+// FindCountersOf returns the funnel counters of several scopes in one
+// statement.
+func (tx *Tx) FindCountersOf(scopes []string) (map[string]map[string]int64, error) {
+	m, err := tx.findCountersOf("counters", scopes)
+	return m, wrap(err, "find counters")
+}
+
 // AllCounters returns every counter that does not sum to zero, so that it
 // compares equal to a recomputation from the rows.
 func (tx *Tx) AllCounters() (map[epiloop.CounterKey]int64, error) {
@@ -170,22 +178,36 @@ func (tx *Tx) addCounters(table string, ds []epiloop.CounterDelta) error {
 }
 
 func (tx *Tx) findCounters(table, scope string) (map[string]int64, error) {
-	rows, err := tx.query(`SELECT metric, SUM(n) FROM `+table+` WHERE scope = ?
-		GROUP BY metric HAVING SUM(n) <> 0`, scope)
+	m, err := tx.findCountersOf(table, []string{scope})
+	return m[scope], err
+}
+
+// findCountersOf sums the counters of several scopes by scope and metric
+// in one statement; every scope asked has a map, empty when it has none.
+func (tx *Tx) findCountersOf(table string, scopes []string) (map[string]map[string]int64, error) {
+	out := make(map[string]map[string]int64, len(scopes))
+	args := make([]any, len(scopes))
+	for i, sc := range scopes {
+		out[sc], args[i] = map[string]int64{}, sc
+	}
+	if len(scopes) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(`SELECT scope, metric, SUM(n) FROM `+table+` WHERE scope IN (?`+strings.Repeat(", ?", len(scopes)-1)+`)
+		GROUP BY scope, metric HAVING SUM(n) <> 0`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[string]int64)
 	for rows.Next() {
 		var (
-			m string
-			n int64
+			sc, m string
+			n     int64
 		)
-		if err := rows.Scan(&m, &n); err != nil {
+		if err := rows.Scan(&sc, &m, &n); err != nil {
 			return nil, err
 		}
-		out[m] = n
+		out[sc][m] = n
 	}
 	return out, rows.Err()
 }

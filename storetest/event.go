@@ -175,6 +175,45 @@ func testCounters(t *testing.T, s epiloop.Store) {
 			})
 		})
 	}
+	t.Run("FindCountersOf", func(t *testing.T) {
+		// Several scopes in one statement, each as FindCounters reads it;
+		// a scope with no counters (asked twice) has an empty map.
+		scopes := []string{epiloop.UnitScope(ps1)}
+		for _, tc := range tests {
+			scopes = append(scopes, tc.scope)
+		}
+		view(t, s, func(tx epiloop.Tx) error {
+			got, err := tx.FindCountersOf(scopes)
+			if err != nil {
+				return err
+			}
+			if len(got) != len(tests) {
+				t.Errorf("%d scopes, want %d", len(got), len(tests))
+			}
+			for _, tc := range tests {
+				m, ok := got[tc.scope]
+				if !ok || m == nil {
+					t.Errorf("%s: no map", tc.scope)
+					continue
+				}
+				for k, n := range tc.want {
+					if m[k] != n {
+						t.Errorf("%s %s: %d, want %d", tc.scope, k, m[k], n)
+					}
+				}
+				for k, n := range m {
+					if n != tc.want[k] {
+						t.Errorf("%s %s: %d, want %d", tc.scope, k, n, tc.want[k])
+					}
+				}
+			}
+			none, err := tx.FindCountersOf(nil)
+			if err != nil || len(none) != 0 {
+				t.Errorf("no scopes: %v, %v", none, err)
+			}
+			return nil
+		})
+	})
 	t.Run("AllCounters", func(t *testing.T) {
 		view(t, s, func(tx epiloop.Tx) error {
 			got, err := tx.AllCounters()
