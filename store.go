@@ -182,6 +182,9 @@ type TaskTx interface {
 	UpdateTask(t *Task) error
 	FindTaskByID(id int64) (*Task, error)
 	FindTasks(f TaskFilter) ([]*Task, int, error)
+	// FindTasksWithLeads returns FindTasks's page and each task's lead
+	// with its person (no tasks, no sources), in one statement.
+	FindTasksWithLeads(f TaskFilter) ([]*Task, []*Lead, int, error)
 	// FindDueTasks returns open tasks whose next escalation is due at now.
 	FindDueTasks(now time.Time, limit int) ([]*Task, error)
 	// CreateEscalation records one escalation; it reports false when that

@@ -185,29 +185,15 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 			n := int(c[epiloop.MetricOpenTasks])
 			f.Total = &n
 		}
-		tasks, n, err := tx.FindTasks(f)
+		// The page and its leads in one statement.
+		tasks, leads, n, err := tx.FindTasksWithLeads(f)
 		if err != nil {
 			return err
 		}
 		total = n
-		// The page's leads in one query, not one per task.
-		ids := make([]int64, len(tasks))
 		for i, t := range tasks {
-			ids[i] = t.LeadID
-		}
-		leads, _, err := tx.FindLeads(epiloop.LeadFilter{Scope: epiloop.Scope{All: true}, IDs: ids, Limit: len(ids), NoTasks: true})
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]*epiloop.Lead, len(leads))
-		for _, l := range leads {
-			present(u, l)
-			byID[l.ID] = l
-		}
-		for _, t := range tasks {
-			if l := byID[t.LeadID]; l != nil {
-				out = append(out, TaskView{Task: t, Lead: l})
-			}
+			present(u, leads[i])
+			out = append(out, TaskView{Task: t, Lead: leads[i]})
 		}
 		return nil
 	})

@@ -164,6 +164,11 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// scanFunc is a scanner of a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
 // wrap gives an internal error the operation's name; caller-safe errors
 // (*epiloop.Error) pass unchanged.
 func wrap(err error, op string) error {

@@ -108,6 +108,53 @@ func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
 // tasks first, the most urgent deadline (accept while pushed, feedback
 // while accepted) first, then the others, each by ID.
 func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
+	var tasks []*epiloop.Task
+	total, err := tx.findTasks(f, taskColumns+taskFrom, func(rows *sql.Rows) (err error) {
+		tasks, err = tx.collectTasks(rows)
+		return err
+	})
+	return tasks, total, err
+}
+
+// FindTasksWithLeads returns the page FindTasks returns and each task's
+// lead with its person (not its tasks or sources), in one statement.
+func (tx *Tx) FindTasksWithLeads(f epiloop.TaskFilter) ([]*epiloop.Task, []*epiloop.Lead, int, error) {
+	var (
+		tasks []*epiloop.Task
+		leads []*epiloop.Lead
+	)
+	total, err := tx.findTasks(f, taskColumns+`, `+leadColumns+taskFrom+`
+		JOIN leads l ON l.id = t.lead_id JOIN persons p ON p.id = l.person_id`, func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			t, l, err := tx.scanTaskLead(rows)
+			if err != nil {
+				return err
+			}
+			tasks, leads = append(tasks, t), append(leads, l)
+		}
+		return rows.Err()
+	})
+	return tasks, leads, total, err
+}
+
+// scanTaskLead scans a row of taskColumns then leadColumns: scanTask's
+// Scan hands its destinations to scanLead's, which scans the row into
+// both, so that each keeps its own decoding.
+func (tx *Tx) scanTaskLead(s scanner) (*epiloop.Task, *epiloop.Lead, error) {
+	var lead *epiloop.Lead
+	t, err := tx.scanTask(scanFunc(func(td ...any) (err error) {
+		lead, err = tx.scanLead(scanFunc(func(ld ...any) error {
+			return s.Scan(append(td, ld...)...)
+		}))
+		return err
+	}))
+	return t, lead, err
+}
+
+// findTasks selects, from selectFrom, the page of the tasks f selects for
+// collect, and returns their total.
+func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, collect func(*sql.Rows) error) (int, error) {
 	var (
 		conds = []string{"1"}
 		args  []any
@@ -132,20 +179,19 @@ func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	if f.Total != nil {
 		total = *f.Total
 	} else if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count tasks")
+		return 0, wrap(err, "count tasks")
 	}
 	offset := max(f.Offset, 0)
 	if offset >= total {
-		return nil, total, nil
+		return total, nil
 	}
-	rows, err := tx.query(`SELECT `+taskColumns+taskFrom+` WHERE `+where+`
+	rows, err := tx.query(`SELECT `+selectFrom+` WHERE `+where+`
 		ORDER BY `+taskOrder(f)+`
 		LIMIT ? OFFSET ?`, append(args, epiloop.PageLimit(f.Limit), offset)...)
 	if err != nil {
-		return nil, 0, wrap(err, "find tasks")
+		return 0, wrap(err, "find tasks")
 	}
-	tasks, err := tx.collectTasks(rows)
-	return tasks, total, wrap(err, "find tasks")
+	return total, wrap(collect(rows), "find tasks")
 }
 
 // taskOrder orders a task list: open tasks first, the most urgent

@@ -172,6 +172,31 @@ func testFindTasks(t *testing.T, s epiloop.Store) {
 						t.Errorf("task %d: unit %v, want %s", tk.ID, tk.Unit, tk.UnitCode)
 					}
 				}
+				// The same page with its leads, in one statement: each
+				// lead whole, as FindLeadByID reads it, without tasks.
+				withTasks, leads, total, err := tx.FindTasksWithLeads(tc.f)
+				if err != nil {
+					return err
+				}
+				diff(t, "with leads: tasks", taskIDs(withTasks), tc.want)
+				diff(t, "with leads: total", total, tc.total)
+				if len(leads) != len(withTasks) {
+					t.Fatalf("%d leads for %d tasks", len(leads), len(withTasks))
+				}
+				for i, tk := range withTasks {
+					want, err := tx.FindLeadByID(tk.LeadID, false)
+					if err != nil {
+						return err
+					}
+					l := leads[i]
+					if l.ID != tk.LeadID || l.Person.ID != want.Person.ID || l.Person.IDNumber != want.Person.IDNumber ||
+						l.Person.Name != want.Person.Name || l.Address != want.Address || l.Status != want.Status || len(l.Tasks) != 0 {
+						t.Errorf("task %d: lead %+v, want %+v without tasks", tk.ID, l, want)
+					}
+					if tk.Unit == nil || tk.Unit.Code != tk.UnitCode || tk.Status != got[i].Status {
+						t.Errorf("task %d with its lead: %+v, want %+v", tk.ID, tk, got[i])
+					}
+				}
 				return nil
 			})
 		})
