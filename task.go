@@ -107,6 +107,11 @@ type TaskFilter struct {
 	// caller (a unit's open tasks, from MetricOpenTasks): the engine
 	// returns it instead of counting the unit's whole backlog.
 	Total *int
+	// TotalCounter, when set and Total is not, is the counter that holds
+	// how many tasks the filter selects (a unit's open tasks,
+	// MetricOpenTasks): the engine reads it with the page, in the same
+	// statement.
+	TotalCounter *CounterKey
 }
 
 // SLA is the accept and feedback windows of one priority.

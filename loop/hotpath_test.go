@@ -241,7 +241,7 @@ func TestFeedbackStatementsOnPostgres(t *testing.T) {
 		}
 	}
 	st := taskOf(t, leads[0], epiloop.UnitPoliceStation)
-	step("list", 9, 7, func() {
+	step("list", 8, 6, func() {
 		if _, _, err := f.svc.FindTasks(station, epiloop.TaskFilter{Open: true, Limit: 20}); err != nil {
 			t.Fatal(err)
 		}

@@ -170,21 +170,16 @@ func (s *Service) FindTasks(ctx context.Context, f epiloop.TaskFilter) ([]TaskVi
 		return nil, 0, forbidden()
 	}
 	f.Unit = &u.UnitCode
+	if f.Open && f.Status == nil && f.District == nil {
+		// The field's inbox: its total is the unit's counter, read with
+		// the page, not a count of its backlog.
+		f.TotalCounter = &epiloop.CounterKey{Scope: epiloop.UnitScope(u.UnitCode), Metric: epiloop.MetricOpenTasks}
+	}
 	var (
 		out   []TaskView
 		total int
 	)
 	err = s.Store.View(ctx, func(tx epiloop.Tx) error {
-		if f.Open && f.Status == nil && f.District == nil {
-			// The field's inbox: its total is the unit's counter, not a
-			// count of its backlog.
-			c, err := tx.FindCounters(epiloop.UnitScope(u.UnitCode))
-			if err != nil {
-				return err
-			}
-			n := int(c[epiloop.MetricOpenTasks])
-			f.Total = &n
-		}
 		// The page and its leads in one statement.
 		tasks, leads, n, err := tx.FindTasksWithLeads(f)
 		if err != nil {

@@ -109,8 +109,9 @@ func (tx *Tx) FindTaskByID(id int64) (*epiloop.Task, error) {
 // while accepted) first, then the others, each by ID.
 func (tx *Tx) FindTasks(f epiloop.TaskFilter) ([]*epiloop.Task, int, error) {
 	var tasks []*epiloop.Task
-	total, err := tx.findTasks(f, taskColumns+taskFrom, func(rows *sql.Rows) (err error) {
-		tasks, err = tx.collectTasks(rows)
+	total, err := tx.findTasks(f, taskColumns+taskFrom, func(s scanner) error {
+		t, err := tx.scanTask(s)
+		tasks = append(tasks, t)
 		return err
 	})
 	return tasks, total, err
@@ -124,16 +125,10 @@ func (tx *Tx) FindTasksWithLeads(f epiloop.TaskFilter) ([]*epiloop.Task, []*epil
 		leads []*epiloop.Lead
 	)
 	total, err := tx.findTasks(f, taskColumns+`, `+leadColumns+taskFrom+`
-		JOIN leads l ON l.id = t.lead_id JOIN persons p ON p.id = l.person_id`, func(rows *sql.Rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			t, l, err := tx.scanTaskLead(rows)
-			if err != nil {
-				return err
-			}
-			tasks, leads = append(tasks, t), append(leads, l)
-		}
-		return rows.Err()
+		JOIN leads l ON l.id = t.lead_id JOIN persons p ON p.id = l.person_id`, func(s scanner) error {
+		t, l, err := tx.scanTaskLead(s)
+		tasks, leads = append(tasks, t), append(leads, l)
+		return err
 	})
 	return tasks, leads, total, err
 }
@@ -152,9 +147,10 @@ func (tx *Tx) scanTaskLead(s scanner) (*epiloop.Task, *epiloop.Lead, error) {
 	return t, lead, err
 }
 
-// findTasks selects, from selectFrom, the page of the tasks f selects for
-// collect, and returns their total.
-func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, collect func(*sql.Rows) error) (int, error) {
+// findTasks selects, from selectFrom, the page of the tasks f selects,
+// hands each row to scan, and returns their total. A total in a counter
+// (f.TotalCounter) rides on the page's rows: an empty page reads it alone.
+func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, scan func(scanner) error) (int, error) {
 	var (
 		conds = []string{"1"}
 		args  []any
@@ -176,13 +172,20 @@ func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, collect func(*s
 	}
 	where := strings.Join(conds, " AND ")
 	var total int
-	if f.Total != nil {
+	counted := f.Total == nil && f.TotalCounter != nil
+	switch {
+	case f.Total != nil:
 		total = *f.Total
-	} else if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, args...).Scan(&total); err != nil {
-		return 0, wrap(err, "count tasks")
+	case counted:
+		selectFrom = `(SELECT COALESCE(SUM(n), 0) FROM counters WHERE scope = ? AND metric = ?), ` + selectFrom
+		args = append([]any{f.TotalCounter.Scope, f.TotalCounter.Metric}, args...)
+	default:
+		if err := tx.queryRow(`SELECT COUNT(*) FROM tasks t WHERE `+where, args...).Scan(&total); err != nil {
+			return 0, wrap(err, "count tasks")
+		}
 	}
 	offset := max(f.Offset, 0)
-	if offset >= total {
+	if !counted && offset >= total {
 		return total, nil
 	}
 	rows, err := tx.query(`SELECT `+selectFrom+` WHERE `+where+`
@@ -191,7 +194,28 @@ func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, collect func(*s
 	if err != nil {
 		return 0, wrap(err, "find tasks")
 	}
-	return total, wrap(collect(rows), "find tasks")
+	defer rows.Close()
+	n := 0
+	for ; rows.Next(); n++ {
+		s := scanner(rows)
+		if counted {
+			s = scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&total}, dest...)...) })
+		}
+		if err := scan(s); err != nil {
+			return 0, wrap(err, "find tasks")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, wrap(err, "find tasks")
+	}
+	if counted && n == 0 {
+		c, err := tx.findCounters("counters", f.TotalCounter.Scope)
+		if err != nil {
+			return 0, wrap(err, "find tasks")
+		}
+		total = int(c[f.TotalCounter.Metric])
+	}
+	return total, nil
 }
 
 // taskOrder orders a task list: open tasks first, the most urgent

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -201,6 +202,37 @@ func testFindTasks(t *testing.T, s epiloop.Store) {
 			})
 		})
 	}
+	// A total kept in a counter rides on the page's rows; a page past the
+	// end reads it alone. The counter, not a count, is what comes back.
+	t.Run("TotalCounter", func(t *testing.T) {
+		key := epiloop.CounterKey{Scope: epiloop.UnitScope(ps1), Metric: epiloop.MetricOpenTasks}
+		update(t, s, func(tx epiloop.Tx) error {
+			return tx.AddCounters([]epiloop.CounterDelta{{CounterKey: key, N: 40}})
+		})
+		for _, offset := range []int{0, 2, 10} {
+			view(t, s, func(tx epiloop.Tx) error {
+				tf := epiloop.TaskFilter{Unit: ptr(ps1), Open: true, Offset: offset, Limit: 2, TotalCounter: &key}
+				got, leads, total, err := tx.FindTasksWithLeads(tf)
+				if err != nil {
+					return err
+				}
+				want := ids(c, b, a, f)[min(offset, 4):min(offset+2, 4)]
+				if len(want) == 0 {
+					want = nil
+				}
+				diff(t, fmt.Sprintf("offset %d: tasks", offset), taskIDs(got), want)
+				diff(t, fmt.Sprintf("offset %d: total", offset), total, 40)
+				diff(t, fmt.Sprintf("offset %d: leads", offset), len(leads), len(want))
+				plain, n, err := tx.FindTasks(tf)
+				if err != nil {
+					return err
+				}
+				diff(t, fmt.Sprintf("offset %d: FindTasks", offset), taskIDs(plain), want)
+				diff(t, fmt.Sprintf("offset %d: FindTasks total", offset), n, 40)
+				return nil
+			})
+		}
+	})
 }
 
 func testFindDueTasks(t *testing.T, s epiloop.Store) {
