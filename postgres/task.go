@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/epiloop/epiloop"
+	"github.com/epiloop/epiloop/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -128,25 +129,11 @@ func (tx *Tx) FindTasksWithLeads(f epiloop.TaskFilter) ([]*epiloop.Task, []*epil
 	)
 	total, err := tx.findTasks(f, taskColumns+`, `+leadColumns+taskFrom+`
 		JOIN leads l ON l.id = t.lead_id JOIN persons p ON p.id = l.person_id`, func(s scanner) error {
-		t, l, err := tx.scanTaskLead(s)
+		t, l, err := sqlstore.ScanJoined(s, tx.scanTask, tx.scanLead)
 		tasks, leads = append(tasks, t), append(leads, l)
 		return err
 	})
 	return tasks, leads, total, err
-}
-
-// scanTaskLead scans a row of taskColumns then leadColumns: scanTask's
-// Scan hands its destinations to scanLead's, which scans the row into
-// both, so that each keeps its own decoding.
-func (tx *Tx) scanTaskLead(s scanner) (*epiloop.Task, *epiloop.Lead, error) {
-	var lead *epiloop.Lead
-	t, err := tx.scanTask(scanFunc(func(td ...any) (err error) {
-		lead, err = tx.scanLead(scanFunc(func(ld ...any) error {
-			return s.Scan(append(td, ld...)...)
-		}))
-		return err
-	}))
-	return t, lead, err
 }
 
 // findTasks selects, from selectFrom, the page of the tasks f selects,
@@ -198,7 +185,7 @@ func (tx *Tx) findTasks(f epiloop.TaskFilter, selectFrom string, scan func(scann
 	for ; rows.Next(); n++ {
 		s := scanner(rows)
 		if counted {
-			s = scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&total}, dest...)...) })
+			s = sqlstore.Prefixed(rows, &total)
 		}
 		if err := scan(s); err != nil {
 			return 0, wrap(err, "find tasks")

@@ -160,14 +160,7 @@ func oneRow(msg string) func(pgconn.CommandTag, error) error {
 }
 
 // scanner is a pgx.Row or pgx.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// scanFunc is a scanner of a function.
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+type scanner = sqlstore.Row
 
 // wrap gives an internal error the operation's name; caller-safe errors
 // (*epiloop.Error) pass unchanged.

@@ -146,14 +146,7 @@ func (tx *Tx) execOne(msg string, query string, args ...any) error {
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// scanFunc is a scanner of a function.
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+type scanner = sqlstore.Row
 
 // wrap gives an internal error the operation's name; caller-safe errors
 // (*epiloop.Error) pass unchanged.

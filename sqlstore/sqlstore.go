@@ -55,6 +55,29 @@ type Rows interface {
 	Close()
 }
 
+// RowFunc is a Row of a function: what it is handed is where the row goes.
+type RowFunc func(dest ...any) error
+
+func (f RowFunc) Scan(dest ...any) error { return f(dest...) }
+
+// ScanJoined scans a row of a's columns followed by b's: a's Scan hands
+// its destinations on to b's, which scans the row into both, so that
+// each keeps its own decoding.
+func ScanJoined[A, B any](row Row, a func(Row) (A, error), b func(Row) (B, error)) (A, B, error) {
+	var vb B
+	va, err := a(RowFunc(func(da ...any) (err error) {
+		vb, err = b(RowFunc(func(db ...any) error { return row.Scan(append(da, db...)...) }))
+		return err
+	}))
+	return va, vb, err
+}
+
+// Prefixed is row with its first columns scanned into dest, ahead of the
+// columns its reader asks for.
+func Prefixed(row Row, dest ...any) Row {
+	return RowFunc(func(d ...any) error { return row.Scan(append(dest, d...)...) })
+}
+
 // ErrNoRows is what Row.Scan returns for a query that selected no row,
 // on both engines.
 var ErrNoRows = sql.ErrNoRows
